@@ -39,8 +39,9 @@ type Change struct {
 
 // Applied is what Store.Apply did.
 type Applied struct {
-	Replayed bool   // OpID was applied before; nothing changed
-	Result   string // the Result stored with OpID
+	Replayed bool     // OpID was applied before; nothing changed
+	Result   string   // the Result stored with OpID
+	Counters Counters // the committee's counters after the change, read in the same atomic step
 }
 
 // UndoRecord is the top of a user's undo stack.
