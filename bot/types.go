@@ -100,3 +100,14 @@ type Sender interface {
 type MediaFetcher interface {
 	FetchMedia(ctx context.Context, mediaID string) ([]byte, error)
 }
+
+// ImportRow is one data row of a household list (.xlsx or .csv), keyed by
+// the canonical column names 户主, 人数, 类别, 身份证, 电话, 地址, 居委.
+type ImportRow struct {
+	Line   int // 1-based row number in the sheet, header included
+	Fields map[string]string
+}
+
+// SheetReader turns an uploaded file into rows. It returns a *UserError
+// when the file as a whole cannot be read (wrong type, no header row).
+type SheetReader func(fileName string, data []byte) ([]ImportRow, error)
