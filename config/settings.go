@@ -33,6 +33,27 @@ func Settings() []Setting {
 	return out
 }
 
+// SettingsTable renders Settings as the Markdown table the README shows,
+// so the README can be regenerated rather than kept in step by hand.
+func SettingsTable() string {
+	var b strings.Builder
+	b.WriteString("| YAML key | environment | default | meaning |\n| --- | --- | --- | --- |\n")
+	cell := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "`" + strings.ReplaceAll(s, "|", "\\|") + "`"
+	}
+	for _, s := range Settings() {
+		def := s.Default
+		if !strings.HasPrefix(def, "(") {
+			def = cell(def)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(s.Key), cell(s.Env), def, strings.ReplaceAll(s.Meaning, "|", "\\|"))
+	}
+	return b.String()
+}
+
 // field is one setting and how to read and write it. Scalar settings have
 // set, which both the file and the environment go through; list settings
 // have list and are set from the file only.
@@ -68,7 +89,7 @@ var fields = []field{
 		meaning: "callback EncodingAESKey of the app (43 characters)",
 		set:     func(c *Config, v string) error { c.WeCom.EncodingAESKey = v; return nil },
 		get:     func(c *Config) string { return c.WeCom.EncodingAESKey }},
-	{key: "wecom.agent_id", env: "WECOM_AGENT_ID", example: "1000002",
+	{key: "wecom.agent_id", env: "WECOM_AGENT_ID", def: "(required; demo mode uses 1000002)", example: "1000002",
 		meaning: "AgentId of the app",
 		set:     func(c *Config, v string) error { c.WeCom.AgentID = v; return nil },
 		get:     func(c *Config) string { return c.WeCom.AgentID }},

@@ -113,3 +113,20 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsTable(t *testing.T) {
+	table := SettingsTable()
+	lines := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
+	if got, want := len(lines), 2+len(Settings()); got != want {
+		t.Fatalf("table has %d lines, want %d:\n%s", got, want, table)
+	}
+	for i, s := range Settings() {
+		row := lines[2+i]
+		if !strings.HasPrefix(row, "| `"+s.Key+"` | ") || strings.Count(row, " | ") != 3 {
+			t.Errorf("row %d = %q, want the four cells of %s", i, row, s.Key)
+		}
+		if s.Env != "" && !strings.Contains(row, "`"+s.Env+"`") {
+			t.Errorf("row %q lacks %s", row, s.Env)
+		}
+	}
+}

@@ -44,6 +44,7 @@ type Error struct {
 	Problems []Problem
 }
 
+// Error lists the problems one per line, file lines first.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("config")
