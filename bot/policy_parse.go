@@ -83,16 +83,53 @@ func (ps *policyParser) problem(line int, path, format string, args ...any) {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+): `)
 
+// yamlParserErrors are the messages of the YAML library's parser (as
+// opposed to its scanner). For these it reports the 0-based line of the
+// construct the mistake is in, so one is added to point at that line.
+var yamlParserErrors = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"found undefined tag handle",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found duplicate %TAG directive",
+}
+
+// yamlHints put the usual YAML mistakes in words an admin can act on;
+// the library's own text follows in brackets.
+var yamlHints = map[string]string{
+	"found a tab character":                 "缩进用了 Tab，请改用空格",
+	"mapping values are not allowed":        "冒号位置不对：缩进有误，或值里的冒号要加引号",
+	"did not find expected key":             "缩进不对齐",
+	"did not find expected '-' indicator":   "列表缩进不对齐",
+	"did not find expected ',' or ']'":      "方括号 [ ] 没有配对",
+	"found character that cannot start any": "有不能开头的字符，如 Tab、@ 或 `",
+}
+
 func (ps *policyParser) parse(data []byte) *Policy {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line := 1
 		msg := err.Error()
+		msg = strings.TrimPrefix(msg, "yaml: ")
 		if m := yamlLineRE.FindStringSubmatchIndex(msg); m != nil {
 			line, _ = strconv.Atoi(msg[m[2]:m[3]])
 			msg = msg[m[1]:]
+			if slices.Contains(yamlParserErrors, msg) {
+				line++
+			}
 		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
+		for en, zh := range yamlHints {
+			if strings.Contains(msg, en) {
+				msg = zh + "（" + msg + "）"
+				break
+			}
+		}
 		ps.problem(line, "", "YAML 格式错误：%s", msg)
 		return nil
 	}
