@@ -1,0 +1,169 @@
+package bot
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// idWeights and idCheck are GB 11643-1999's check digit weights and table.
+var (
+	idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	idCheck   = "10X98765432"
+)
+
+const idExample = "例如 身份证:11010519491231002X"
+
+// ValidateID checks an 18-digit resident ID number (GB 11643): digits,
+// birth date and check digit. It returns the number with an upper-case X,
+// or a *UserError that names 身份证 and what is wrong, never echoing it.
+func ValidateID(s string) (string, error) {
+	id := strings.ToUpper(strings.TrimSpace(s))
+	if len(id) != 18 {
+		return "", Userf(fmt.Sprintf("身份证号应为18位，收到%d位，请核对。%s", len([]rune(id)), idExample))
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return "", Userf("身份证号前17位应全是数字，请核对。" + idExample)
+		}
+		sum += int(c-'0') * idWeights[i]
+	}
+	last := id[17]
+	if (last < '0' || last > '9') && last != 'X' {
+		return "", Userf("身份证号最后一位应是数字或X，请核对。" + idExample)
+	}
+	if _, err := time.Parse("20060102", id[6:14]); err != nil || id[6:8] < "18" || id[6:8] > "20" {
+		return "", Userf("身份证号第7-14位的出生日期不对，请核对。" + idExample)
+	}
+	if idCheck[sum%11] != last {
+		return "", Userf("身份证号校验位不对（最后一位与前17位不符），请逐位核对。" + idExample)
+	}
+	return id, nil
+}
+
+// MaskID shows the first 6 and last 4 characters: 310107********1234.
+func MaskID(id string) string {
+	r := []rune(id)
+	if len(r) <= 10 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:6]) + strings.Repeat("*", len(r)-10) + string(r[len(r)-4:])
+}
+
+var (
+	mobileRe   = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+	landlineRe = regexp.MustCompile(`^(0[0-9]{2,3})?[0-9]{7,8}$`)
+)
+
+const phoneExample = "例如 电话:13812345678 或 电话:021-62345678"
+
+// ValidatePhone accepts an 11-digit mobile number or a landline with an
+// optional area code; separators (spaces, dashes) are dropped.
+func ValidatePhone(s string) (string, error) {
+	p := strings.NewReplacer("-", "", " ", "", "+86", "").Replace(strings.TrimSpace(s))
+	if mobileRe.MatchString(p) || landlineRe.MatchString(p) {
+		return p, nil
+	}
+	return "", Userf("电话号码格式不对：手机应为1开头的11位数字，座机为7-8位（可带区号）。" + phoneExample)
+}
+
+// MaskPhone shows a mobile as 138****5678 and other numbers with only
+// their last 4 digits.
+func MaskPhone(p string) string {
+	if len(p) == 11 && p[0] == '1' {
+		return p[:3] + "****" + p[7:]
+	}
+	if len(p) <= 4 {
+		return strings.Repeat("*", len(p))
+	}
+	return strings.Repeat("*", len(p)-4) + p[len(p)-4:]
+}
+
+var (
+	idInText    = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
+	phoneInText = regexp.MustCompile(`1[3-9][0-9]{9}`)
+)
+
+// Redact masks every ID number and mobile number inside free text, so a
+// line of user input can be logged or echoed safely.
+func Redact(s string) string {
+	s = idInText.ReplaceAllStringFunc(s, MaskID)
+	return phoneInText.ReplaceAllStringFunc(s, MaskPhone)
+}
+
+// Sealer encrypts personal numbers at rest (AES-256-GCM) and derives the
+// keyed hash under which a person is indexed, so the store never holds an
+// ID number in clear and the index cannot be reversed by brute force
+// without the key.
+type Sealer struct {
+	aead    cipher.AEAD
+	hashKey []byte
+}
+
+// NewSealer takes a 32-byte data key.
+func NewSealer(key []byte) (*Sealer, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("new sealer: data key must be 32 bytes, got %d", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("new sealer: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("new sealer: %w", err)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("songnuan person index"))
+	return &Sealer{aead: aead, hashKey: m.Sum(nil)}, nil
+}
+
+// Seal encrypts plain; an empty string stays empty.
+func (s *Sealer) Seal(plain string) string {
+	if plain == "" {
+		return ""
+	}
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		panic(fmt.Sprintf("seal: read random: %v", err)) // crypto/rand never fails on supported systems
+	}
+	return base64.RawStdEncoding.EncodeToString(s.aead.Seal(nonce, nonce, []byte(plain), nil))
+}
+
+// ErrSealed is returned by Open for a value that was not sealed with this key.
+var ErrSealed = errors.New("sealed value does not open with this key")
+
+// Open decrypts what Seal returned.
+func (s *Sealer) Open(sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(sealed)
+	if err != nil || len(raw) < s.aead.NonceSize() {
+		return "", ErrSealed
+	}
+	n := s.aead.NonceSize()
+	plain, err := s.aead.Open(nil, raw[:n], raw[n:], nil)
+	if err != nil {
+		return "", ErrSealed
+	}
+	return string(plain), nil
+}
+
+// Hash is the keyed hash of a normalised ID number, the person index key.
+func (s *Sealer) Hash(id string) string {
+	m := hmac.New(sha256.New, s.hashKey)
+	m.Write([]byte(strings.ToUpper(id)))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
