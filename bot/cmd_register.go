@@ -288,8 +288,11 @@ func (b *Bot) unchanged(ctx context.Context, actor Staff, h *Household, opID str
 			return regOutcome{}, false, fmt.Errorf("read undo: %w", err)
 		}
 		if err == nil && rec.OpID == opID {
+			// The OpID is stored, so this only fetches the first answer.
+			same := *h
+			same.Version++
 			ap, err := b.store.Apply(ctx, Change{OpID: opID, Kind: "update", Actor: actor.UserID, At: b.now(),
-				Committee: h.Committee, Code: h.Code, Before: h, After: h, Result: ""})
+				Committee: h.Committee, Code: h.Code, Before: h, After: &same, Result: ""})
 			if err == nil && ap.Replayed {
 				return regOutcome{Kind: regReplayed, Code: h.Code, Text: ap.Result}, false, nil
 			}

@@ -110,6 +110,18 @@ const numeralUnits = "人口户元块天号月日"
 // numeralTriggers are the words after which a numeral is an amount.
 var numeralTriggers = []string{"发放", "补发", "发了", "发", "付", "金额", "人数", "编号", "共"}
 
+var numeralTriggerRunes = func() [][]rune {
+	out := make([][]rune, len(numeralTriggers))
+	for i, t := range numeralTriggers {
+		out[i] = []rune(t)
+	}
+	return out
+}()
+
+func runesHaveSuffix(rs, s []rune) bool {
+	return len(rs) >= len(s) && runesHavePrefix(rs[len(rs)-len(s):], s)
+}
+
 func isCNNumeral(r rune) bool {
 	return strings.ContainsRune("零〇一二两三四五六七八九十百千万", r)
 }
@@ -131,9 +143,12 @@ func convertNumerals(rs []rune, protected []bool) []rune {
 		run := rs[i:j]
 		numeric := j < len(rs) && strings.ContainsRune(numeralUnits, rs[j])
 		if !numeric {
-			before := strings.TrimSuffix(string(out), " ")
-			for _, t := range numeralTriggers {
-				if strings.HasSuffix(before, t) {
+			before := out
+			if n := len(before); n > 0 && before[n-1] == ' ' {
+				before = before[:n-1]
+			}
+			for _, t := range numeralTriggerRunes {
+				if runesHaveSuffix(before, t) {
 					numeric = true
 					break
 				}

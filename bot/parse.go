@@ -19,7 +19,7 @@ const (
 
 // Limits that catch typos before they become money.
 const (
-	maxSize     = 30
+	maxSize     = MaxHouseholdSize
 	maxAmount   = 100000
 	maxHeadRune = 20
 )

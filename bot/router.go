@@ -68,8 +68,8 @@ func (b *Bot) commands() []route {
 		named("help"), help("帮助", "帮助", ""))
 	r.add(`^(?:登记|新增|添加)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.register,
 		named("register"), storeBacked, help("登记一户，回复应发补助", "登记 张三 低保 3人", "登记 张三 低保 3人 居委:甘泉一村", "登记", "人", "低保", "户主", "身份证"))
-	r.add(`^(?:走访|慰问|发放|补发)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.visit,
-		named("visit"), storeBacked, help("记录走访和发放", "走访 张三 发放900元", "走访 张三 发放900元 居委:甘泉一村", "走访", "慰问", "发放", "元", "补发"))
+	r.add(`^(走访|慰问|发放|补发)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.visit,
+		named("visit"), storeBacked, help("记录走访和发放", "走访 张三 发放900元", "走访 张三 发放900元 居委:甘泉一村", "走访", "慰问", "发放", "元", "补发", "发", "去过", "看望"))
 	r.add(`^(?:撤销|撤回|取消上一条)$`, workers|admins, b.undo,
 		named("undo"), storeBacked, help("撤销你上一条登记或走访", "撤销", "", "撤"))
 	r.add(`^(?:查询|查)(?:\s*:\s*|\s+)(.+)$`, everyone, b.query,
