@@ -39,7 +39,9 @@ func TestParseRegister(t *testing.T) {
 		{"甲一 类别:低保+特困1人 人数:3", "甲一", 3, []claimWant{{"低保", 0, 0}, {"特困供养", 1, 0}}, nil},
 		{"居委:甘泉一村 3人 低保 甲一", "甲一", 3, []claimWant{{"低保", 0, 0}}, func(a regArgs) bool { return a.Committee == "甘泉一村" }},
 		{"甲一 低保 3人 身份证:" + testID + " 电话:13812345678 地址:甘泉路1号", "甲一", 3, []claimWant{{"低保", 0, 0}},
-			func(a regArgs) bool { return a.ID == testID && a.Phone == "13812345678" && a.Address == "甘泉路1号" }},
+			func(a regArgs) bool {
+				return a.ID == testID && a.Phone == "13812345678" && a.Address == "甘泉路1号"
+			}},
 		{"甲一 低保 3人 " + testID + " 13812345678", "甲一", 3, []claimWant{{"低保", 0, 0}},
 			func(a regArgs) bool { return a.ID == testID && a.Phone == "13812345678" }},
 		{"编号12 4人", "", 4, nil, func(a regArgs) bool { return a.Code == "12" }},

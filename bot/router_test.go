@@ -51,8 +51,8 @@ func TestRouterMatches(t *testing.T) {
 func TestRouterNearMisses(t *testing.T) {
 	b := newTestBot(t, noStore{t})
 	for _, in := range []string{
-		"登记",             // no arguments: answered with the format, not run
-		"登记表怎么填",     // a question about the form
+		"登记",        // no arguments: answered with the format, not run
+		"登记表怎么填",    // a question about the form
 		"登记失业人员有哪些", // a category name starting with 登记
 		"已登记",
 		"请帮我登记 甲一",
