@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"songnuan/bot"
+)
+
+// undoDepth is how many changes a user can take back in one committee.
+const undoDepth = 20
+
+// auditMaxLen bounds a committee's audit stream (trimmed approximately,
+// which Redis does cheaply by whole macro nodes).
+const auditMaxLen = 100000
+
+// applyScript is bot.Change as one atomic step on the committee's slot.
+// Checks come before any write, because Redis does not roll a script back
+// when it fails half way.
+//
+// KEYS: 1 households, 2 versions, 3 heads, 4 todo, 5 counters, 6 op marker,
+// 7 undo stack, 8 audit stream.
+// ARGV: 1 code, 2 expected version ("" = the code must be free), 3 after JSON
+// ("" = delete), 4 after version, 5 before's head member ("" = none), 6
+// after's head member, 7 todo (1, -1, 0), 8 todo score, 9 result, 10 op TTL
+// in ms, 11 undo ("push", "pop" or ""), 12 undo record, 13 audit max length,
+// 14 kind, 15 actor, 16 at, 17 op id, 18 audit detail, then field, delta
+// pairs for the counters.
+// Returns {"replay", stored result, counters}, {"conflict"} or
+// {"ok", result, counters}; counters as HGETALL gives them.
+var applyScript = redis.NewScript(`
+local done = redis.call('GET', KEYS[6])
+if done then
+  return {'replay', done, redis.call('HGETALL', KEYS[5])}
+end
+local code = ARGV[1]
+local cur = redis.call('HGET', KEYS[2], code)
+if ARGV[2] == '' then
+  if cur then return {'conflict'} end
+elseif cur ~= ARGV[2] then
+  return {'conflict'}
+end
+if ARGV[5] ~= '' then
+  redis.call('ZREM', KEYS[3], ARGV[5])
+end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], code)
+  redis.call('HDEL', KEYS[2], code)
+  redis.call('ZREM', KEYS[4], code)
+else
+  redis.call('HSET', KEYS[1], code, ARGV[3])
+  redis.call('HSET', KEYS[2], code, ARGV[4])
+  redis.call('ZADD', KEYS[3], 0, ARGV[6])
+  if ARGV[7] == '1' then
+    redis.call('ZADD', KEYS[4], ARGV[8], code)
+  elseif ARGV[7] == '-1' then
+    redis.call('ZREM', KEYS[4], code)
+  end
+end
+for i = 19, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1])
+end
+redis.call('SET', KEYS[6], ARGV[9], 'PX', ARGV[10])
+if ARGV[11] == 'push' then
+  redis.call('LPUSH', KEYS[7], ARGV[12])
+  redis.call('LTRIM', KEYS[7], 0, ` + strconv.Itoa(undoDepth-1) + `)
+elseif ARGV[11] == 'pop' then
+  redis.call('LPOP', KEYS[7])
+end
+redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[13], '*',
+  'kind', ARGV[14], 'actor', ARGV[15], 'at', ARGV[16], 'op', ARGV[17], 'detail', ARGV[18])
+return {'ok', ARGV[9], redis.call('HGETALL', KEYS[5])}
+`)
+
+// Apply applies c atomically (see bot.Change): one script on the
+// committee's slot, pipelined in the same round trip with the user's
+// last-undo pointer and, for a new household, the set of committees.
+// Errors: bot.ErrConflict when Before does not match what is stored,
+// bot.ErrUnavailable when Redis cannot be reached (nothing was recorded
+// unless the reply alone was lost: a retry with the same OpID then replays).
+func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
+	if err := checkChange(c); err != nil {
+		return bot.Applied{}, err
+	}
+	keys := []string{
+		s.k.households(c.Committee), s.k.versions(c.Committee), s.k.heads(c.Committee),
+		s.k.todo(c.Committee), s.k.counters(c.Committee), s.k.op(c.Committee, c.OpID),
+		s.k.undo(c.Committee, c.Actor), s.k.audit(c.Committee),
+	}
+	args, err := s.applyArgs(c)
+	if err != nil {
+		return bot.Applied{}, err
+	}
+
+	var pointer *redis.StatusCmd
+	reply, err := s.evalPiped(ctx, applyScript, keys, args, func(p redis.Pipeliner) {
+		if c.Undoable || c.Undo {
+			pointer = p.SetArgs(ctx, s.k.lastUndo(c.Actor), c.Committee, redis.SetArgs{Get: true})
+		}
+		if c.Before == nil {
+			p.SAdd(ctx, s.k.committees(), c.Committee)
+		}
+	})
+	if err != nil {
+		return bot.Applied{}, fail(fmt.Sprintf("apply %s %s", c.Kind, c.OpID), err)
+	}
+	status, result, ctr, err := parseApplied(reply)
+	if err != nil {
+		return bot.Applied{}, fmt.Errorf("apply %s %s: %w", c.Kind, c.OpID, err)
+	}
+	if pointer != nil {
+		s.settlePointer(ctx, c, pointer, status == "ok")
+	}
+	switch status {
+	case "conflict":
+		return bot.Applied{}, fmt.Errorf("apply %s to %s/%s: %w", c.Kind, c.Committee, c.Code, bot.ErrConflict)
+	case "replay":
+		return bot.Applied{Replayed: true, Result: result, Counters: ctr}, nil
+	}
+	return bot.Applied{Result: result, Counters: ctr}, nil
+}
+
+// settlePointer deals with the last-undo pointer set in Apply's pipeline:
+// when the change did not happen here (conflict or replay) the pointer goes
+// back to where it was, so the user's next 撤销 finds their latest change.
+func (s *Store) settlePointer(ctx context.Context, c bot.Change, pointer *redis.StatusCmd, applied bool) {
+	old, err := pointer.Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		s.log.Warn("set last undo pointer", "committee", c.Committee, "op", c.OpID, "err", err)
+		return
+	}
+	if applied || old == c.Committee {
+		return
+	}
+	key := s.k.lastUndo(c.Actor)
+	if errors.Is(err, redis.Nil) {
+		err = s.client.Del(ctx, key).Err()
+	} else {
+		err = s.client.Set(ctx, key, old, 0).Err()
+	}
+	if err != nil {
+		s.log.Warn("restore last undo pointer", "committee", c.Committee, "op", c.OpID, "err", err)
+	}
+}
+
+// checkChange refuses changes the script could only store wrongly.
+func checkChange(c bot.Change) error {
+	switch {
+	case c.OpID == "" || c.Committee == "" || c.Code == "":
+		return fmt.Errorf("apply %s: change needs OpID, Committee and Code", c.Kind)
+	case c.Before == nil && c.After == nil:
+		return fmt.Errorf("apply %s %s: change has neither Before nor After", c.Kind, c.OpID)
+	case c.Undoable && c.Undo:
+		return fmt.Errorf("apply %s %s: change cannot both push and pop the undo stack", c.Kind, c.OpID)
+	case (c.Undoable || c.Undo) && c.Actor == "":
+		return fmt.Errorf("apply %s %s: undo stack needs an Actor", c.Kind, c.OpID)
+	case c.Todo < -1 || c.Todo > 1:
+		return fmt.Errorf("apply %s %s: Todo is %d, want -1, 0 or 1", c.Kind, c.OpID, c.Todo)
+	case c.Before != nil && c.After != nil && c.After.Version <= c.Before.Version:
+		// An unbumped version would let a concurrent change with the same
+		// Before pass the comparison too.
+		return fmt.Errorf("apply %s %s: After.Version %d must exceed Before.Version %d",
+			c.Kind, c.OpID, c.After.Version, c.Before.Version)
+	}
+	for _, h := range []*bot.Household{c.Before, c.After} {
+		if h != nil && (h.Code != "" && h.Code != c.Code || h.Committee != "" && h.Committee != c.Committee) {
+			return fmt.Errorf("apply %s %s: household %s/%s does not match change %s/%s",
+				c.Kind, c.OpID, h.Committee, h.Code, c.Committee, c.Code)
+		}
+	}
+	return nil
+}
+
+// applyArgs lays out ARGV for applyScript.
+func (s *Store) applyArgs(c bot.Change) ([]any, error) {
+	expected, before, after, afterJSON := "", "", "", ""
+	var afterVersion int64
+	if c.Before != nil {
+		expected = strconv.FormatInt(c.Before.Version, 10)
+		before = headMember(c.Before.Head, c.Code)
+	}
+	if c.After != nil {
+		b, err := json.Marshal(c.After)
+		if err != nil {
+			return nil, fmt.Errorf("apply %s %s: encode household: %w", c.Kind, c.OpID, err)
+		}
+		afterJSON, afterVersion = string(b), c.After.Version
+		after = headMember(c.After.Head, c.Code)
+	}
+	undo, record := "", ""
+	switch {
+	case c.Undoable:
+		b, err := json.Marshal(bot.UndoRecord{
+			OpID: c.OpID, Kind: c.Kind, Committee: c.Committee, Code: c.Code,
+			Before: c.Before, AfterVersion: afterVersion, At: c.At,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("apply %s %s: encode undo record: %w", c.Kind, c.OpID, err)
+		}
+		undo, record = "push", string(b)
+	case c.Undo:
+		undo = "pop"
+	}
+	args := []any{
+		c.Code, expected, afterJSON, afterVersion, before, after,
+		c.Todo, codeScore(c.Code), c.Result, s.opTTL.Milliseconds(), undo, record, auditMaxLen,
+		c.Kind, c.Actor, c.At.UTC().Format(time.RFC3339Nano), c.OpID, c.Audit,
+	}
+	fields := make([]string, 0, len(c.Deltas))
+	for f, d := range c.Deltas {
+		if d != 0 {
+			fields = append(fields, f)
+		}
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		args = append(args, f, c.Deltas[f])
+	}
+	return args, nil
+}
+
+// evalPiped runs script by EVALSHA in one pipeline with the commands more
+// adds, and again by EVAL alone when Redis has not cached the script (after
+// a restart or failover); the other commands have run either way. It
+// returns the script's reply; errors of the other commands are left in
+// their Cmds.
+func (s *Store) evalPiped(ctx context.Context, script *redis.Script, keys []string, args []any, more func(redis.Pipeliner)) (any, error) {
+	pipe := s.client.Pipeline()
+	run := script.EvalSha(ctx, pipe, keys, args...)
+	more(pipe)
+	_, _ = pipe.Exec(ctx) // each command's error is read from its Cmd
+	reply, err := run.Result()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		reply, err = script.Eval(ctx, s.client, keys, args...).Result()
+	}
+	return reply, err
+}
+
+// parseApplied reads applyScript's reply.
+func parseApplied(reply any) (status, result string, ctr bot.Counters, err error) {
+	r, ok := reply.([]any)
+	if !ok || len(r) == 0 {
+		return "", "", nil, fmt.Errorf("unexpected script reply %T", reply)
+	}
+	status, _ = r[0].(string)
+	switch status {
+	case "conflict":
+		return status, "", nil, nil
+	case "ok", "replay":
+		if len(r) != 3 {
+			return "", "", nil, fmt.Errorf("unexpected script reply of %d values", len(r))
+		}
+		result, _ = r[1].(string)
+		flat, _ := r[2].([]any)
+		ctr, err = parseCounters(flat)
+		return status, result, ctr, err
+	}
+	return "", "", nil, fmt.Errorf("unexpected script status %q", status)
+}
+
+// headMember is a household's member of the heads index.
+func headMember(head, code string) string { return head + "\x00" + code }
+
+// codeScore orders the not-yet-visited set: codes come from a sequence, so
+// the smallest is the oldest registration. A code that is not a number
+// sorts first (by text among its kind).
+func codeScore(code string) float64 {
+	n, err := strconv.ParseUint(code, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return float64(n)
+}

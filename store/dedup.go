@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ClaimState is what ClaimMessage found.
+type ClaimState int
+
+// Claim states.
+const (
+	Claimed ClaimState = iota // the caller handles the message
+	Pending                   // another delivery is handling it now
+	Done                      // it was answered; the reply is returned
+)
+
+// String names the state for logs.
+func (s ClaimState) String() string {
+	switch s {
+	case Claimed:
+		return "claimed"
+	case Pending:
+		return "pending"
+	case Done:
+		return "done"
+	}
+	return fmt.Sprintf("ClaimState(%d)", int(s))
+}
+
+// A message's dedup value is one of these marks, followed by the reply for
+// markReply: a reply may be empty (WeCom then gets an empty 200), so
+// "answered with nothing" must differ from "being handled".
+const (
+	markPending = "p"
+	markReply   = "r"
+)
+
+// waitPoll bounds how often WaitReply polls: first quickly, as most replies
+// take a few milliseconds, then at most this often.
+const (
+	waitPollFirst = 20 * time.Millisecond
+	waitPollMax   = 200 * time.Millisecond
+)
+
+// ClaimMessage marks key as being handled (pending, for pendingTTL) unless
+// it is known, with one SET NX GET. It returns Claimed (handle it), Pending
+// (another delivery is handling it now) or Done with the stored reply.
+// Needs Redis 7.0 or later (NX together with GET).
+func (s *Store) ClaimMessage(ctx context.Context, key string, pendingTTL time.Duration) (ClaimState, string, error) {
+	old, err := s.client.SetArgs(ctx, s.k.message(key), markPending,
+		redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL}).Result()
+	if errors.Is(err, redis.Nil) {
+		return Claimed, "", nil
+	}
+	if err != nil {
+		return 0, "", fail("claim message", err)
+	}
+	return parseMark(old)
+}
+
+// SaveReply stores the final reply of a claimed message, replacing the
+// pending mark, for ttl.
+func (s *Store) SaveReply(ctx context.Context, key, reply string, ttl time.Duration) error {
+	if err := s.client.Set(ctx, s.k.message(key), markReply+reply, ttl).Err(); err != nil {
+		return fail("save reply", err)
+	}
+	return nil
+}
+
+// SaveReplyOnce stores reply for a message whose answer needed no store
+// access, in one round trip (SET NX GET), and returns the reply to send: the
+// stored one if another delivery answered first, else reply.
+func (s *Store) SaveReplyOnce(ctx context.Context, key, reply string, ttl time.Duration) (string, error) {
+	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+reply,
+		redis.SetArgs{Mode: "NX", Get: true, TTL: ttl}).Result()
+	if errors.Is(err, redis.Nil) {
+		return reply, nil
+	}
+	if err != nil {
+		return "", fail("save reply once", err)
+	}
+	state, stored, err := parseMark(old)
+	if err != nil {
+		return "", err
+	}
+	if state == Done {
+		return stored, nil
+	}
+	// Another delivery is still working on it; this answer needed nothing
+	// from the store, so it is as good as the one to come.
+	return reply, nil
+}
+
+// WaitReply polls key until the message is answered (done is true) or ctx
+// ends. done is false with a nil error when ctx ended first or the pending
+// mark lapsed without a reply (the delivery handling it gave up).
+func (s *Store) WaitReply(ctx context.Context, key string) (reply string, done bool, err error) {
+	k := s.k.message(key)
+	wait := waitPollFirst
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		v, err := s.client.Get(ctx, k).Result()
+		switch {
+		case ctx.Err() != nil:
+			return "", false, nil
+		case errors.Is(err, redis.Nil):
+			return "", false, nil
+		case err != nil:
+			return "", false, fail("wait for reply", err)
+		}
+		state, reply, err := parseMark(v)
+		if err != nil || state == Done {
+			return reply, err == nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", false, nil
+		case <-t.C:
+		}
+		wait = min(2*wait, waitPollMax)
+		t.Reset(wait)
+	}
+}
+
+// parseMark reads a message's dedup value.
+func parseMark(v string) (ClaimState, string, error) {
+	switch {
+	case v == markPending:
+		return Pending, "", nil
+	case len(v) >= len(markReply) && v[:len(markReply)] == markReply:
+		return Done, v[len(markReply):], nil
+	}
+	return 0, "", fmt.Errorf("message dedup value %.8q is neither pending nor a reply", v)
+}

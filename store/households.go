@@ -1,0 +1,195 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"songnuan/bot"
+)
+
+// Household returns one household, or an error wrapping bot.ErrNotFound.
+func (s *Store) Household(ctx context.Context, committee, code string) (bot.Household, error) {
+	b, err := s.client.HGet(ctx, s.k.households(committee), code).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return bot.Household{}, fmt.Errorf("household %s/%s: %w", committee, code, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.Household{}, fail(fmt.Sprintf("read household %s/%s", committee, code), err)
+	}
+	var h bot.Household
+	if err := json.Unmarshal(b, &h); err != nil {
+		return bot.Household{}, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
+	}
+	return h, nil
+}
+
+// findByHeadScript reads the heads index by range and the households it
+// names in one round trip. KEYS: heads, households. ARGV: range start and
+// end for ZRANGEBYLEX, length of the "head\x00" part of a member. Returns
+// the households' JSON.
+var findByHeadScript = redis.NewScript(`
+local out = {}
+for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2])) do
+  local h = redis.call('HGET', KEYS[2], string.sub(m, ARGV[3] + 1))
+  if h then out[#out + 1] = h end
+end
+return out
+`)
+
+// FindByHead returns the committee's households whose head is head, by
+// code. It reads the heads index, never the households themselves.
+func (s *Store) FindByHead(ctx context.Context, committee, head string) ([]bot.Household, error) {
+	prefix := head + "\x00"
+	keys := []string{s.k.heads(committee), s.k.households(committee)}
+	reply, err := findByHeadScript.Run(ctx, s.client, keys, "["+prefix, "("+head+"\x01", len(prefix)).Slice()
+	if err != nil {
+		return nil, fail("find households by head in "+committee, err)
+	}
+	out := make([]bot.Household, 0, len(reply))
+	for _, v := range reply {
+		js, _ := v.(string)
+		var h bot.Household
+		if err := json.Unmarshal([]byte(js), &h); err != nil {
+			return nil, fmt.Errorf("decode household in %s: %w", committee, err)
+		}
+		out = append(out, h)
+	}
+	sortByCode(out)
+	return out, nil
+}
+
+// NextCode reserves the committee's next household code ("1", "2", …) and
+// records the committee in the set AllCounters reads, in one round trip.
+func (s *Store) NextCode(ctx context.Context, committee string) (string, error) {
+	var n *redis.IntCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.Incr(ctx, s.k.seq(committee))
+		p.SAdd(ctx, s.k.committees(), committee)
+		return nil
+	})
+	if err != nil {
+		return "", fail("next household code in "+committee, err)
+	}
+	return strconv.FormatInt(n.Val(), 10), nil
+}
+
+// LastUndo returns the top of the user's undo stack in the committee of
+// their latest undoable change, or an error wrapping bot.ErrNotFound.
+func (s *Store) LastUndo(ctx context.Context, userID string) (bot.UndoRecord, error) {
+	committee, err := s.client.Get(ctx, s.k.lastUndo(userID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return bot.UndoRecord{}, fmt.Errorf("undo of %s: %w", userID, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.UndoRecord{}, fail("read undo pointer of "+userID, err)
+	}
+	b, err := s.client.LIndex(ctx, s.k.undo(committee, userID), 0).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return bot.UndoRecord{}, fmt.Errorf("undo of %s in %s: %w", userID, committee, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.UndoRecord{}, fail("read undo stack of "+userID, err)
+	}
+	var r bot.UndoRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return bot.UndoRecord{}, fmt.Errorf("decode undo record of %s: %w", userID, err)
+	}
+	return r, nil
+}
+
+// unvisitedScript counts the not-yet-visited set and reads its first
+// entries with their households, in one round trip. KEYS: todo, households.
+// ARGV: limit. Returns {count, code, household JSON or "", …}.
+var unvisitedScript = redis.NewScript(`
+local out = {redis.call('ZCARD', KEYS[1])}
+local limit = tonumber(ARGV[1])
+if limit <= 0 or out[1] == 0 then return out end
+for _, code in ipairs(redis.call('ZRANGE', KEYS[1], 0, limit - 1)) do
+  out[#out + 1] = code
+  out[#out + 1] = redis.call('HGET', KEYS[2], code) or ''
+end
+return out
+`)
+
+// Unvisited returns up to limit households of the committee not yet
+// visited, oldest first, and how many there are in all.
+func (s *Store) Unvisited(ctx context.Context, committee string, limit int) ([]bot.HouseholdRef, int, error) {
+	keys := []string{s.k.todo(committee), s.k.households(committee)}
+	reply, err := unvisitedScript.Run(ctx, s.client, keys, limit).Slice()
+	if err != nil {
+		return nil, 0, fail("read unvisited households of "+committee, err)
+	}
+	if len(reply) == 0 || len(reply)%2 != 1 {
+		return nil, 0, fmt.Errorf("read unvisited households of %s: unexpected reply of %d values", committee, len(reply))
+	}
+	total, _ := reply[0].(int64)
+	refs := make([]bot.HouseholdRef, 0, len(reply)/2)
+	for i := 1; i < len(reply); i += 2 {
+		code, _ := reply[i].(string)
+		js, _ := reply[i+1].(string)
+		var h struct {
+			Head string `json:"head"`
+		}
+		if js != "" {
+			if err := json.Unmarshal([]byte(js), &h); err != nil {
+				return nil, 0, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
+			}
+		}
+		refs = append(refs, bot.HouseholdRef{Code: code, Head: h.Head})
+	}
+	return refs, int(total), nil
+}
+
+// Households returns every household of a committee by code, for exports.
+func (s *Store) Households(ctx context.Context, committee string) ([]bot.Household, error) {
+	all, err := s.client.HGetAll(ctx, s.k.households(committee)).Result()
+	if err != nil {
+		return nil, fail("read households of "+committee, err)
+	}
+	out := make([]bot.Household, 0, len(all))
+	for code, js := range all {
+		var h bot.Household
+		if err := json.Unmarshal([]byte(js), &h); err != nil {
+			return nil, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
+		}
+		out = append(out, h)
+	}
+	sortByCode(out)
+	return out, nil
+}
+
+// Audit returns the committee's newest audit entries, newest first.
+func (s *Store) Audit(ctx context.Context, committee string, limit int) ([]bot.AuditEntry, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	msgs, err := s.client.XRevRangeN(ctx, s.k.audit(committee), "+", "-", int64(limit)).Result()
+	if err != nil {
+		return nil, fail("read audit of "+committee, err)
+	}
+	out := make([]bot.AuditEntry, 0, len(msgs))
+	for _, m := range msgs {
+		str := func(f string) string { v, _ := m.Values[f].(string); return v }
+		at, _ := time.Parse(time.RFC3339Nano, str("at"))
+		out = append(out, bot.AuditEntry{
+			ID: m.ID, Committee: committee, Kind: str("kind"), Actor: str("actor"),
+			At: at, OpID: str("op"), Detail: str("detail"),
+		})
+	}
+	return out, nil
+}
+
+// sortByCode orders households as they were registered.
+func sortByCode(hs []bot.Household) {
+	slices.SortFunc(hs, func(a, b bot.Household) int {
+		return cmp.Or(cmp.Compare(codeScore(a.Code), codeScore(b.Code)), cmp.Compare(a.Code, b.Code))
+	})
+}

@@ -1,0 +1,62 @@
+package store
+
+// Every Redis key of the program is built here, so the layout can be read in
+// one place and a prefix change cannot miss a key.
+//
+// A committee's keys share the hash tag {c:<committee>}: on Redis Cluster
+// they live in one slot, which is what lets Apply change a household, its
+// indexes, the counters, the op marker, the undo stack and the audit stream
+// in one Lua script. Global keys are only ever used one at a time (or in
+// pipelines, which the cluster client splits by node). A prefix must not
+// contain '{' or '}', or it would become the hash tag of every key.
+
+// keys builds the keys under one prefix.
+type keys struct{ prefix string }
+
+// committee returns the common beginning of a committee's keys.
+func (k keys) committee(c string) string { return k.prefix + "{c:" + c + "}:" }
+
+// households is the hash code → household JSON.
+func (k keys) households(c string) string { return k.committee(c) + "hh" }
+
+// versions is the hash code → version, so Apply compares versions without
+// decoding JSON.
+func (k keys) versions(c string) string { return k.committee(c) + "ver" }
+
+// heads is the sorted set of "head\x00code" (all scores 0), read by
+// ZRANGEBYLEX so FindByHead never scans.
+func (k keys) heads(c string) string { return k.committee(c) + "head" }
+
+// todo is the sorted set of codes not yet visited, scored by numeric code so
+// the oldest registrations come first.
+func (k keys) todo(c string) string { return k.committee(c) + "todo" }
+
+// counters is the hash of the committee's running totals (bot.Counters).
+func (k keys) counters(c string) string { return k.committee(c) + "ctr" }
+
+// seq is the committee's household-code sequence.
+func (k keys) seq(c string) string { return k.committee(c) + "seq" }
+
+// op marks an applied change and keeps its result for replays.
+func (k keys) op(c, opID string) string { return k.committee(c) + "op:" + opID }
+
+// undo is a user's undo stack in one committee (newest first).
+func (k keys) undo(c, userID string) string { return k.committee(c) + "undo:" + userID }
+
+// audit is the committee's audit stream.
+func (k keys) audit(c string) string { return k.committee(c) + "audit" }
+
+// committees is the set of committees that have households or counters.
+func (k keys) committees() string { return k.prefix + "committees" }
+
+// person maps an ID-number hash to where the person is registered.
+func (k keys) person(idHash string) string { return k.prefix + "person:" + idHash }
+
+// lastUndo points at the committee of a user's latest undoable change.
+func (k keys) lastUndo(userID string) string { return k.prefix + "lastundo:" + userID }
+
+// message holds the dedup state of one incoming WeCom message or event.
+func (k keys) message(key string) string { return k.prefix + "msg:" + key }
+
+// wechat is a key of the WeCom SDK's cache (access tokens).
+func (k keys) wechat(key string) string { return k.prefix + "wx:" + key }

@@ -1,0 +1,125 @@
+// Package storetest opens stores for tests: on the Redis that REDIS_URL
+// names, or else on an embedded one, always under a random key prefix that
+// is deleted when the test ends. It never flushes a database, because the
+// real Redis is shared.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"songnuan/bot"
+	"songnuan/store"
+)
+
+// Open returns a store for tb under a fresh random prefix. With REDIS_URL
+// set it uses that Redis, else an embedded one. Cleanup deletes every key
+// under the prefix and closes the store.
+func Open(tb testing.TB) *store.Store {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := store.Open(ctx, store.Options{
+		URL:    os.Getenv("REDIS_URL"),
+		Prefix: Prefix(),
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := DeletePrefix(context.Background(), s.Client(), s.Prefix()); err != nil {
+			tb.Errorf("clean up test keys: %v", err)
+		}
+		s.Close()
+	})
+	return s
+}
+
+// Prefix returns a fresh random key prefix.
+func Prefix() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "test:" + hex.EncodeToString(b) + ":"
+}
+
+// DeletePrefix deletes every key under prefix, scanning each master of a
+// cluster.
+func DeletePrefix(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	if prefix == "" {
+		return fmt.Errorf("refusing to delete every key: empty prefix")
+	}
+	del := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		var batch []string
+		for iter.Next(ctx) {
+			batch = append(batch, iter.Val())
+			if len(batch) == 500 {
+				if err := c.Unlink(ctx, batch...).Err(); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return err
+		}
+		if len(batch) > 0 {
+			return c.Unlink(ctx, batch...).Err()
+		}
+		return nil
+	}
+	switch c := client.(type) {
+	case *redis.ClusterClient:
+		return c.ForEachMaster(ctx, del)
+	case *redis.Client:
+		return del(ctx, c)
+	}
+	return fmt.Errorf("clean up keys: unsupported client %T", client)
+}
+
+// Household returns a realistic household of committee: a 低保 family of
+// three with one 特困 member, sealed and masked personal numbers, an
+// itemised entitlement and no visits yet. Version is 1.
+func Household(committee, code, head string) bot.Household {
+	at := time.Date(2024, 1, 8, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	return bot.Household{
+		Committee: committee,
+		Code:      code,
+		Head:      head,
+		Size:      3,
+		Categories: []bot.CategoryClaim{
+			{Category: "低保"},
+			{Category: "特困供养", Persons: 1},
+		},
+		IDHash:      "kH3v9QeT1m0bN8xZr2LwYc5dPa7sJf4u",
+		IDSealed:    "v1:2hJ8Qm3kX0pL7wR9tY5uB1nC4vD6eF8gH0jK2lM4nP6qR8sT0uV2wX4yZ6aB8cD0eF==",
+		IDMasked:    "310107********1234",
+		PhoneSealed: "v1:9aB7cD5eF3gH1jK9lM7nP5qR3sT1uV9wX7yZ5==",
+		PhoneMasked: "138****5678",
+		Address:     "甘泉路街道 甘泉一村 12号 302室",
+		Entitlement: bot.Entitlement{
+			Policy:        "长宁区元旦春节帮困",
+			PolicyVersion: "2023",
+			Items: []bot.EntitlementItem{
+				{Item: "2", Name: "特困供养人员", Category: "特困供养", Persons: 1, Amount: 1000, Fund: "市、区财政", Dept: "民政局"},
+				{Item: "6", Name: "冬令御寒补助", Category: "特困供养", Persons: 1, Amount: 460, Fund: "市、区财政", Dept: "民政局"},
+				{Item: "4", Name: "低保家庭", Category: "低保", Persons: 2, Amount: 800, Fund: "市、区财政", Dept: "民政局"},
+			},
+			Total: 2260,
+		},
+		Version:   1,
+		CreatedAt: at,
+		CreatedBy: "zhangsan",
+		UpdatedAt: at,
+		UpdatedBy: "zhangsan",
+	}
+}
