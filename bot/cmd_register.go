@@ -95,7 +95,7 @@ func (b *Bot) registerOnce(ctx context.Context, actor Staff, committee string, a
 	if before != nil {
 		code = before.Code
 	}
-	after, changes, err := b.buildHousehold(actor, committee, a, before)
+	after, changes, err := b.buildHousehold(actor, committee, a, before, imp)
 	if err != nil {
 		return regOutcome{}, false, err
 	}
@@ -308,7 +308,7 @@ func (b *Bot) unchanged(ctx context.Context, actor Staff, h *Household, opID str
 // buildHousehold is the household after a registration: before (nil for
 // a new one) with what a states, its entitlement computed anew under the
 // current policy, and the list of changes in words.
-func (b *Bot) buildHousehold(actor Staff, committee string, a regArgs, before *Household) (*Household, []string, error) {
+func (b *Bot) buildHousehold(actor Staff, committee string, a regArgs, before *Household, replace bool) (*Household, []string, error) {
 	now := b.now()
 	h := &Household{Committee: committee, CreatedAt: now, CreatedBy: actor.UserID}
 	if before != nil {
@@ -325,20 +325,32 @@ func (b *Bot) buildHousehold(actor Staff, committee string, a regArgs, before *H
 		return nil, nil, err
 	}
 	h.Size = size
-	if len(a.Claims) > 0 {
-		cs, err := resolveClaims(a.Claims, size)
-		if err != nil {
-			return nil, nil, err
-		}
+	cs, err := resolveClaims(a.Claims, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case before == nil || replace && len(cs) > 0:
 		h.Categories = cs
-	} else if before == nil {
+	default:
+		// In chat a registration of a known household states what changes:
+		// the categories it names are added or replaced, 去掉:X removes one.
+		h.Categories = mergeClaims(h.Categories, cs)
+	}
+	for _, r := range a.Remove {
+		i := slices.IndexFunc(h.Categories, func(c CategoryClaim) bool { return c.Category == r })
+		if i < 0 {
+			return nil, nil, Userf("这一户没有登记“" + r + "”，不用去掉。发送 查询 " + h.Head + " 查看已登记的类别。")
+		}
+		h.Categories = slices.Delete(h.Categories, i, i+1)
+	}
+	if len(h.Categories) == 0 {
 		return nil, nil, Userf("请写至少一个补助类别，例如 低保、特困供养1人。发送“标准”查看全部类别。" + fmtRegister)
-	} else {
+	}
+	for _, c := range h.Categories {
 		// a new size may leave a per-person count too large
-		for _, c := range h.Categories {
-			if c.Persons > size {
-				return nil, nil, Userf(fmt.Sprintf("%s有%d人，多于家庭人数%d人。请一起改，例如：登记 编号%s %d人 %s%d人", c.Category, c.Persons, size, h.Code, size, c.Category, size))
-			}
+		if c.Persons > size {
+			return nil, nil, Userf(fmt.Sprintf("%s有%d人，多于家庭人数%d人。请一起改，例如：登记 编号%s %d人 %s%d人", c.Category, c.Persons, size, h.Code, size, c.Category, size))
 		}
 	}
 	// Sealing is not deterministic: keep the stored sealed value when the
@@ -394,6 +406,20 @@ func (b *Bot) entitle(h *Household) (Entitlement, error) {
 		}
 	}
 	return ent, nil
+}
+
+// mergeClaims adds claims to old, a claim of a category already there
+// replacing it in place.
+func mergeClaims(old, claims []CategoryClaim) []CategoryClaim {
+	out := slices.Clone(old)
+	for _, c := range claims {
+		if i := slices.IndexFunc(out, func(o CategoryClaim) bool { return o.Category == c.Category }); i >= 0 {
+			out[i] = c
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // resolveSize is the household size: as stated, as glued to a

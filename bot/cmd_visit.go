@@ -80,6 +80,9 @@ func (b *Bot) visitOnce(ctx context.Context, m *msg, h *Household, a visitArgs, 
 		switch {
 		case paid >= due || a.Paid == 0:
 			return duplicateVisit(h, *first, due, paid), false, nil
+		case a.Visitor != VisitorCommittee && !a.TopUp:
+			// a second leader is the 重复走访 the campaign forbids
+			return duplicateVisit(h, *first, due, paid), false, nil
 		case !a.TopUp && sameReport(h, a.Visitor, a.Paid, date):
 			return duplicateVisit(h, *first, due, paid), false, nil
 		}
@@ -152,12 +155,13 @@ func sameReport(h *Household, visitor Visitor, paid int64, date string) bool {
 // duplicateVisit refuses a second visit of one kind, saying when and by
 // whom the first was.
 func duplicateVisit(h *Household, first Visit, due, paid int64) string {
-	kind := "居委走访"
+	what := fmt.Sprintf("重复：%s（编号%s）已于%s由%s走访过，发放%d元。本次没有记录。", h.Head, h.Code, cnDateStr(first.Date), first.ByName, first.Paid)
 	if first.Visitor != VisitorCommittee {
-		kind = string(first.Visitor) + "走访（每户只安排一次领导走访）"
+		what = fmt.Sprintf("重复：%s（编号%s）已于%s有%s走访（%s记录，发放%d元），每户只安排一次领导走访。本次没有记录。",
+			h.Head, h.Code, cnDateStr(first.Date), first.Visitor, first.ByName, first.Paid)
 	}
 	return lines(
-		fmt.Sprintf("重复：%s（编号%s）已于%s由%s%s，发放%d元。本次没有记录。", h.Head, h.Code, cnDateStr(first.Date), first.ByName, kind, first.Paid),
+		what,
 		fmt.Sprintf("应发%d元，已发%d元，%s。", due, paid, balance(due, paid)),
 		"如确需补发，请发送：补发 编号"+h.Code+" 100元",
 	)
@@ -182,7 +186,7 @@ func visitText(h *Household, v Visit, leaderItem *EntitlementItem) string {
 		}
 	}
 	return lines(
-		head+fmt.Sprintf("%s（编号%s）", h.Head, h.Code)+" "+visitLine(v),
+		head+fmt.Sprintf("%s（编号%s）", h.Head, h.Code)+visitLine(v),
 		added,
 		fmt.Sprintf("应发%d元，已发%d元，%s", due, paid, balance(due, paid)),
 		need,

@@ -11,7 +11,7 @@ import (
 
 // Formats shown with every parse error, so the user sees what to type.
 const (
-	fmtRegister = "登记格式：登记 张三 低保 3人（可加 特困供养1人 身份证:… 电话:… 地址:… 居委:…）"
+	fmtRegister = "登记格式：登记 张三 低保 3人（可加 特困供养1人 身份证:… 电话:… 地址:… 居委:…；改已登记的户写要改的项，去掉类别写 去掉:低保）"
 	fmtVisit    = "走访格式：走访 张三 发放900元（可加 物品:大米一袋 走访人:街镇领导 日期:1月15日）"
 	fmtQuery    = "查询格式：查询 张三 或 查询 编号12"
 	fmtStandard = "标准格式：标准 或 标准 低保 3人"
@@ -34,6 +34,7 @@ type regArgs struct {
 	Phone     string // validated
 	Address   string
 	Committee string
+	Remove    []string // category keys to take off a registered household
 }
 
 // claimArg is one category as typed: 特困供养1人, 低保, 妇联1500元.
@@ -60,6 +61,7 @@ const (
 	keyVisitor
 	keyDate
 	keyAmount
+	keyRemove
 )
 
 var fieldKeys = map[string]fieldKey{
@@ -75,6 +77,7 @@ var fieldKeys = map[string]fieldKey{
 	"走访人": keyVisitor, "慰问人": keyVisitor, "走访": keyVisitor,
 	"日期": keyDate, "时间": keyDate, "走访日期": keyDate,
 	"发放": keyAmount, "金额": keyAmount, "补发": keyAmount,
+	"去掉": keyRemove, "删除": keyRemove, "删去": keyRemove, "取消": keyRemove,
 }
 
 var (
@@ -223,6 +226,14 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 				a.Head = v
 			case keySize:
 				err = setSize(strings.TrimSuffix(v, "人"))
+			case keyRemove:
+				for _, part := range strings.Split(v, "+") {
+					c, ok := b.policy.Lookup(part)
+					if !ok {
+						return a, Userf(shown(part) + "不是已知的补助类别，例如：登记 编号12 去掉:低保")
+					}
+					a.Remove = append(a.Remove, c.Key)
+				}
 			case keyCategory:
 				for _, part := range strings.Split(v, "+") {
 					cs, ok := b.scanCats(part)

@@ -42,7 +42,11 @@ func itemLine(head string, it EntitlementItem) string {
 		if it.Max > 0 {
 			rng = fmt.Sprintf("%d–%d元", it.Min, it.Max)
 		}
-		return fmt.Sprintf("· %s：金额待填（%s），请发送：登记 %s %s%d元", name, rng, head, it.Category, ex)
+		count := ""
+		if it.Persons > 0 {
+			count = fmt.Sprintf("%d人", it.Persons)
+		}
+		return fmt.Sprintf("· %s：金额待填（%s），请发送：登记 %s %s%s%d元", name, rng, head, it.Category, count, ex)
 	}
 	if it.Amount == 0 {
 		return fmt.Sprintf("· %s：无定额，按实际发放（%s）", name, it.Fund)
