@@ -1,0 +1,187 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"time"
+)
+
+// Config is what a Bot is built from. Store, Policy, Clock and Sealer are
+// required; Sender, Media and ReadSheet only for pushes and file imports.
+type Config struct {
+	Store     Store
+	Policy    *Policy
+	Staff     Directory
+	Clock     Clock
+	Sealer    *Sealer
+	Sender    Sender
+	Media     MediaFetcher
+	ReadSheet SheetReader
+	Logger    *slog.Logger
+}
+
+// Bot answers the chat: it routes each normalised message to a command,
+// checks the sender's role and committee, and records changes through the
+// Store so that a re-delivered message never applies twice.
+type Bot struct {
+	store     Store
+	policy    *Policy
+	staff     Directory
+	clock     Clock
+	sealer    *Sealer
+	sender    Sender
+	media     MediaFetcher
+	readSheet SheetReader
+	log       *slog.Logger
+
+	words      []string // policy category words, longest first
+	committees []string // committees that have staff, sorted
+	routes     []route
+}
+
+// campaignZone is Shanghai time; dates in chat ("今天", "1月15日") are local
+// dates there whatever zone the server runs in.
+var campaignZone = time.FixedZone("CST", 8*3600)
+
+// New checks cfg and builds a Bot.
+func New(cfg Config) (*Bot, error) {
+	var missing []string
+	if cfg.Store == nil {
+		missing = append(missing, "Store")
+	}
+	if cfg.Policy == nil {
+		missing = append(missing, "Policy")
+	}
+	if cfg.Clock == nil {
+		missing = append(missing, "Clock")
+	}
+	if cfg.Sealer == nil {
+		missing = append(missing, "Sealer")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("bot config: missing %v", missing)
+	}
+	b := &Bot{
+		store:     cfg.Store,
+		policy:    cfg.Policy,
+		staff:     cfg.Staff,
+		clock:     cfg.Clock,
+		sealer:    cfg.Sealer,
+		sender:    cfg.Sender,
+		media:     cfg.Media,
+		readSheet: cfg.ReadSheet,
+		log:       cfg.Logger,
+	}
+	if b.staff == nil {
+		b.staff = Directory{}
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	b.log = b.log.With("component", "bot")
+	b.words = cfg.Policy.Words()
+	seen := map[string]bool{}
+	for _, s := range b.staff {
+		if s.Committee != "" && !seen[s.Committee] {
+			seen[s.Committee] = true
+			b.committees = append(b.committees, s.Committee)
+		}
+	}
+	sort.Strings(b.committees)
+	b.routes = b.commands()
+	return b, nil
+}
+
+// now is the campaign time in Shanghai.
+func (b *Bot) now() time.Time { return b.clock().In(campaignZone) }
+
+// normalize is Normalize that keeps the policy's category names intact.
+func (b *Bot) normalize(s string) string { return NormalizeWith(s, b.words) }
+
+// msg is one message in flight: who sent it and what the route matched.
+type msg struct {
+	in    Incoming
+	staff Staff
+	args  []string // the route's submatches
+}
+
+// opID is the idempotency key of the change a message makes.
+func (m *msg) opID() string { return "m:" + m.in.MsgID }
+
+// Handle answers one message. A user's mistake is answered in the Reply;
+// an error means the system failed and nothing the reply would claim was
+// recorded (errors.Is(err, ErrUnavailable) when the store is down), so the
+// caller should let WeCom deliver the message again.
+func (b *Bot) Handle(ctx context.Context, in Incoming) (Reply, error) {
+	st, ok := b.staff.Lookup(in.From)
+	if !ok {
+		if in.MsgType == "event" && in.Event != "subscribe" && in.Event != "enter_agent" {
+			return Reply{}, nil
+		}
+		return Reply{Text: msgUnregistered}, nil
+	}
+	m := &msg{in: in, staff: st}
+	switch in.MsgType {
+	case "text":
+		return b.handleText(ctx, m)
+	case "file":
+		return b.handleFile(ctx, m)
+	case "event":
+		if in.Event == "subscribe" || in.Event == "enter_agent" {
+			return Reply{Text: fmt.Sprintf("%s，您好！这里是帮困送温暖登记助手。发送“帮助”查看可用命令。", st.Name)}, nil
+		}
+		return Reply{}, nil
+	default:
+		return Reply{Text: msgTextOnly}, nil
+	}
+}
+
+// NeedsStore reports whether answering in needs the store at all; when it
+// does not (帮助, 标准, unknown commands, unregistered senders, non-text)
+// the HTTP layer can answer without a round trip.
+func (b *Bot) NeedsStore(in Incoming) bool {
+	st, ok := b.staff.Lookup(in.From)
+	if !ok {
+		return false
+	}
+	switch in.MsgType {
+	case "file":
+		return st.Role == RoleWorker || st.Role == RoleAdmin
+	case "text":
+		r, _ := b.match(b.normalize(in.Text))
+		return r != nil && r.store && r.roles.has(st.Role)
+	}
+	return false
+}
+
+func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
+	text := b.normalize(m.in.Text)
+	r, args := b.match(text)
+	if r == nil {
+		return Reply{Text: b.unknown(m.staff, text)}, nil
+	}
+	if !r.roles.has(m.staff.Role) {
+		return Reply{Text: refusedRole(m.staff.Role, r)}, nil
+	}
+	m.args = args
+	rep, err := r.h(ctx, m)
+	if err != nil {
+		var ue *UserError
+		if errors.As(err, &ue) {
+			return Reply{Text: ue.Message}, nil
+		}
+		b.log.ErrorContext(ctx, "command failed", "command", r.name, "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
+		return Reply{}, fmt.Errorf("%s: %w", r.name, err)
+	}
+	return rep, nil
+}
+
+// Fixed reply lines.
+const (
+	msgUnregistered = "您还没有登记为本助手的用户，请联系街道社区服务办管理员，把您的企业微信账号（userid）加入名单。"
+	msgTextOnly     = "只能接收文字消息和户名单文件（.xlsx/.csv）。例如发送：走访 张三 发放900元"
+)

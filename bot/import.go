@@ -1,0 +1,245 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// maxImportRows bounds one household list; a street has a few thousand
+// households, so more is a wrong file.
+const maxImportRows = 50000
+
+// ImportReport is what an import did, row by row.
+type ImportReport struct {
+	File      string
+	Rows      int // data rows read
+	Created   int
+	Updated   int
+	Unchanged int
+	Refused   []RowProblem
+}
+
+// RowProblem is why one row was not imported, said so the user can fix it.
+// It never holds an ID or phone number.
+type RowProblem struct {
+	Line   int
+	Reason string
+}
+
+// Imported is how many rows went in (new, updated or already there).
+func (r ImportReport) Imported() int { return r.Created + r.Updated + r.Unchanged }
+
+// Text is the chat answer to an import.
+func (r ImportReport) Text() string {
+	ls := []string{
+		fmt.Sprintf("导入 %s：共%d行，导入%d行，未导入%d行", r.File, r.Rows, r.Imported(), len(r.Refused)),
+		fmt.Sprintf("新增%d户，更新%d户，没有变化%d户", r.Created, r.Updated, r.Unchanged),
+	}
+	if len(r.Refused) > 0 {
+		ls = append(ls, "未导入的行：")
+		for i, p := range r.Refused {
+			if i == 10 {
+				ls = append(ls, fmt.Sprintf("等另外%d行（见附件）", len(r.Refused)-10))
+				break
+			}
+			ls = append(ls, fmt.Sprintf("第%d行：%s", p.Line, p.Reason))
+		}
+		ls = append(ls, "改好后重发整个文件即可，已导入的不会重复。")
+	}
+	return strings.Join(ls, "\n")
+}
+
+// ProblemsCSV lists every refused row, for a reply attachment.
+func (r ImportReport) ProblemsCSV() []byte {
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF") // Excel reads UTF-8 only with a BOM
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"行号", "问题"})
+	for _, p := range r.Refused {
+		_ = w.Write([]string{strconv.Itoa(p.Line), p.Reason})
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// Import registers each row of a household list through the same parser
+// and checks as 登记. Each row's change carries the OpID
+// "imp:<fileHash>:<line>", and rows match existing households by ID, then
+// by head, so importing a file again creates nothing new and a changed
+// file updates rather than duplicates. A worker's rows must all be of
+// their committee. A row the user must fix is listed in the report; an
+// error return means the store failed (rows before it are in).
+func (b *Bot) Import(ctx context.Context, actor Staff, fileName string, rows []ImportRow, fileHash string) (ImportReport, error) {
+	rep := ImportReport{File: filepath.Base(fileName), Rows: len(rows)}
+	switch actor.Role {
+	case RoleWorker, RoleAdmin:
+	default:
+		return rep, Userf("领导账号只能查看，不能导入名单。请由居委或社区服务办发送名单文件。")
+	}
+	if len(rows) == 0 {
+		return rep, Userf("文件里没有数据行。第一行应是表头：户主 人数 类别 身份证 电话 地址 居委，从第二行起每行一户。")
+	}
+	if len(rows) > maxImportRows {
+		return rep, Userf(fmt.Sprintf("文件有%d行，超过%d行，请按居委分开导入。", len(rows), maxImportRows))
+	}
+	if actor.Role == RoleWorker {
+		if err := b.ownRowsOnly(actor, rows); err != nil {
+			return rep, err
+		}
+	}
+	seen := map[string]int{} // committee/code → first line
+	for _, row := range rows {
+		committee, a, err := b.importArgs(actor, row)
+		if err == nil {
+			var out regOutcome
+			out, err = b.registerIn(ctx, actor, committee, a, "imp:"+fileHash+":"+strconv.Itoa(row.Line), "", true)
+			if err == nil {
+				key := committee + "/" + out.Code
+				if first, dup := seen[key]; dup {
+					err = Userf(fmt.Sprintf("与第%d行是同一户（%s），请合并成一行", first, a.Head))
+				} else {
+					seen[key] = row.Line
+					switch out.Kind {
+					case regCreated:
+						rep.Created++
+					case regUpdated:
+						rep.Updated++
+					default:
+						rep.Unchanged++
+					}
+				}
+			}
+		}
+		var ue *UserError
+		switch {
+		case errors.As(err, &ue):
+			rep.Refused = append(rep.Refused, RowProblem{Line: row.Line, Reason: rowReason(ue.Message)})
+		case err != nil:
+			return rep, fmt.Errorf("import %s line %d: %w", rep.File, row.Line, err)
+		}
+	}
+	b.log.InfoContext(ctx, "import done", "user", actor.UserID, "file_hash", fileHash, "rows", rep.Rows,
+		"created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged, "refused", len(rep.Refused))
+	return rep, nil
+}
+
+// ownRowsOnly refuses a worker's file that lists households of another
+// committee: a wrong file must not be half imported.
+func (b *Bot) ownRowsOnly(actor Staff, rows []ImportRow) error {
+	if actor.Committee == "" {
+		return Userf("您的账号还没有设置居委，请联系街道社区服务办管理员。")
+	}
+	var bad []string
+	for _, r := range rows {
+		if c := strings.TrimSpace(r.Fields["居委"]); c != "" && c != actor.Committee {
+			if len(bad) < 10 {
+				bad = append(bad, strconv.Itoa(r.Line))
+			} else if len(bad) == 10 {
+				bad = append(bad, "…")
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return Userf("文件中第" + strings.Join(bad, "、") + "行不是本居委（" + actor.Committee + "）的户，整份文件没有导入。请只保留本居委的行后重发。")
+}
+
+// importColumns are the row fields that become 登记 tokens, with the key
+// each value is given under.
+var importColumns = []struct{ field, key string }{
+	{"身份证", "身份证:"}, {"电话", "电话:"}, {"地址", "地址:"}, {"居委", "居委:"},
+}
+
+// importArgs turns a row into 登记 tokens and parses them as the chat does.
+func (b *Bot) importArgs(actor Staff, row ImportRow) (string, regArgs, error) {
+	f := func(k string) string { return b.normalize(row.Fields[k]) }
+	head := strings.ReplaceAll(f("户主"), " ", "")
+	if head == "" {
+		return "", regArgs{}, Userf("户主为空，请填写户主姓名")
+	}
+	toks := []string{"户主:" + head}
+	if size := strings.ReplaceAll(f("人数"), " ", ""); size != "" {
+		if reDigits.MatchString(size) {
+			size += "人"
+		}
+		toks = append(toks, size)
+	}
+	for _, c := range strings.FieldsFunc(f("类别"), func(r rune) bool { return r == ' ' || r == ',' || r == '/' || r == '+' }) {
+		toks = append(toks, c)
+	}
+	for _, col := range importColumns {
+		if v := strings.ReplaceAll(f(col.field), " ", ""); v != "" {
+			toks = append(toks, col.key+v)
+		}
+	}
+	a, err := b.parseRegisterTokens(toks)
+	if err != nil {
+		return "", a, err
+	}
+	committee := a.Committee
+	if actor.Role == RoleWorker {
+		committee = actor.Committee
+	} else if committee == "" {
+		return "", a, Userf("居委为空，请在“居委”列填写居委名称")
+	}
+	return committee, a, b.knownCommittee(committee)
+}
+
+// rowReason is a row's problem without the chat format hint, which does
+// not apply to a sheet.
+func rowReason(s string) string {
+	for _, cut := range []string{fmtRegister, "例如："} {
+		if i := strings.Index(s, cut); i > 0 {
+			s = s[:i]
+		}
+	}
+	return strings.TrimRight(strings.TrimSpace(s), "。，：")
+}
+
+// handleFile imports a household list sent as a WeCom file message.
+func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
+	if m.staff.Role != RoleWorker && m.staff.Role != RoleAdmin {
+		return Reply{Text: "领导账号只能查看，不能导入名单。发送“帮助”查看可用命令。"}, nil
+	}
+	ext := strings.ToLower(filepath.Ext(m.in.FileName))
+	if ext != ".xlsx" && ext != ".csv" {
+		return Reply{Text: "只能导入 .xlsx 或 .csv 户名单（.xls 请在 Excel 里另存为 .xlsx）。表头：户主 人数 类别 身份证 电话 地址 居委"}, nil
+	}
+	if b.media == nil || b.readSheet == nil {
+		return Reply{Text: "暂时不能导入文件，请联系社区服务办。也可以逐户发送，例如：登记 张三 低保 3人"}, nil
+	}
+	data, err := b.media.FetchMedia(ctx, m.in.MediaID)
+	if err != nil {
+		return Reply{}, fmt.Errorf("fetch media: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	rows, err := b.readSheet(m.in.FileName, data)
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return Reply{Text: ue.Message}, nil
+	}
+	if err != nil {
+		return Reply{}, fmt.Errorf("read sheet: %w", err)
+	}
+	rep, err := b.Import(ctx, m.staff, m.in.FileName, rows, hex.EncodeToString(sum[:12]))
+	if errors.As(err, &ue) {
+		return Reply{Text: ue.Message}, nil
+	}
+	if err != nil {
+		return Reply{}, err
+	}
+	r := Reply{Text: rep.Text()}
+	if len(rep.Refused) > 10 {
+		r.File = &File{Name: "导入问题-" + strings.TrimSuffix(rep.File, filepath.Ext(rep.File)) + ".csv", Data: rep.ProblemsCSV()}
+	}
+	return r, nil
+}

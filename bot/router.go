@@ -1,0 +1,164 @@
+package bot
+
+import (
+	"context"
+	"regexp"
+	"strings"
+)
+
+// roles is the set of roles a command is open to.
+type roles uint8
+
+const (
+	workers roles = 1 << iota
+	leaders
+	admins
+	everyone = workers | leaders | admins
+)
+
+func (rs roles) has(r Role) bool {
+	switch r {
+	case RoleWorker:
+		return rs&workers != 0
+	case RoleLeader:
+		return rs&leaders != 0
+	case RoleAdmin:
+		return rs&admins != 0
+	}
+	return false
+}
+
+type handler func(ctx context.Context, m *msg) (Reply, error)
+
+// route is one command: an anchored pattern over normalised text, the roles
+// that may use it, and the help line that teaches it.
+type route struct {
+	name    string
+	re      *regexp.Regexp
+	roles   roles
+	store   bool // the handler reads or writes the store
+	h       handler
+	usage   string   // help line: what the command does
+	example string   // example for workers and leaders
+	adminEx string   // example for admins, who must name the committee
+	hints   []string // words that suggest this command in an unknown text
+}
+
+// router collects routes in order; the first match wins.
+type router struct{ routes []route }
+
+func (r *router) add(pattern string, rs roles, h handler, opts ...func(*route)) {
+	rt := route{re: regexp.MustCompile(pattern), roles: rs, h: h}
+	for _, o := range opts {
+		o(&rt)
+	}
+	r.routes = append(r.routes, rt)
+}
+
+func named(n string) func(*route) { return func(r *route) { r.name = n } }
+func storeBacked(r *route)        { r.store = true }
+func help(usage, example, adminEx string, hints ...string) func(*route) {
+	return func(r *route) { r.usage, r.example, r.adminEx, r.hints = usage, example, adminEx, hints }
+}
+
+// commands is the bot's whole command table: one line per command.
+func (b *Bot) commands() []route {
+	r := &router{}
+	r.add(`^(?:帮助|help|\?|菜单|命令|功能)$`, everyone, b.help,
+		named("help"), help("帮助", "帮助", ""))
+	r.add(`^(?:登记|新增|添加)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.register,
+		named("register"), storeBacked, help("登记一户，回复应发补助", "登记 张三 低保 3人", "登记 张三 低保 3人 居委:甘泉一村", "登记", "人", "低保", "户主", "身份证"))
+	r.add(`^(走访|慰问|发放|补发)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.visit,
+		named("visit"), storeBacked, help("记录走访和发放", "走访 张三 发放900元", "走访 张三 发放900元 居委:甘泉一村", "走访", "慰问", "发放", "元", "补发", "发", "去过", "看望"))
+	r.add(`^(?:撤销|撤回|取消上一条)$`, workers|admins, b.undo,
+		named("undo"), storeBacked, help("撤销你上一条登记或走访", "撤销", "", "撤"))
+	r.add(`^(?:查询|查)(?:\s*:\s*|\s+)(.+)$`, everyone, b.query,
+		named("query"), storeBacked, help("查一户的补助和走访", "查询 张三", "查询 张三 居委:甘泉一村", "查", "询"))
+	r.add(`^标准(?:\s+(.+))?$`, everyone, b.standards,
+		named("standards"), help("补助标准", "标准 低保 3人", "", "标准", "多少钱", "补助"))
+	r.add(`^(?:待办|待走访|未走访)(?:\s+(.+))?$`, everyone, b.todo,
+		named("todo"), storeBacked, help("还没走访的户和未发金额", "待办", "待办 居委:甘泉一村", "待", "没走访", "未走访"))
+	return r.routes
+}
+
+// match returns the first route whose pattern matches text, with its
+// submatches.
+func (b *Bot) match(text string) (*route, []string) {
+	for i := range b.routes {
+		if sm := b.routes[i].re.FindStringSubmatch(text); sm != nil {
+			return &b.routes[i], sm[1:]
+		}
+	}
+	return nil, nil
+}
+
+// routeNamed returns the route called name.
+func (b *Bot) routeNamed(name string) *route {
+	for i := range b.routes {
+		if b.routes[i].name == name {
+			return &b.routes[i]
+		}
+	}
+	return nil
+}
+
+// exampleFor is the command's example as the given role should type it.
+func (r *route) exampleFor(role Role) string {
+	if role == RoleAdmin && r.adminEx != "" {
+		return r.adminEx
+	}
+	return r.example
+}
+
+// help lists exactly the commands the sender may use, one line each.
+func (b *Bot) help(_ context.Context, m *msg) (Reply, error) {
+	var sb strings.Builder
+	sb.WriteString("可用命令（照示例发送）：")
+	for i := range b.routes {
+		r := &b.routes[i]
+		if r.name == "help" || !r.roles.has(m.staff.Role) {
+			continue
+		}
+		sb.WriteString("\n· " + r.usage + "：" + r.exampleFor(m.staff.Role))
+	}
+	if m.staff.Role == RoleWorker || m.staff.Role == RoleAdmin {
+		sb.WriteString("\n· 批量登记：直接发送户名单文件（.xlsx/.csv，列：户主 人数 类别 身份证 电话 地址 居委）")
+	}
+	return Reply{Text: sb.String()}, nil
+}
+
+// unknown answers a text that matches no command with the format of the
+// command it most resembles.
+func (b *Bot) unknown(st Staff, text string) string {
+	best, bestScore := (*route)(nil), 0
+	for i := range b.routes {
+		r := &b.routes[i]
+		if r.name == "help" || !r.roles.has(st.Role) {
+			continue
+		}
+		score := 0
+		for _, h := range r.hints {
+			if strings.Contains(text, h) {
+				score += len([]rune(h))
+			}
+		}
+		if best == nil || score > bestScore {
+			best, bestScore = r, score
+		}
+	}
+	s := "没看懂这条消息。"
+	if best != nil {
+		s += r2(best.usage, best.exampleFor(st.Role))
+	}
+	return s + "\n发送“帮助”查看全部命令。"
+}
+
+func r2(usage, example string) string { return usage + "，格式如：" + example }
+
+// refusedRole tells a sender that their role may not use a command.
+func refusedRole(role Role, r *route) string {
+	if role == RoleLeader {
+		return "领导账号只能查看，不能登记、走访或撤销。可以发送：查询 张三 居委:甘泉一村，或发送“帮助”查看可用命令。"
+	}
+	return "您的账号不能使用“" + r.usage + "”。发送“帮助”查看可用命令。"
+}
