@@ -138,3 +138,19 @@ func parseMark(v string) (ClaimState, string, error) {
 	}
 	return 0, "", fmt.Errorf("message dedup value %.8q is neither pending nor a reply", v)
 }
+
+// releaseScript deletes a message's mark only while it is still pending:
+// a reply saved meanwhile by another delivery must stay.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// ReleaseClaim forgets a pending claim whose handling failed, so WeCom's
+// re-delivery is handled afresh instead of waiting for a reply that will
+// never come.
+func (s *Store) ReleaseClaim(ctx context.Context, key string) error {
+	if err := releaseScript.Run(ctx, s.client, []string{s.k.message(key)}, markPending).Err(); err != nil {
+		return fail("release claim", err)
+	}
+	return nil
+}
