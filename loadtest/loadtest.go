@@ -146,7 +146,7 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 	}
 
 	if len(warm) > 0 {
-		fmt.Fprintf(opt.Out, "预热 %d 条（不计)…\n", len(warm))
+		fmt.Fprintf(opt.Out, "预热 %d 条（不计时）…\n", len(warm))
 		w := fire(ctx, hc, warm, opt.C)
 		res.WarmupFailed = w.failures(c)
 	}

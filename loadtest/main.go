@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -80,7 +82,12 @@ func Main(args []string, stdout io.Writer) error {
 	opt.Credentials = creds
 	opt.Out = stdout
 
-	res, err := Run(context.Background(), opt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := Run(ctx, opt)
+	if ctx.Err() != nil {
+		return errors.New("压测被中断，结果不完整")
+	}
 	if err != nil {
 		return err
 	}
