@@ -18,10 +18,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/peterh/liner"
@@ -94,8 +96,11 @@ func Main(args []string, stdin io.Reader, stdout io.Writer) error {
 			wait = 0
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	// Ctrl-C on piped input ends the session (a terminal's Ctrl-C is read
+	// by liner as a key and ends it too), even when the program has
+	// already taken over the signal.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	return Run(ctx, Options{
 		URL: *url, UserID: strings.TrimSpace(*as), Credentials: creds,
 		In: stdin, Out: stdout, Terminal: term, Linger: wait,

@@ -8,17 +8,21 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"songnuan/wecom"
+	"songnuan/wecom/fakeapi"
 )
 
 // testCreds returns credentials with a fresh random key, so nothing in a
@@ -36,8 +40,9 @@ func testCreds(t *testing.T) Credentials {
 }
 
 // fakeBot plays a bot in demo mode: it opens callbacks with the same
-// crypto WeCom's peers use, answers through a test-supplied function,
-// and serves the fake WeCom API's token, upload and sent-list.
+// crypto WeCom's peers use, answers through a test-supplied function, and
+// mounts the project's fake WeCom API, through which it pushes messages
+// the way the bot's WeCom client does.
 type fakeBot struct {
 	t      *testing.T
 	crypto *wecom.Crypto
@@ -45,15 +50,13 @@ type fakeBot struct {
 	replyCrypto *wecom.Crypto
 	creds       Credentials
 	srv         *httptest.Server
+	fake        *fakeapi.Server
 	// answer decides the HTTP status and passive reply for a message.
 	answer func(m wecom.Message) (status int, reply string)
-	noFake bool // serve no fake API, as a production bot does
+	noFake atomic.Bool // serve no fake API, as a production bot does
 
 	mu       sync.Mutex
 	received []wecom.Message
-	pushed   []Pushed
-	media    map[string][]byte
-	polls    int
 }
 
 func newFakeBot(t *testing.T, creds Credentials) *fakeBot {
@@ -62,16 +65,70 @@ func newFakeBot(t *testing.T, creds Credentials) *fakeBot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &fakeBot{t: t, crypto: cr, creds: creds, media: map[string][]byte{}}
+	b := &fakeBot{t: t, crypto: cr, creds: creds, fake: fakeapi.New()}
+	b.fake.SetCredentials(creds.CorpID, creds.Secret)
 	b.answer = func(m wecom.Message) (int, string) { return http.StatusOK, "收到：" + m.Content }
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /wecom/callback", b.callback)
-	mux.HandleFunc("GET "+FakeAPIPath+"/cgi-bin/gettoken", b.gettoken)
-	mux.HandleFunc("POST "+FakeAPIPath+"/cgi-bin/media/upload", b.upload)
-	mux.HandleFunc("GET "+FakeAPIPath+"/_fake/sent", b.sent)
+	fake := http.StripPrefix(FakeAPIPath, b.fake)
+	mux.HandleFunc(FakeAPIPath+"/", func(w http.ResponseWriter, r *http.Request) {
+		if b.noFake.Load() {
+			http.NotFound(w, r)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	})
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+// api calls the fake WeCom API as the bot does and fails the test on any
+// errcode.
+func (b *fakeBot) api(method, path string, q url.Values, contentType string, body io.Reader) map[string]any {
+	b.t.Helper()
+	api := b.srv.URL + FakeAPIPath
+	if path != "/cgi-bin/gettoken" {
+		tok := b.api("GET", "/cgi-bin/gettoken", url.Values{"corpid": {b.creds.CorpID}, "corpsecret": {b.creds.Secret}}, "", nil)
+		q.Set("access_token", tok["access_token"].(string))
+	}
+	req, _ := http.NewRequest(method, api+path+"?"+q.Encode(), body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatalf("fake API %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out["errcode"] != float64(0) {
+		b.t.Fatalf("fake API %s = %v, %v", path, out, err)
+	}
+	return out
+}
+
+// push sends an app message (message/send) to wang.
+func (b *fakeBot) push(msg map[string]any) {
+	b.t.Helper()
+	if msg["touser"] == nil {
+		msg["touser"] = "wang"
+	}
+	msg["agentid"] = 1000009
+	body, _ := json.Marshal(msg)
+	b.api("POST", "/cgi-bin/message/send", url.Values{}, "application/json", bytes.NewReader(body))
+}
+
+// pushFile uploads a file and sends it to wang, as the bot sends a table.
+func (b *fakeBot) pushFile(name string, data []byte) {
+	b.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("media", name)
+	fw.Write(data)
+	mw.Close()
+	up := b.api("POST", "/cgi-bin/media/upload", url.Values{"type": {"file"}}, mw.FormDataContentType(), &buf)
+	b.push(map[string]any{"msgtype": "file", "file": map[string]any{"media_id": up["media_id"]}})
 }
 
 func (b *fakeBot) callback(w http.ResponseWriter, r *http.Request) {
@@ -103,67 +160,6 @@ func (b *fakeBot) callback(w http.ResponseWriter, r *http.Request) {
 		b.t.Errorf("seal reply: %v", err)
 	}
 	w.Write(out)
-}
-
-func (b *fakeBot) gettoken(w http.ResponseWriter, r *http.Request) {
-	if b.noFake {
-		http.NotFound(w, r)
-		return
-	}
-	if r.URL.Query().Get("corpid") != b.creds.CorpID || r.URL.Query().Get("corpsecret") != b.creds.Secret {
-		json.NewEncoder(w).Encode(map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
-		return
-	}
-	json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "errmsg": "ok", "access_token": "T1", "expires_in": 7200})
-}
-
-func (b *fakeBot) upload(w http.ResponseWriter, r *http.Request) {
-	if b.noFake {
-		http.NotFound(w, r)
-		return
-	}
-	if r.URL.Query().Get("access_token") != "T1" || r.URL.Query().Get("type") != "file" {
-		json.NewEncoder(w).Encode(map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
-		return
-	}
-	f, h, err := r.FormFile("media")
-	if err != nil {
-		b.t.Errorf("upload without a media field: %v", err)
-		return
-	}
-	data, _ := io.ReadAll(f)
-	b.mu.Lock()
-	id := "M" + strconv.Itoa(len(b.media)+1)
-	b.media[id] = data
-	b.media[id+":name"] = []byte(h.Filename)
-	b.mu.Unlock()
-	json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "errmsg": "ok", "type": "file", "media_id": id})
-}
-
-func (b *fakeBot) sent(w http.ResponseWriter, r *http.Request) {
-	if b.noFake {
-		http.NotFound(w, r)
-		return
-	}
-	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.polls++
-	out := []Pushed{}
-	for _, p := range b.pushed {
-		if p.Seq > since {
-			out = append(out, p)
-		}
-	}
-	json.NewEncoder(w).Encode(out)
-}
-
-// push records a message as pushed to the user.
-func (b *fakeBot) push(p Pushed) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	p.Seq = int64(len(b.pushed) + 1)
-	b.pushed = append(b.pushed, p)
 }
 
 func (b *fakeBot) messages() []wecom.Message {
@@ -218,10 +214,10 @@ func TestMainConversation(t *testing.T) {
 	creds := testCreds(t)
 	setEnvCreds(t, creds)
 	b := newFakeBot(t, creds)
-	b.push(Pushed{Kind: "text", Text: "会话开始前的旧推送"})
+	b.push(map[string]any{"msgtype": "text", "text": map[string]any{"content": "会话开始前的旧推送"}})
 	b.answer = func(m wecom.Message) (int, string) {
 		if m.Content == "进度" {
-			b.push(Pushed{Kind: "markdown", Text: "## 进度\n甘泉一村 覆盖 3/10 户"})
+			b.push(map[string]any{"msgtype": "markdown", "markdown": map[string]any{"content": "## 进度\n甘泉一村 覆盖 3/10 户"}})
 			return http.StatusOK, ""
 		}
 		return http.StatusOK, "已登记 " + m.Content
@@ -387,10 +383,8 @@ func TestSendFile(t *testing.T) {
 	if m.MsgType != "file" || m.FileName != "甘泉一村名单.csv" || m.MediaID == "" || m.FromUserName != "wang" || m.MsgID == "" {
 		t.Fatalf("file message = %+v", m)
 	}
-	b.mu.Lock()
-	uploaded, name := b.media[m.MediaID], string(b.media[m.MediaID+":name"])
-	b.mu.Unlock()
-	if !bytes.Equal(uploaded, data) || name != "甘泉一村名单.csv" {
+	name, uploaded, ok := b.fake.Media(m.MediaID)
+	if !ok || !bytes.Equal(uploaded, data) || name != "甘泉一村名单.csv" {
 		t.Errorf("uploaded %q as %q, want %q as 甘泉一村名单.csv", uploaded, name, data)
 	}
 	for _, want := range []string{"机器人：导入完成：甘泉一村名单.csv", "读不了文件", "请给出文件路径"} {
@@ -406,8 +400,9 @@ func TestPushedFileSaved(t *testing.T) {
 	b := newFakeBot(t, testCreds(t))
 	table := []byte("PK\x03\x04 statistics")
 	b.answer = func(m wecom.Message) (int, string) {
-		b.push(Pushed{Kind: "file", FileName: "../统计表.xlsx", File: table})
-		b.push(Pushed{Kind: "textcard", Title: "截止提醒", Text: "2月6日前完成走访", ChatID: "grp1"})
+		b.pushFile("../统计表.xlsx", table)
+		b.push(map[string]any{"msgtype": "textcard", "textcard": map[string]any{"title": "截止提醒", "description": "2月6日前完成走访", "url": "http://127.0.0.1/todo"}})
+		b.push(map[string]any{"msgtype": "text", "touser": "@all", "text": map[string]any{"content": "全街道：本周五前报送名单"}})
 		return http.StatusOK, "统计表稍后发送"
 	}
 	dir := t.TempDir()
@@ -417,7 +412,7 @@ func TestPushedFileSaved(t *testing.T) {
 	if err != nil || !bytes.Equal(got, table) {
 		t.Fatalf("saved file = %q, %v; want %q at %s\n%s", got, err, table, saved, out)
 	}
-	for _, want := range []string{"已保存到 " + saved, "【群聊·卡片】", "截止提醒"} {
+	for _, want := range []string{"【推送·文件】统计表.xlsx 已保存到 " + saved, "【推送·卡片】", "截止提醒\n  2月6日前完成走访", "【全员推送】全街道：本周五前报送名单"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -428,7 +423,7 @@ func TestPushedFileSaved(t *testing.T) {
 // still works.
 func TestNotDemo(t *testing.T) {
 	b := newFakeBot(t, testCreds(t))
-	b.noFake = true
+	b.noFake.Store(true)
 	out := runSession(t, b, Options{Linger: 200 * time.Millisecond}, "帮助", "/file /etc/hostname")
 	if n := strings.Count(out, "不在演示模式：推送"); n != 1 {
 		t.Errorf("not-demo notice shown %d times, want once:\n%s", n, out)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // FakeAPIPath is where a bot in demo mode mounts the fake WeCom API.
@@ -29,7 +30,7 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("%s: errcode %d: %s", e.Op, e.Code, e.Msg) }
 
-// getJSON calls the fake API and decodes a WeCom-shaped JSON answer. The
+// callJSON calls the fake API and decodes a WeCom-shaped JSON answer. The
 // URL is never part of an error: it may hold an access token.
 func (c *Client) callJSON(req *http.Request, op string, v any) error {
 	resp, err := c.http.Do(req)
@@ -134,4 +135,48 @@ func (c *Client) Pushed(ctx context.Context, user string, since int64) ([]Pushed
 		return nil, err
 	}
 	return recs, nil
+}
+
+// Media downloads a file from the fake API's temporary media, as a WeCom
+// client downloads a file the bot sent.
+func (c *Client) Media(ctx context.Context, mediaID string) ([]byte, error) {
+	tok, err := c.token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"access_token": {tok}, "media_id": {mediaID}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+FakeAPIPath+"/cgi-bin/media/get?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, ErrNoFakeAPI
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("media: HTTP %d", resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxUpload+1))
+	if err != nil {
+		return nil, fmt.Errorf("media: read: %w", err)
+	}
+	// WeCom answers a failure with JSON instead of the file.
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		var st wecomStatus
+		if json.Unmarshal(data, &st) == nil && st.ErrCode != 0 {
+			if st.ErrCode == 40007 {
+				return nil, errors.New("文件已过期或不存在（演示接口只保留最近的文件）")
+			}
+			return nil, &apiError{Op: "media", Code: st.ErrCode, Msg: st.ErrMsg}
+		}
+	}
+	return data, nil
 }

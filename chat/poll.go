@@ -3,21 +3,28 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
 
-// Pushed is one message the bot pushed, as the fake WeCom API recorded it.
+// Pushed is one message the bot pushed, as the fake WeCom API's sent
+// list (GET /_fake/sent) reports it. A file's bytes are not in the list:
+// they are fetched by MediaID.
 type Pushed struct {
-	Seq      int64  `json:"seq"`
-	Kind     string `json:"kind"` // text, markdown, textcard, file
-	Text     string `json:"text"` // text or markdown body, textcard description
-	Title    string `json:"title"`
-	URL      string `json:"url"`
-	FileName string `json:"file_name"`
-	File     []byte `json:"file"`
-	ChatID   string `json:"chat_id"`
-	Robot    bool   `json:"robot"`
+	Seq      int64     `json:"seq"`
+	Time     time.Time `json:"time"`
+	Kind     string    `json:"kind"` // text, markdown, textcard, file
+	ToUsers  []string  `json:"to_users"`
+	ChatID   string    `json:"chat_id"`   // app group chat
+	RobotKey string    `json:"robot_key"` // group robot
+	Text     string    `json:"text"`      // text or markdown body, textcard description
+	Title    string    `json:"title"`
+	URL      string    `json:"url"`
+	MediaID  string    `json:"media_id"`
+	FileName string    `json:"file_name"`
+	FileSize int       `json:"file_size"`
 }
 
 // poller shows pushed messages as they arrive. Only one goroutine uses
@@ -64,7 +71,7 @@ func (p *poller) poll(ctx context.Context) {
 			continue
 		}
 		p.since = r.Seq
-		p.show(r)
+		p.show(ctx, r)
 	}
 }
 
@@ -94,28 +101,47 @@ func (p *poller) fetch(ctx context.Context) ([]Pushed, bool) {
 }
 
 // show prints one pushed message; a file is saved and its path printed.
-func (p *poller) show(r Pushed) {
+func (p *poller) show(ctx context.Context, r Pushed) {
+	text := p.text(ctx, r) // before the line is cleared: a download takes a moment
+	if p.s.opt.Terminal {
+		// A push may arrive while the prompt waits for input: start it
+		// on a clean line rather than after "wang> ".
+		text = "\r\x1b[K" + text
+	}
+	p.s.out.printf("%s\n", text)
+}
+
+// text is how a pushed message reads in the terminal.
+func (p *poller) text(ctx context.Context, r Pushed) string {
 	from := "推送"
 	switch {
-	case r.Robot:
+	case r.RobotKey != "":
 		from = "群机器人"
 	case r.ChatID != "":
 		from = "群聊"
+	case slices.Contains(r.ToUsers, "@all"):
+		from = "全员推送"
 	}
 	switch r.Kind {
 	case "file":
-		path, err := p.s.saveFile(r.FileName, r.File)
-		if err != nil {
-			p.s.out.printf("【%s·文件】%s（%d 字节），保存失败：%v\n", from, r.FileName, len(r.File), err)
-			return
-		}
-		p.s.out.printf("【%s·文件】%s 已保存到 %s\n", from, r.FileName, path)
+		return fmt.Sprintf("【%s·文件】%s", from, p.file(ctx, r))
 	case "markdown":
-		p.s.out.printf("【%s·markdown】%s\n", from, indent(r.Text))
+		return fmt.Sprintf("【%s·markdown】%s", from, indent(r.Text))
 	case "textcard":
-		body := strings.TrimSpace(r.Title + "\n" + r.Text + "\n" + r.URL)
-		p.s.out.printf("【%s·卡片】%s\n", from, indent(body))
-	default:
-		p.s.out.printf("【%s】%s\n", from, indent(r.Text))
+		return fmt.Sprintf("【%s·卡片】%s", from, indent(strings.TrimSpace(r.Title+"\n"+r.Text+"\n"+r.URL)))
 	}
+	return fmt.Sprintf("【%s】%s", from, indent(r.Text))
+}
+
+// file downloads a pushed file, saves it and says where.
+func (p *poller) file(ctx context.Context, r Pushed) string {
+	data, err := p.s.client.Media(ctx, r.MediaID)
+	if err != nil {
+		return fmt.Sprintf("%s（%d 字节）下载失败：%v", r.FileName, r.FileSize, rootCause(err))
+	}
+	path, err := p.s.saveFile(r.FileName, data)
+	if err != nil {
+		return fmt.Sprintf("%s（%d 字节）保存失败：%v", r.FileName, len(data), err)
+	}
+	return fmt.Sprintf("%s 已保存到 %s", r.FileName, path)
 }
