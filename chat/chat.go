@@ -75,6 +75,9 @@ func Main(args []string, stdin io.Reader, stdout io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the usage; that is not a failure
+		}
 		return err
 	}
 	if strings.TrimSpace(*as) == "" {

@@ -42,6 +42,9 @@ func Main(args []string, stdout io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the usage; that is not a failure
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
