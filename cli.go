@@ -16,6 +16,8 @@ import (
 
 	"songnuan/app"
 	"songnuan/bot"
+	"songnuan/chat"
+	"songnuan/loadtest"
 	"songnuan/sheet"
 )
 
@@ -171,4 +173,38 @@ func reorder(args []string) []string {
 		pos = append(pos, args[i])
 	}
 	return append(flags, pos...)
+}
+
+// scheduleMain is `songnuan schedule show [FILE]` and `songnuan schedule check FILE`.
+func scheduleMain(args []string, stdout io.Writer) error {
+	if len(args) == 0 || (args[0] != "show" && args[0] != "check") || (args[0] == "check" && len(args) != 2) {
+		return errors.New("用法：songnuan schedule show [文件] 或 songnuan schedule check 文件")
+	}
+	s := bot.DefaultSchedule()
+	if len(args) == 2 {
+		data, err := os.ReadFile(args[1])
+		if err != nil {
+			return err
+		}
+		if s, err = bot.ParseSchedule(data, args[1]); err != nil {
+			return err
+		}
+	}
+	if args[0] == "check" {
+		fmt.Fprintf(stdout, "%s：日程 %s，%d个阶段、%d项任务、%d条通知，没有发现问题\n",
+			args[1], s.Name, len(s.Phases), len(s.Tasks), len(s.Announcements))
+		return nil
+	}
+	fmt.Fprint(stdout, s.Table())
+	return nil
+}
+
+// chatMain is `songnuan chat --as USERID [--url URL]`.
+func chatMain(_ context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	return chat.Main(args, stdin, stdout)
+}
+
+// benchMain is `songnuan bench …`.
+func benchMain(_ context.Context, args []string, stdout io.Writer) error {
+	return loadtest.Main(args, stdout)
 }

@@ -27,6 +27,10 @@ import (
 // KeyPrefix starts every Redis key the bot writes.
 const KeyPrefix = "sn:"
 
+// DemoNow is where the demo's campaign clock starts when SONGNUAN_NOW is
+// unset: the visiting phase of the built-in 2024 schedule.
+var DemoNow = time.Date(2024, 1, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
 // App is one running bot.
 type App struct {
 	Config config.Config
@@ -69,6 +73,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a := &App{Config: cfg, Log: log, listener: ln, metrics: handlers.NewMetrics()}
 	if cfg.Demo() {
 		a.Config.ApplyDemo(ln.Addr().String())
+		if a.Config.Now.IsZero() && a.Config.Schedule == "" {
+			// The built-in schedule is the 2024 campaign: a demo stands on a
+			// working day inside it unless SONGNUAN_NOW says otherwise.
+			a.Config.Now = DemoNow
+		}
 		a.Fake = fakeapi.New()
 		a.Fake.SetCredentials(a.Config.WeCom.CorpID, a.Config.WeCom.Secret)
 	}
