@@ -225,3 +225,6 @@ func (a *App) closeStore() error {
 	a.Store = nil
 	return err
 }
+
+// Handler is the App's HTTP handler, for in-process benchmarks.
+func (a *App) Handler() http.Handler { return a.server.Handler }

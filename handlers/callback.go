@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -177,6 +178,15 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key string, msg wecom
 		// Detached from the request: WeCom may hang up, the work must finish.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), time.Minute)
 		defer cancel()
+		defer func() {
+			if p := recover(); p != nil {
+				// A bug, not the user's fault: say so instead of crashing
+				// the process or leaving the user without an answer.
+				h.Metrics.Errors.WithLabelValues("panic").Inc()
+				h.Log.Error("panic handling message", "msg_id", in.MsgID, "panic", fmt.Sprint(p))
+				done <- result{reply: bot.Reply{Text: bot.MsgBusy}}
+			}
+		}()
 		r, err := h.Bot.Handle(ctx, in)
 		done <- result{r, err}
 	}()
