@@ -100,7 +100,7 @@ func (b *Bot) registerOnce(ctx context.Context, actor Staff, committee string, a
 		return regOutcome{}, false, err
 	}
 	if before != nil && sameHousehold(before, after) {
-		return b.unchanged(ctx, actor, before, opID, imp)
+		return b.unchanged(ctx, before, opID, imp)
 	}
 	if before == nil {
 		code, err = b.store.NextCode(ctx, committee)
@@ -269,6 +269,10 @@ func (b *Bot) heldElsewhere(ctx context.Context, actor Staff, committee string, 
 	if holder.Committee != committee {
 		return regOutcome{}, false, Userf("重复：此人已在" + holder.Committee + "登记，不能重复登记。如需转到本居委，请联系社区服务办。")
 	}
+	if first, ok, err := b.replayed(ctx, opID, committee, h.Code); err != nil || ok {
+		// the same message, delivered again while its first delivery ran
+		return regOutcome{Kind: regReplayed, Code: h.Code, Text: first}, false, err
+	}
 	if imp {
 		// The import matches by ID first: the same person under another head
 		// (a renamed or corrected head) is that household.
@@ -281,28 +285,42 @@ func (b *Bot) heldElsewhere(ctx context.Context, actor Staff, committee string, 
 // unchanged answers a registration that changes nothing. When it is this
 // user's last change coming back (a re-delivered message), the stored
 // first answer is returned instead.
-func (b *Bot) unchanged(ctx context.Context, actor Staff, h *Household, opID string, imp bool) (regOutcome, bool, error) {
-	if !imp && opID != "" {
-		rec, err := b.store.LastUndo(ctx, actor.UserID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return regOutcome{}, false, fmt.Errorf("read undo: %w", err)
+func (b *Bot) unchanged(ctx context.Context, h *Household, opID string, imp bool) (regOutcome, bool, error) {
+	if !imp {
+		first, ok, err := b.replayed(ctx, opID, h.Committee, h.Code)
+		if err != nil {
+			return regOutcome{}, false, err
 		}
-		if err == nil && rec.OpID == opID {
-			// The OpID is stored, so this only fetches the first answer.
-			same := *h
-			same.Version++
-			ap, err := b.store.Apply(ctx, Change{OpID: opID, Kind: "update", Actor: actor.UserID, At: b.now(),
-				Committee: h.Committee, Code: h.Code, Before: h, After: &same, Result: ""})
-			if err == nil && ap.Replayed {
-				return regOutcome{Kind: regReplayed, Code: h.Code, Text: ap.Result}, false, nil
-			}
-			if err != nil && !errors.Is(err, ErrConflict) {
-				return regOutcome{}, false, fmt.Errorf("replay %s: %w", opID, err)
-			}
+		if ok {
+			return regOutcome{Kind: regReplayed, Code: h.Code, Text: first}, false, nil
 		}
 	}
 	text := lines("已登记过，内容没有变化："+householdHeader(h), personalLine(h), strings.Join(itemLines(h.Head, h.Entitlement), "\n"))
 	return regOutcome{Kind: regUnchanged, Code: h.Code, Text: text}, false, nil
+}
+
+// replayed asks the store whether opID was applied in committee, and for
+// its answer, without changing anything: the probe's Before has a version
+// no household has, so unless the store replays the OpID it refuses the
+// change as a conflict.
+func (b *Bot) replayed(ctx context.Context, opID, committee, code string) (string, bool, error) {
+	if code == "" {
+		code = "0"
+	}
+	probe := &Household{Committee: committee, Code: code, Version: -1}
+	ap, err := b.store.Apply(ctx, Change{OpID: opID, Kind: "probe", At: b.now(), Committee: committee, Code: code,
+		Before: probe, After: &Household{Committee: committee, Code: code, Version: 0}})
+	switch {
+	case errors.Is(err, ErrConflict):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("probe %s: %w", opID, err)
+	}
+	if !ap.Replayed {
+		// cannot happen with a store that compares versions; say so loudly
+		return "", false, fmt.Errorf("probe %s applied a change", opID)
+	}
+	return ap.Result, true, nil
 }
 
 // buildHousehold is the household after a registration: before (nil for

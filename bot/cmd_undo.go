@@ -24,6 +24,11 @@ func (b *Bot) undo(ctx context.Context, m *msg) (Reply, error) {
 func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 	rec, err := b.store.LastUndo(ctx, m.staff.UserID)
 	if errors.Is(err, ErrNotFound) {
+		if m.staff.Committee != "" {
+			if first, ok, err := b.replayed(ctx, m.opID(), m.staff.Committee, ""); err != nil || ok {
+				return b.replyAgain(ctx, m.staff.Committee, first, err)
+			}
+		}
 		return "", false, Userf("没有可撤销的操作。撤销只对您自己最近的登记或走访有效，例如发送：撤销")
 	}
 	if err != nil {
@@ -31,12 +36,20 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 	}
 	cur, err := b.store.Household(ctx, rec.Committee, rec.Code)
 	if errors.Is(err, ErrNotFound) {
+		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee, rec.Code); err != nil || ok {
+			return b.replyAgain(ctx, rec.Committee, first, err)
+		}
 		return "", false, Userf("不能撤销：编号" + rec.Code + "的户已被删除。如有疑问请联系社区服务办。")
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("read household %s/%s: %w", rec.Committee, rec.Code, err)
 	}
 	if cur.Version != rec.AfterVersion {
+		// This very message may have been the undo that moved the version
+		// on: answer as then.
+		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee, rec.Code); err != nil || ok {
+			return b.replyAgain(ctx, rec.Committee, first, err)
+		}
 		who := cur.UpdatedBy
 		if s, ok := b.staff.Lookup(cur.UpdatedBy); ok {
 			who = s.Name
@@ -98,4 +111,12 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 		}
 	}
 	return b.withPending(ctx, cur.Committee, text, ap.Counters)
+}
+
+// replyAgain answers a re-delivered 撤销 with its first answer.
+func (b *Bot) replyAgain(ctx context.Context, committee, first string, err error) (string, bool, error) {
+	if err != nil {
+		return "", false, err
+	}
+	return b.withPending(ctx, committee, first, nil)
 }

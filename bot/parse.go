@@ -82,7 +82,8 @@ var fieldKeys = map[string]fieldKey{
 
 var (
 	reSize     = regexp.MustCompile(`^(\d+)人$`)
-	reCodeTok  = regexp.MustCompile(`^编号(\d+)$`)
+	reCodeTok  = regexp.MustCompile(`^编号(\d{1,6})$`)
+	reCode     = regexp.MustCompile(`^\d{1,6}$`) // household codes are short; a long number is an ID or phone
 	reDigits   = regexp.MustCompile(`^\d+$`)
 	reBareID   = regexp.MustCompile(`^\d{17}[\dXx]$`)
 	reBarePh   = regexp.MustCompile(`^1\d{10}$`)
@@ -215,7 +216,7 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 			case keyCommittee:
 				a.Committee = v
 			case keyCode:
-				if !reDigits.MatchString(v) {
+				if !reCode.MatchString(v) {
 					return a, Userf("编号应为数字，例如：登记 编号12 4人")
 				}
 				a.Code = strings.TrimLeft(v, "0")
@@ -366,7 +367,7 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 			case keyCommittee:
 				v.Committee = val
 			case keyCode:
-				if !reDigits.MatchString(val) {
+				if !reCode.MatchString(val) {
 					return v, Userf("编号应为数字，例如：走访 编号12 发放900元")
 				}
 				v.Code = strings.TrimLeft(val, "0")
@@ -405,7 +406,7 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 			v.Code = strings.TrimLeft(reCodeTok.FindStringSubmatch(tok)[1], "0")
 		case looksLikeDate(tok):
 			v.Date = tok
-		case reDigits.MatchString(tok) && v.Head == "" && v.Code == "":
+		case reCode.MatchString(tok) && v.Head == "" && v.Code == "":
 			v.Code = strings.TrimLeft(tok, "0")
 		case v.Head == "" && v.Code == "" && validHead(tok):
 			v.Head = tok
@@ -542,7 +543,7 @@ func parseQuery(args string, needTarget bool) (queryArgs, error) {
 				q.Committee = v
 				continue
 			case keyCode:
-				if reDigits.MatchString(v) {
+				if reCode.MatchString(v) {
 					q.Code = strings.TrimLeft(v, "0")
 					continue
 				}
@@ -555,7 +556,7 @@ func parseQuery(args string, needTarget bool) (queryArgs, error) {
 		switch {
 		case reCodeTok.MatchString(tok):
 			q.Code = strings.TrimLeft(reCodeTok.FindStringSubmatch(tok)[1], "0")
-		case reDigits.MatchString(tok) && q.Code == "" && q.Head == "":
+		case reCode.MatchString(tok) && q.Code == "" && q.Head == "":
 			q.Code = strings.TrimLeft(tok, "0")
 		case q.Head == "" && q.Code == "" && validHead(tok):
 			q.Head = tok

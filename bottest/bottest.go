@@ -51,18 +51,38 @@ type Bot struct {
 	msgs atomic.Int64
 }
 
+// Options change how a test bot is wired; the zero value is New's.
+type Options struct {
+	Policy *bot.Policy               // default: bot.DefaultPolicy()
+	Store  *store.Store              // share a store with another bot; default: a fresh one
+	Wrap   func(bot.Store) bot.Store // wraps the store the bot sees, to inject failures
+}
+
 // New returns a bot for tb; its keys are deleted when tb ends.
-func New(tb testing.TB) *Bot {
+func New(tb testing.TB) *Bot { tb.Helper(); return NewWith(tb, Options{}) }
+
+// NewWith returns a bot for tb wired as o says.
+func NewWith(tb testing.TB, o Options) *Bot {
 	tb.Helper()
 	sealer, err := bot.NewSealer([]byte("bottest-data-key-32-bytes-long!!"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b := &Bot{Store: storetest.Open(tb), Sender: &Sender{}, Media: &Media{files: map[string][]byte{}}, Sealer: sealer}
+	if o.Store == nil {
+		o.Store = storetest.Open(tb)
+	}
+	if o.Policy == nil {
+		o.Policy = bot.DefaultPolicy()
+	}
+	var st bot.Store = o.Store
+	if o.Wrap != nil {
+		st = o.Wrap(st)
+	}
+	b := &Bot{Store: o.Store, Sender: &Sender{}, Media: &Media{files: map[string][]byte{}}, Sealer: sealer}
 	b.now.Store(Start.UnixNano())
 	b.Bot, err = bot.New(bot.Config{
-		Store:     b.Store,
-		Policy:    bot.DefaultPolicy(),
+		Store:     st,
+		Policy:    o.Policy,
 		Staff:     Staff,
 		Clock:     b.Now,
 		Sealer:    sealer,
