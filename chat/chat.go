@@ -311,8 +311,9 @@ func (s *session) handle(ctx context.Context, raw string) (quit bool) {
 	}
 	if !s.opt.Terminal {
 		// Piped input is not echoed by a terminal: show it, so a
-		// transcript reads as a conversation.
-		s.out.printf("%s> %s\n", s.opt.UserID, line)
+		// transcript reads as a conversation, masked like every other
+		// line the project prints (the bot still gets it exactly).
+		s.out.printf("%s> %s\n", s.opt.UserID, bot.Redact(line))
 	}
 	cmd, arg, _ := strings.Cut(line, " ")
 	switch strings.ToLower(cmd) {

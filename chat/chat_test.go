@@ -223,7 +223,7 @@ func TestMainConversation(t *testing.T) {
 		return http.StatusOK, "已登记 " + m.Content
 	}
 	typed := []string{
-		`登记 甲一 低保 3人 地址:<甘泉路&"1号"]]>`,
+		`登记 甲一 低保 3人 地址:<甘泉路&"1号"]]> 身份证:11010519491231002X 电话:13812345678`,
 		"进度",
 	}
 	inR, inW := io.Pipe()
@@ -233,7 +233,7 @@ func TestMainConversation(t *testing.T) {
 
 	waitFor(t, out, "wang")
 	io.WriteString(inW, typed[0]+"\n")
-	waitFor(t, out, "机器人：已登记 "+typed[0])
+	waitFor(t, out, "机器人：已登记 登记 甲一")
 	io.WriteString(inW, "  "+typed[1]+"  \n")
 	waitFor(t, out, "甘泉一村 覆盖 3/10 户")
 	inW.Close()
@@ -268,6 +268,11 @@ func TestMainConversation(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
+	}
+	// The echo of typed input is masked; the bot's reply here is an echo
+	// the test bot made, so only the input line is checked.
+	if !strings.Contains(s, "wang> 登记 甲一 低保 3人 地址:<甘泉路&\"1号\"]]> 身份证:110105********002X 电话:138****5678\n") {
+		t.Errorf("typed line not echoed masked:\n%s", s)
 	}
 	if strings.Contains(s, "旧推送") {
 		t.Errorf("a push from before the session was shown:\n%s", s)

@@ -143,10 +143,14 @@ func (r *Result) summarise(c *chat.Client, reqs []request, s shots) {
 	}
 }
 
-// replyKey groups replies that differ only in numbers: the first line,
-// each run of digits as one #, cut to 16 runes.
+// replyKey groups replies that differ only in names and numbers: the
+// first line up to its first "：", "（", "，" or "。" (where the name or
+// the details start), each run of digits as one #, at most 16 runes.
 func replyKey(s string) string {
 	line, _, _ := strings.Cut(bot.Redact(s), "\n")
+	if i := strings.IndexAny(line, "：:（(，,。"); i > 0 {
+		line = line[:i]
+	}
 	var b strings.Builder
 	n, digits := 0, false
 	for _, r := range line {
