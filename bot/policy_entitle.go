@@ -25,7 +25,9 @@ import (
 //     as is for a budget item. Without it a range or discretionary line
 //     has NeedsAmount and Amount 0.
 //   - Items triggered by several categories are one line; persons add up
-//     and stop at the household size.
+//     and stop at the household size. The line's Category is the first of
+//     them in policy order, so per-category counters do not depend on how
+//     the worker ordered the claims.
 //   - Within a band group each person gets one band: persons go to the
 //     best-paid band first, and no more persons than the household has.
 //   - An item with ExcludePersonsOf does not count persons under those
@@ -194,39 +196,39 @@ func (p *Policy) resolveClaims(h *Household) ([]policyClaim, error) {
 			return nil, Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：登记 张三 低保 3人", policyQuote(cl.Category)))
 		}
 		c := p.Categories[ci]
-		ex := p.claimExample(c)
+		ex := func() string { return p.claimExample(c) } // only an error reply needs it
 		if slices.ContainsFunc(out, func(r policyClaim) bool { return r.order == ci }) {
-			return nil, Userf(fmt.Sprintf("“%s”写了两次，请合并成一条，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”写了两次，请合并成一条，例如：%s", c.Key, ex()))
 		}
 		r := policyClaim{cat: c, order: ci, persons: cl.Persons, amount: cl.Amount}
 		switch {
 		case cl.Persons < 0:
-			return nil, Userf(fmt.Sprintf("“%s”的人数不对，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”的人数不对，例如：%s", c.Key, ex()))
 		case cl.Persons > h.Size:
-			return nil, Userf(fmt.Sprintf("“%s”写了%d人，超过家庭人数%d人，请改正，例如：%s", c.Key, cl.Persons, h.Size, ex))
+			return nil, Userf(fmt.Sprintf("“%s”写了%d人，超过家庭人数%d人，请改正，例如：%s", c.Key, cl.Persons, h.Size, ex()))
 		case cl.Persons == 0 && c.Level == PerPerson && h.Size > 1:
-			return nil, Userf(fmt.Sprintf("“%s”按人计，请写明几人，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”按人计，请写明几人，例如：%s", c.Key, ex()))
 		case cl.Persons == 0 && c.Level == PerPerson:
 			r.persons = 1
 		case cl.Persons == 0:
 			r.persons = h.Size
 		}
 		if cl.Amount < 0 {
-			return nil, Userf(fmt.Sprintf("“%s”的金额不能为负，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”的金额不能为负，例如：%s", c.Key, ex()))
 		}
 		it, hasAmount := p.amountItem(c)
 		if cl.Amount > 0 && !hasAmount {
-			return nil, Userf(fmt.Sprintf("“%s”按固定标准发放，不用写金额，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”按固定标准发放，不用写金额，例如：%s", c.Key, ex()))
 		}
 		if cl.Amount > 0 && it.Kind == ItemRange {
 			if it.Unit == PerPerson {
 				lo, hi := it.Min*int64(r.persons), it.Max*int64(r.persons)
 				if cl.Amount < lo || cl.Amount > hi {
 					return nil, Userf(fmt.Sprintf("“%s”每人%d-%d元，%d人合计应在%d-%d元之间，请改金额，例如：%s",
-						c.Key, it.Min, it.Max, r.persons, lo, hi, ex))
+						c.Key, it.Min, it.Max, r.persons, lo, hi, ex()))
 				}
 			} else if cl.Amount < it.Min || cl.Amount > it.Max {
-				return nil, Userf(fmt.Sprintf("“%s”每户%d-%d元，请改金额，例如：%s", c.Key, it.Min, it.Max, ex))
+				return nil, Userf(fmt.Sprintf("“%s”每户%d-%d元，请改金额，例如：%s", c.Key, it.Min, it.Max, ex()))
 			}
 		}
 		for _, id := range c.Items {
