@@ -189,3 +189,20 @@ func eventually(cond func() bool) bool {
 	}
 	return false
 }
+
+func TestMessageKeysNeedATTL(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	if _, _, err := s.ClaimMessage(ctx, "m:1", 0); err == nil {
+		t.Error("ClaimMessage with no TTL accepted")
+	}
+	if err := s.SaveReply(ctx, "m:1", "x", 0); err == nil {
+		t.Error("SaveReply with no TTL accepted")
+	}
+	if _, err := s.SaveReplyOnce(ctx, "m:1", "x", -time.Second); err == nil {
+		t.Error("SaveReplyOnce with a negative TTL accepted")
+	}
+	if n, _ := s.Client().Exists(ctx, s.Prefix()+"msg:m:1").Result(); n != 0 {
+		t.Error("a refused call stored the key")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,23 +59,23 @@ var _ bot.Store = (*Store)(nil)
 // and checks that it answers. An unreachable server gives an error wrapping
 // bot.ErrUnavailable.
 func Open(ctx context.Context, opts Options) (*Store, error) {
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return nil, fmt.Errorf("redis key prefix %q: must not contain { or }, which would become every key's hash tag", opts.Prefix)
+	}
 	var (
 		client redis.UniversalClient
 		embed  *embedded
+		err    error
 	)
 	if opts.URL == "" {
-		var err error
 		if embed, err = startEmbedded(); err != nil {
 			return nil, err
 		}
 		o := &redis.Options{Addr: embed.mr.Addr()}
 		tuneClient(o)
 		client = redis.NewClient(o)
-	} else {
-		var err error
-		if client, err = newClient(opts.URL); err != nil {
-			return nil, err
-		}
+	} else if client, err = newClient(opts.URL); err != nil {
+		return nil, err
 	}
 	s := New(client, opts)
 	s.embed = embed

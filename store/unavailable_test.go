@@ -107,6 +107,10 @@ func TestCommandErrorsAreNotUnavailability(t *testing.T) {
 
 func TestOpenEmbedded(t *testing.T) {
 	ctx := context.Background()
+	if s, err := store.Open(ctx, store.Options{Prefix: "songnuan:{a}:"}); err == nil {
+		s.Close()
+		t.Error("Open accepted a prefix with a hash tag, which would put every key in one slot")
+	}
 	s, err := store.Open(ctx, store.Options{Prefix: "songnuan:", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
