@@ -91,6 +91,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.closeStore()
 		return nil, err
 	}
+	a.checkDurability(ctx)
 	return a, nil
 }
 
