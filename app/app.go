@@ -28,6 +28,12 @@ import (
 // no key_prefix.
 const KeyPrefix = "sn:"
 
+// MaxHeaderBytes caps a request's line and headers. WeCom's callback URL
+// and headers take well under 1 KiB; Go's default of 1 MiB would let any
+// client make the server hold a megabyte per connection before a handler
+// sees the request.
+const MaxHeaderBytes = 16 << 10
+
 // DemoNow is where the demo's campaign clock starts when SONGNUAN_NOW is
 // unset: the visiting phase of the built-in 2024 schedule.
 var DemoNow = time.Date(2024, 1, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -172,7 +178,7 @@ func (a *App) open(ctx context.Context, opts Options) error {
 		engine.Any(config.FakeWeComPath+"/*any", gin.WrapH(http.StripPrefix(config.FakeWeComPath, a.Fake)))
 	}
 	a.server = &http.Server{Handler: engine, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: MaxHeaderBytes}
 	return nil
 }
 
