@@ -172,7 +172,8 @@ func (b *Bot) registerJobs(ctx context.Context, actor Staff, jobs []importJob, f
 		wg.Go(func() {
 			for i := range next {
 				j := &jobs[i]
-				out, err := b.registerIn(ctx, actor, j.committee, j.args, "imp:"+fileHash+":"+strconv.Itoa(j.line), "", true)
+				op := "imp:" + fileHash + ":" + strconv.Itoa(j.line)
+				out, err := b.registerIn(ctx, actor, j.committee, j.args, op, op, true)
 				var ue *UserError
 				if err != nil && !errors.As(err, &ue) {
 					cancel(fmt.Errorf("line %d: %w", j.line, err))
