@@ -174,6 +174,11 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	if !r.roles.has(m.staff.Role) {
 		return Reply{Text: refusedRole(m.staff.Role, r)}, nil
 	}
+	if r.changes && m.in.MsgID == "" {
+		// every change is keyed by its message; without one, two messages
+		// would pass for the same and the second would never apply
+		return Reply{}, fmt.Errorf("%s: message without MsgId", r.name)
+	}
 	m.args = args
 	rep, err := r.h(ctx, m)
 	if err != nil {

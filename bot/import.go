@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // maxImportRows bounds one household list; a street has a few thousand
@@ -52,11 +54,23 @@ func (r ImportReport) Text() string {
 				ls = append(ls, fmt.Sprintf("等另外%d行（见附件）", len(r.Refused)-10))
 				break
 			}
-			ls = append(ls, fmt.Sprintf("第%d行：%s", p.Line, p.Reason))
+			ls = append(ls, fmt.Sprintf("第%d行：%s", p.Line, clip(p.Reason, maxReasonRunes)))
 		}
 		ls = append(ls, "改好后重发整个文件即可，已导入的不会重复。")
 	}
 	return strings.Join(ls, "\n")
+}
+
+// maxReasonRunes keeps the chat report within a phone screen (and WeCom's
+// 2048 bytes); the attachment has every reason in full.
+const maxReasonRunes = 45
+
+// clip shortens s to n runes.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }
 
 // ProblemsCSV lists every refused row, for a reply attachment.
@@ -286,6 +300,9 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 	if m.staff.Role != RoleWorker && m.staff.Role != RoleAdmin {
 		return Reply{Text: "领导账号只能查看，不能导入名单。发送“帮助”查看可用命令。"}, nil
 	}
+	if m.in.MsgID == "" {
+		return Reply{}, errors.New("file message without MsgId")
+	}
 	if b.media == nil || b.readSheet == nil {
 		return Reply{Text: "暂时不能导入文件，请联系社区服务办。也可以逐户发送，例如：登记 张三 低保 3人"}, nil
 	}
@@ -310,7 +327,7 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, err
 	}
 	r := Reply{Text: rep.Text()}
-	if len(rep.Refused) > 10 {
+	if len(rep.Refused) > 10 || slices.ContainsFunc(rep.Refused, func(p RowProblem) bool { return utf8.RuneCountInString(p.Reason) > maxReasonRunes }) {
 		r.File = &File{Name: "导入问题-" + strings.TrimSuffix(rep.File, filepath.Ext(rep.File)) + ".csv", Data: rep.ProblemsCSV()}
 	}
 	return r, nil

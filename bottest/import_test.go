@@ -97,6 +97,9 @@ func TestImportManyProblemsAttachesReport(t *testing.T) {
 	}
 	r := bt.SendFile(t, "admin", "错.csv", []byte(sb.String()))
 	mustContain(t, r.Text, "未导入15行", "等另外5行")
+	if len(r.Text) > 2048 {
+		t.Errorf("import report is %d bytes, over WeCom's 2048", len(r.Text))
+	}
 	if r.File == nil || !strings.Contains(string(r.File.Data), "未知类别") || strings.Count(string(r.File.Data), "\n") != 16 {
 		t.Errorf("problem report = %+v", r.File)
 	}
