@@ -25,7 +25,9 @@ import (
 //     as is for a budget item. Without it a range or discretionary line
 //     has NeedsAmount and Amount 0.
 //   - Items triggered by several categories are one line; persons add up
-//     and stop at the household size.
+//     and stop at the household size. The line's Category is the first of
+//     them in policy order, so per-category counters do not depend on how
+//     the worker ordered the claims.
 //   - Within a band group each person gets one band: persons go to the
 //     best-paid band first, and no more persons than the household has.
 //   - An item with ExcludePersonsOf does not count persons under those
@@ -156,7 +158,7 @@ func Entitle(p *Policy, h *Household) (Entitlement, error) {
 func (p *Policy) Standards(categoryKey string, size int) (Entitlement, error) {
 	c, ok := p.Lookup(categoryKey)
 	if !ok {
-		return Entitlement{}, Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：标准 低保 3人", quoteWord(categoryKey)))
+		return Entitlement{}, Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：标准 低保 3人", policyQuote(categoryKey)))
 	}
 	if size == 0 {
 		size = 1
@@ -171,8 +173,8 @@ func (p *Policy) Standards(categoryKey string, size int) (Entitlement, error) {
 	return Entitle(p, &Household{Size: size, Categories: []CategoryClaim{claim}})
 }
 
-// resolvedClaim is a CategoryClaim checked against the household.
-type resolvedClaim struct {
+// policyClaim is a CategoryClaim checked against the household.
+type policyClaim struct {
 	cat     Category
 	order   int
 	persons int
@@ -181,52 +183,52 @@ type resolvedClaim struct {
 
 // resolveClaims checks every claim of h and returns them in policy order,
 // so the entitlement does not depend on the order the worker typed them.
-func (p *Policy) resolveClaims(h *Household) ([]resolvedClaim, error) {
-	var out []resolvedClaim
+func (p *Policy) resolveClaims(h *Household) ([]policyClaim, error) {
+	var out []policyClaim
 	type taken struct {
-		by   resolvedClaim
+		by   policyClaim
 		item string
 	}
 	group := map[string]taken{} // exclusive group → the claim and item that took it
 	for _, cl := range h.Categories {
 		ci, ok := p.wordIdx[cl.Category]
 		if !ok {
-			return nil, Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：登记 张三 低保 3人", quoteWord(cl.Category)))
+			return nil, Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：登记 张三 低保 3人", policyQuote(cl.Category)))
 		}
 		c := p.Categories[ci]
-		ex := p.claimExample(c)
-		if slices.ContainsFunc(out, func(r resolvedClaim) bool { return r.order == ci }) {
-			return nil, Userf(fmt.Sprintf("“%s”写了两次，请合并成一条，例如：%s", c.Key, ex))
+		ex := func() string { return p.claimExample(c) } // only an error reply needs it
+		if slices.ContainsFunc(out, func(r policyClaim) bool { return r.order == ci }) {
+			return nil, Userf(fmt.Sprintf("“%s”写了两次，请合并成一条，例如：%s", c.Key, ex()))
 		}
-		r := resolvedClaim{cat: c, order: ci, persons: cl.Persons, amount: cl.Amount}
+		r := policyClaim{cat: c, order: ci, persons: cl.Persons, amount: cl.Amount}
 		switch {
 		case cl.Persons < 0:
-			return nil, Userf(fmt.Sprintf("“%s”的人数不对，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”的人数不对，例如：%s", c.Key, ex()))
 		case cl.Persons > h.Size:
-			return nil, Userf(fmt.Sprintf("“%s”写了%d人，超过家庭人数%d人，请改正，例如：%s", c.Key, cl.Persons, h.Size, ex))
+			return nil, Userf(fmt.Sprintf("“%s”写了%d人，超过家庭人数%d人，请改正，例如：%s", c.Key, cl.Persons, h.Size, ex()))
 		case cl.Persons == 0 && c.Level == PerPerson && h.Size > 1:
-			return nil, Userf(fmt.Sprintf("“%s”按人计，请写明几人，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”按人计，请写明几人，例如：%s", c.Key, ex()))
 		case cl.Persons == 0 && c.Level == PerPerson:
 			r.persons = 1
 		case cl.Persons == 0:
 			r.persons = h.Size
 		}
 		if cl.Amount < 0 {
-			return nil, Userf(fmt.Sprintf("“%s”的金额不能为负，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”的金额不能为负，例如：%s", c.Key, ex()))
 		}
 		it, hasAmount := p.amountItem(c)
 		if cl.Amount > 0 && !hasAmount {
-			return nil, Userf(fmt.Sprintf("“%s”按固定标准发放，不用写金额，例如：%s", c.Key, ex))
+			return nil, Userf(fmt.Sprintf("“%s”按固定标准发放，不用写金额，例如：%s", c.Key, ex()))
 		}
 		if cl.Amount > 0 && it.Kind == ItemRange {
 			if it.Unit == PerPerson {
 				lo, hi := it.Min*int64(r.persons), it.Max*int64(r.persons)
 				if cl.Amount < lo || cl.Amount > hi {
 					return nil, Userf(fmt.Sprintf("“%s”每人%d-%d元，%d人合计应在%d-%d元之间，请改金额，例如：%s",
-						c.Key, it.Min, it.Max, r.persons, lo, hi, ex))
+						c.Key, it.Min, it.Max, r.persons, lo, hi, ex()))
 				}
 			} else if cl.Amount < it.Min || cl.Amount > it.Max {
-				return nil, Userf(fmt.Sprintf("“%s”每户%d-%d元，请改金额，例如：%s", c.Key, it.Min, it.Max, ex))
+				return nil, Userf(fmt.Sprintf("“%s”每户%d-%d元，请改金额，例如：%s", c.Key, it.Min, it.Max, ex()))
 			}
 		}
 		for _, id := range c.Items {
@@ -242,7 +244,7 @@ func (p *Policy) resolveClaims(h *Household) ([]resolvedClaim, error) {
 		}
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b resolvedClaim) int { return a.order - b.order })
+	slices.SortFunc(out, func(a, b policyClaim) int { return a.order - b.order })
 	return out, nil
 }
 
@@ -281,10 +283,10 @@ func (p *Policy) claimExample(c Category) string {
 	return fmt.Sprintf("登记 张三 %s 3人", c.Key)
 }
 
-// quoteWord quotes what the user typed for a reply, unless it holds
+// policyQuote quotes what the user typed for a reply, unless it holds
 // digits (it may be a mistyped ID or phone number, which a reply must
 // never show) or is too long for a phone screen.
-func quoteWord(w string) string {
+func policyQuote(w string) string {
 	if w == "" || strings.IndexFunc(w, unicode.IsDigit) >= 0 || utf8.RuneCountInString(w) > 12 {
 		return ""
 	}

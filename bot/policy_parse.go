@@ -41,6 +41,7 @@ func (e *PolicyError) Lines() []string {
 	return out
 }
 
+// Error returns the problem lines, one per line.
 func (e *PolicyError) Error() string { return strings.Join(e.Lines(), "\n") }
 
 // ParsePolicy reads a policy file (YAML; see bot/policy/default.yaml for
@@ -62,15 +63,15 @@ type policyParser struct {
 	probs []PolicyProblem
 }
 
-// itemPos and catPos remember where things were written, for problems
+// policyItemPos and policyCatPos remember where things were written, for problems
 // found only when items and categories are checked against each other.
-type itemPos struct {
+type policyItemPos struct {
 	line   int            // the item's mapping
 	fields map[string]int // field → line of its value
 	excl   []int          // lines of exclude_persons_of entries
 }
 
-type catPos struct {
+type policyCatPos struct {
 	line    int
 	key     int
 	items   []int
@@ -81,18 +82,55 @@ func (ps *policyParser) problem(line int, path, format string, args ...any) {
 	ps.probs = append(ps.probs, PolicyProblem{Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+): `)
+var policyYAMLLineRE = regexp.MustCompile(`line (\d+): `)
+
+// policyYAMLParserErrors are the messages of the YAML library's parser (as
+// opposed to its scanner). For these it reports the 0-based line of the
+// construct the mistake is in, so one is added to point at that line.
+var policyYAMLParserErrors = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"found undefined tag handle",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found duplicate %TAG directive",
+}
+
+// policyYAMLHints put the usual YAML mistakes in words an admin can act on;
+// the library's own text follows in brackets.
+var policyYAMLHints = map[string]string{
+	"found a tab character":                 "缩进用了 Tab，请改用空格",
+	"mapping values are not allowed":        "冒号位置不对：缩进有误，或值里的冒号要加引号",
+	"did not find expected key":             "缩进不对齐",
+	"did not find expected '-' indicator":   "列表缩进不对齐",
+	"did not find expected ',' or ']'":      "方括号 [ ] 没有配对",
+	"found character that cannot start any": "有不能开头的字符，如 Tab、@ 或 `",
+}
 
 func (ps *policyParser) parse(data []byte) *Policy {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line := 1
 		msg := err.Error()
-		if m := yamlLineRE.FindStringSubmatchIndex(msg); m != nil {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		if m := policyYAMLLineRE.FindStringSubmatchIndex(msg); m != nil {
 			line, _ = strconv.Atoi(msg[m[2]:m[3]])
 			msg = msg[m[1]:]
+			if slices.Contains(policyYAMLParserErrors, msg) {
+				line++
+			}
 		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
+		for en, zh := range policyYAMLHints {
+			if strings.Contains(msg, en) {
+				msg = zh + "（" + msg + "）"
+				break
+			}
+		}
 		ps.problem(line, "", "YAML 格式错误：%s", msg)
 		return nil
 	}
@@ -100,7 +138,7 @@ func (ps *policyParser) parse(data []byte) *Policy {
 		ps.problem(1, "", "文件是空的，应有 name、version、items、categories")
 		return nil
 	}
-	root := deref(doc.Content[0])
+	root := yamlDeref(doc.Content[0])
 	p := &Policy{}
 	var items, cats *yaml.Node
 	seen := ps.mapping(root, "", func(key string, v *yaml.Node, path string) bool {
@@ -124,8 +162,8 @@ func (ps *policyParser) parse(data []byte) *Policy {
 		return nil
 	}
 	ps.required(root, "", seen, map[string]string{"name": p.Name, "version": p.Version})
-	var ipos []itemPos
-	var cpos []catPos
+	var ipos []policyItemPos
+	var cpos []policyCatPos
 	if items == nil {
 		ps.problem(root.Line, "items", "不能为空")
 	} else {
@@ -140,14 +178,14 @@ func (ps *policyParser) parse(data []byte) *Policy {
 	return p
 }
 
-func deref(n *yaml.Node) *yaml.Node {
+func yamlDeref(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
 	return n
 }
 
-func join(path, key string) string {
+func policyPath(path, key string) string {
 	if path == "" {
 		return key
 	}
@@ -164,8 +202,8 @@ func (ps *policyParser) mapping(n *yaml.Node, path string, fn func(key string, v
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
-		kp := join(path, k.Value)
+		k, v := yamlDeref(n.Content[i]), yamlDeref(n.Content[i+1])
+		kp := policyPath(path, k.Value)
 		if first, dup := seen[k.Value]; dup {
 			ps.problem(k.Line, kp, "重复的字段（第%d行已有）", first)
 			continue
@@ -193,7 +231,7 @@ func (ps *policyParser) required(n *yaml.Node, path string, seen map[string]int,
 		if !ok {
 			line = n.Line
 		}
-		ps.problem(line, join(path, k), "不能为空")
+		ps.problem(line, policyPath(path, k), "不能为空")
 	}
 }
 
@@ -228,7 +266,7 @@ func (ps *policyParser) strList(v *yaml.Node, path string) ([]string, []int) {
 	var out []string
 	var lines []int
 	for i, e := range v.Content {
-		e = deref(e)
+		e = yamlDeref(e)
 		s := ps.str(e, fmt.Sprintf("%s[%d]", path, i))
 		if s == "" {
 			if e.Kind == yaml.ScalarNode {
@@ -242,15 +280,15 @@ func (ps *policyParser) strList(v *yaml.Node, path string) ([]string, []int) {
 	return out, lines
 }
 
-func (ps *policyParser) items(n *yaml.Node) ([]PolicyItem, []itemPos) {
+func (ps *policyParser) items(n *yaml.Node) ([]PolicyItem, []policyItemPos) {
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
 		ps.problem(n.Line, "items", "应为非空列表，每项一个补助标准")
 		return nil, nil
 	}
 	var items []PolicyItem
-	var pos []itemPos
+	var pos []policyItemPos
 	for i, e := range n.Content {
-		it, ip, ok := ps.item(deref(e), fmt.Sprintf("items[%d]", i))
+		it, ip, ok := ps.item(yamlDeref(e), fmt.Sprintf("items[%d]", i))
 		if ok {
 			items = append(items, it)
 			pos = append(pos, ip)
@@ -259,11 +297,11 @@ func (ps *policyParser) items(n *yaml.Node) ([]PolicyItem, []itemPos) {
 	return items, pos
 }
 
-var itemKinds = []ItemKind{ItemFixed, ItemScale, ItemAverage, ItemRange, ItemDiscretionary, ItemBudget}
+var policyItemKinds = []ItemKind{ItemFixed, ItemScale, ItemAverage, ItemRange, ItemDiscretionary, ItemBudget}
 
-// kindFields are the numeric fields each kind uses; any other numeric
+// policyKindFields are the numeric fields each kind uses; any other numeric
 // field on that kind is a mistake worth naming.
-var kindFields = map[ItemKind][]string{
+var policyKindFields = map[ItemKind][]string{
 	ItemFixed:         {"amount"},
 	ItemScale:         {"amount", "step"},
 	ItemAverage:       {"amount"},
@@ -272,9 +310,9 @@ var kindFields = map[ItemKind][]string{
 	ItemBudget:        {"budget"},
 }
 
-func (ps *policyParser) item(n *yaml.Node, path string) (PolicyItem, itemPos, bool) {
+func (ps *policyParser) item(n *yaml.Node, path string) (PolicyItem, policyItemPos, bool) {
 	var it PolicyItem
-	ip := itemPos{line: n.Line}
+	ip := policyItemPos{line: n.Line}
 	nums := map[string]*int64{"amount": &it.Amount, "step": &it.Step, "min": &it.Min, "max": &it.Max, "budget": &it.Budget}
 	numSet := map[string]bool{}
 	var unit, kind, trigger, visitor string
@@ -328,7 +366,7 @@ func (ps *policyParser) item(n *yaml.Node, path string) (PolicyItem, itemPos, bo
 	ps.required(n, path, ip.fields, map[string]string{"id": it.ID, "name": it.Name, "kind": kind, "fund": it.Fund, "dept": it.Dept})
 
 	it.Kind = ItemKind(kind)
-	if kind != "" && !slices.Contains(itemKinds, it.Kind) {
+	if kind != "" && !slices.Contains(policyItemKinds, it.Kind) {
 		ps.problem(line("kind"), path+".kind", "应为 fixed、scale、average、range、discretionary 或 budget")
 	}
 	switch Unit(unit) {
@@ -342,7 +380,7 @@ func (ps *policyParser) item(n *yaml.Node, path string) (PolicyItem, itemPos, bo
 		ps.problem(line("unit"), path+".unit", "应为 person 或 household")
 	}
 
-	if allowed, ok := kindFields[it.Kind]; ok {
+	if allowed, ok := policyKindFields[it.Kind]; ok {
 		for _, f := range []string{"amount", "step", "min", "max", "budget"} {
 			if numSet[f] && !slices.Contains(allowed, f) {
 				ps.problem(line(f), path+"."+f, "%s 项目不用填 %s", it.Kind, f)
@@ -408,18 +446,18 @@ func (ps *policyParser) item(n *yaml.Node, path string) (PolicyItem, itemPos, bo
 	return it, ip, true
 }
 
-func (ps *policyParser) categories(n *yaml.Node) ([]Category, []catPos) {
+func (ps *policyParser) categories(n *yaml.Node) ([]Category, []policyCatPos) {
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
 		ps.problem(n.Line, "categories", "应为非空列表，每项一个登记类别")
 		return nil, nil
 	}
 	var cats []Category
-	var pos []catPos
+	var pos []policyCatPos
 	for i, e := range n.Content {
-		e = deref(e)
+		e = yamlDeref(e)
 		path := fmt.Sprintf("categories[%d]", i)
 		var c Category
-		cp := catPos{line: e.Line}
+		cp := policyCatPos{line: e.Line}
 		var level string
 		seen := ps.mapping(e, path, func(key string, v *yaml.Node, p string) bool {
 			switch key {
@@ -463,7 +501,7 @@ func (ps *policyParser) categories(n *yaml.Node) ([]Category, []catPos) {
 
 // crossCheck checks what ties items and categories together: unique ids
 // and words, references, and the rules that keep Entitle unambiguous.
-func (ps *policyParser) crossCheck(p *Policy, ipos []itemPos, cpos []catPos) {
+func (ps *policyParser) crossCheck(p *Policy, ipos []policyItemPos, cpos []policyCatPos) {
 	idAt := map[string]int{}
 	visitorAt := map[Visitor]int{}
 	for i, it := range p.Items {
@@ -520,7 +558,7 @@ func (ps *policyParser) crossCheck(p *Policy, ipos []itemPos, cpos []catPos) {
 			if wi > 0 {
 				wpath = fmt.Sprintf("%s.aliases[%d]", path, wi-1)
 			}
-			if msg := checkWord(w); msg != "" {
+			if msg := policyWordProblem(w); msg != "" {
 				ps.problem(lines[wi], wpath, "“%s”%s", w, msg)
 			}
 			if first, dup := wordAt[w]; dup {
@@ -578,13 +616,13 @@ func (ps *policyParser) crossCheck(p *Policy, ipos []itemPos, cpos []catPos) {
 	}
 }
 
-// numeralUnitRE finds a Chinese numeral right before a unit word: the
+// policyNumeralUnitRE finds a Chinese numeral right before a unit word: the
 // chat normaliser turns 一户 into 1户, so such a category word could never
 // match what reaches the parser.
-var numeralUnitRE = regexp.MustCompile(`[零〇一二两三四五六七八九十百千万][人口户元块天号月日]`)
+var policyNumeralUnitRE = regexp.MustCompile(`[零〇一二两三四五六七八九十百千万][人口户元块天号月日]`)
 
-// checkWord says what makes w unusable as a category word, or "".
-func checkWord(w string) string {
+// policyWordProblem says what makes w unusable as a category word, or "".
+func policyWordProblem(w string) string {
 	for _, r := range w {
 		switch {
 		case unicode.IsDigit(r):
@@ -595,7 +633,7 @@ func checkWord(w string) string {
 			return "不能含标点"
 		}
 	}
-	if m := numeralUnitRE.FindString(w); m != "" {
+	if m := policyNumeralUnitRE.FindString(w); m != "" {
 		return fmt.Sprintf("含“%s”，聊天输入会把它换成阿拉伯数字，请换个写法", m)
 	}
 	return ""

@@ -20,15 +20,15 @@ func (p *Policy) Table() string {
 	b.WriteByte('\n')
 	rows := [][]string{{"编号", "名称", "标准", "单位", "列支", "部门", "备注"}}
 	for _, it := range p.Items {
-		rows = append(rows, []string{it.ID, it.DisplayName(), it.standardText(), unitText(it.Unit), it.Fund, it.Dept, it.noteText()})
+		rows = append(rows, []string{it.ID, it.DisplayName(), it.standardText(), policyUnitText(it.Unit), it.Fund, it.Dept, it.noteText()})
 	}
-	writeAligned(&b, rows)
+	writeAlignedTable(&b, rows)
 	b.WriteByte('\n')
 	rows = [][]string{{"类别", "按", "项目", "别名"}}
 	for _, c := range p.Categories {
-		rows = append(rows, []string{c.Key, unitText(c.Level), strings.Join(c.Items, "+"), strings.Join(c.Aliases, "、")})
+		rows = append(rows, []string{c.Key, policyUnitText(c.Level), strings.Join(c.Items, "+"), strings.Join(c.Aliases, "、")})
 	}
-	writeAligned(&b, rows)
+	writeAlignedTable(&b, rows)
 	return b.String()
 }
 
@@ -79,7 +79,7 @@ func (it PolicyItem) noteText() string {
 	return strings.Join(parts, "；")
 }
 
-func unitText(u Unit) string {
+func policyUnitText(u Unit) string {
 	switch u {
 	case PerPerson:
 		return "每人"
@@ -89,10 +89,10 @@ func unitText(u Unit) string {
 	return "-"
 }
 
-// displayWidth counts East Asian wide and full-width runes as two columns.
+// policyWidth counts East Asian wide and full-width runes as two columns.
 // Ambiguous runes count as one, as most terminals outside CJK locales
 // draw them; the table avoids them for that reason.
-func displayWidth(s string) int {
+func policyWidth(s string) int {
 	n := 0
 	for _, r := range s {
 		switch width.LookupRune(r).Kind() {
@@ -105,16 +105,16 @@ func displayWidth(s string) int {
 	return n
 }
 
-// writeAligned writes rows with every column padded to its widest cell
+// writeAlignedTable writes rows with every column padded to its widest cell
 // plus two spaces, and no trailing spaces.
-func writeAligned(b *strings.Builder, rows [][]string) {
+func writeAlignedTable(b *strings.Builder, rows [][]string) {
 	var widths []int
 	for _, r := range rows {
 		for i, c := range r {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], displayWidth(c))
+			widths[i] = max(widths[i], policyWidth(c))
 		}
 	}
 	for _, r := range rows {
@@ -122,7 +122,7 @@ func writeAligned(b *strings.Builder, rows [][]string) {
 		for i, c := range r {
 			line.WriteString(c)
 			if i < len(r)-1 {
-				line.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+				line.WriteString(strings.Repeat(" ", widths[i]-policyWidth(c)+2))
 			}
 		}
 		b.WriteString(strings.TrimRight(line.String(), " "))

@@ -92,7 +92,8 @@ func WriteStatistics(w io.Writer, in Statistics) error {
 			return fmt.Errorf("write committee %s: %w", c.Name, err)
 		}
 	}
-	f.SetActiveSheet(0)
+	// The summary is sheet 0 and a new workbook opens on sheet 0 already;
+	// SetActiveSheet would parse every streamed sheet back into memory.
 	stamp := in.GeneratedAt.UTC().Format(time.RFC3339)
 	if err := f.SetDocProps(&excelize.DocProperties{Title: in.Title, Creator: "送暖", Created: stamp, Modified: stamp}); err != nil {
 		return fmt.Errorf("write statistics: %w", err)

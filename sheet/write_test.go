@@ -185,6 +185,9 @@ func TestWriteStatisticsTotals(t *testing.T) {
 	if got, want := f.GetSheetList(), []string{"汇总", "居委0", "居委1", "居委2", "居委3"}; !slices.Equal(got, want) {
 		t.Fatalf("sheets = %v, want %v", got, want)
 	}
+	if got := f.GetActiveSheetIndex(); got != 0 {
+		t.Errorf("workbook opens on sheet %d, want the summary", got)
+	}
 	rows := rowsOf(t, f, SummarySheet)
 	if !strings.Contains(rows[0][0], "甘泉路街道2024年帮困送温暖统计表") || !strings.Contains(rows[0][0], "2024-02-06 17:30") {
 		t.Errorf("title = %q", rows[0][0])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -52,6 +53,9 @@ const (
 // (another delivery is handling it now) or Done with the stored reply.
 // Needs Redis 7.0 or later (NX together with GET).
 func (s *Store) ClaimMessage(ctx context.Context, key string, pendingTTL time.Duration) (ClaimState, string, error) {
+	if err := checkTTL("claim message", pendingTTL); err != nil {
+		return 0, "", err
+	}
 	old, err := s.client.SetArgs(ctx, s.k.message(key), markPending,
 		redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL}).Result()
 	if errors.Is(err, redis.Nil) {
@@ -66,6 +70,9 @@ func (s *Store) ClaimMessage(ctx context.Context, key string, pendingTTL time.Du
 // SaveReply stores the final reply of a claimed message, replacing the
 // pending mark, for ttl.
 func (s *Store) SaveReply(ctx context.Context, key, reply string, ttl time.Duration) error {
+	if err := checkTTL("save reply", ttl); err != nil {
+		return err
+	}
 	if err := s.client.Set(ctx, s.k.message(key), markReply+reply, ttl).Err(); err != nil {
 		return fail("save reply", err)
 	}
@@ -76,6 +83,9 @@ func (s *Store) SaveReply(ctx context.Context, key, reply string, ttl time.Durat
 // access, in one round trip (SET NX GET), and returns the reply to send: the
 // stored one if another delivery answered first, else reply.
 func (s *Store) SaveReplyOnce(ctx context.Context, key, reply string, ttl time.Duration) (string, error) {
+	if err := checkTTL("save reply once", ttl); err != nil {
+		return "", err
+	}
 	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+reply,
 		redis.SetArgs{Mode: "NX", Get: true, TTL: ttl}).Result()
 	if errors.Is(err, redis.Nil) {
@@ -115,8 +125,11 @@ func (s *Store) WaitReply(ctx context.Context, key string) (reply string, done b
 			return "", false, fail("wait for reply", err)
 		}
 		state, reply, err := parseMark(v)
-		if err != nil || state == Done {
-			return reply, err == nil, err
+		if err != nil {
+			return "", false, err
+		}
+		if state == Done {
+			return reply, true, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -130,11 +143,35 @@ func (s *Store) WaitReply(ctx context.Context, key string) (reply string, done b
 
 // parseMark reads a message's dedup value.
 func parseMark(v string) (ClaimState, string, error) {
-	switch {
-	case v == markPending:
+	if v == markPending {
 		return Pending, "", nil
-	case len(v) >= len(markReply) && v[:len(markReply)] == markReply:
-		return Done, v[len(markReply):], nil
+	}
+	if reply, ok := strings.CutPrefix(v, markReply); ok {
+		return Done, reply, nil
 	}
 	return 0, "", fmt.Errorf("message dedup value %.8q is neither pending nor a reply", v)
+}
+
+// releaseScript deletes a message's mark only while it is still pending:
+// a reply saved meanwhile by another delivery must stay.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// ReleaseClaim forgets a pending claim whose handling failed, so WeCom's
+// re-delivery is handled afresh instead of waiting for a reply that will
+// never come.
+func (s *Store) ReleaseClaim(ctx context.Context, key string) error {
+	if err := releaseScript.Run(ctx, s.client, []string{s.k.message(key)}, markPending).Err(); err != nil {
+		return fail("release claim", err)
+	}
+	return nil
+}
+
+// checkTTL refuses a TTL that would keep a message's key forever.
+func checkTTL(op string, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("%s: ttl %v, want a positive duration", op, ttl)
+	}
+	return nil
 }

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -48,7 +50,7 @@ type Store struct {
 	k      keys
 	opTTL  time.Duration
 	log    *slog.Logger
-	embed  *miniredis.Miniredis // non-nil when Open started an embedded Redis
+	embed  *embedded // non-nil when Open started an embedded Redis
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -57,31 +59,28 @@ var _ bot.Store = (*Store)(nil)
 // and checks that it answers. An unreachable server gives an error wrapping
 // bot.ErrUnavailable.
 func Open(ctx context.Context, opts Options) (*Store, error) {
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return nil, fmt.Errorf("redis key prefix %q: must not contain { or }, which would become every key's hash tag", opts.Prefix)
+	}
 	var (
 		client redis.UniversalClient
-		embed  *miniredis.Miniredis
+		embed  *embedded
+		err    error
 	)
 	if opts.URL == "" {
-		embed = miniredis.NewMiniRedis()
-		// miniredis only counts TTLs down on FastForward unless told to
-		// follow the clock; op markers and message claims must expire.
-		embed.ClockTTL(true)
-		if err := embed.StartAddr("127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("start embedded redis: %w", err)
-		}
-		o := &redis.Options{Addr: embed.Addr()}
-		tuneClient(o)
-		client = redis.NewClient(o)
-	} else {
-		var err error
-		if client, err = newClient(opts.URL); err != nil {
+		if embed, err = startEmbedded(); err != nil {
 			return nil, err
 		}
+		o := &redis.Options{Addr: embed.mr.Addr()}
+		tuneClient(o)
+		client = redis.NewClient(o)
+	} else if client, err = newClient(opts.URL); err != nil {
+		return nil, err
 	}
 	s := New(client, opts)
 	s.embed = embed
 	if embed != nil {
-		s.log.Warn("no redis url configured: using an embedded redis, all data is lost on exit", "addr", embed.Addr())
+		s.log.Warn("no redis url configured: using an embedded redis, all data is lost on exit", "addr", embed.mr.Addr())
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -111,9 +110,55 @@ func New(client redis.UniversalClient, opts Options) *Store {
 func (s *Store) Close() error {
 	err := s.client.Close()
 	if s.embed != nil {
-		s.embed.Close()
+		s.embed.close()
 	}
 	return err
+}
+
+// embedded is an in-process Redis (miniredis) whose TTLs follow the clock.
+type embedded struct {
+	mr   *miniredis.Miniredis
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// embeddedTick is how often the embedded Redis counts its TTLs down. Its
+// ClockTTL mode would do it on every command, but by sorting every key
+// each time, which makes a growing store slower with every change.
+const embeddedTick = 100 * time.Millisecond
+
+// startEmbedded starts an embedded Redis on a free local port.
+func startEmbedded() (*embedded, error) {
+	e := &embedded{mr: miniredis.NewMiniRedis(), stop: make(chan struct{}), done: make(chan struct{})}
+	if err := e.mr.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("start embedded redis: %w", err)
+	}
+	go func() {
+		defer close(e.done)
+		t := time.NewTicker(embeddedTick)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-e.stop:
+				return
+			case now := <-t.C:
+				e.mr.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return e, nil
+}
+
+// close stops the clock and the server.
+func (e *embedded) close() {
+	e.once.Do(func() {
+		close(e.stop)
+		<-e.done
+		e.mr.Close()
+	})
 }
 
 // Ping checks that Redis answers; its error wraps bot.ErrUnavailable.

@@ -19,6 +19,7 @@ const (
 	minPoolSize  = 64
 	minIdleConns = 4
 	maxRetries   = 2
+	dialAttempts = 2 // per connection; go-redis tries 5 times, 100 ms apart
 )
 
 // newClient builds the client for a URL (see Options.URL). Settings given in
@@ -67,7 +68,7 @@ func parseCluster(scheme, rest string) (*redis.ClusterOptions, error) {
 	if err != nil {
 		return nil, err
 	}
-	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.MinIdleConns, &o.MaxRetries)
+	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.MinIdleConns, &o.MaxRetries, &o.DialerRetries)
 	return o, nil
 }
 
@@ -107,7 +108,7 @@ func parseSentinel(scheme, rest string) (*redis.FailoverOptions, error) {
 		o.Password, _ = user.Password()
 	}
 	o.SentinelPassword = sentinelPassword
-	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.MinIdleConns, &o.MaxRetries)
+	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.MinIdleConns, &o.MaxRetries, &o.DialerRetries)
 	return o, nil
 }
 
@@ -139,7 +140,7 @@ func splitHosts(scheme, rest string) (*url.URL, []string, error) {
 }
 
 // tune applies the program's client settings where the URL left them unset.
-func tune(dial, read, write *time.Duration, pool, idle, retries *int) {
+func tune(dial, read, write *time.Duration, pool, idle, retries, dialRetries *int) {
 	if *dial == 0 {
 		*dial = dialTimeout
 	}
@@ -156,11 +157,14 @@ func tune(dial, read, write *time.Duration, pool, idle, retries *int) {
 	if *retries == 0 {
 		*retries = maxRetries
 	}
+	if *dialRetries <= 0 {
+		*dialRetries = dialAttempts
+	}
 }
 
 // tuneClient applies tune to single-server options.
 func tuneClient(o *redis.Options) {
-	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.MinIdleConns, &o.MaxRetries)
+	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.MinIdleConns, &o.MaxRetries, &o.DialerRetries)
 }
 
 // redact hides a URL's password, for error messages and logs.

@@ -1,0 +1,230 @@
+// Package app wires 送暖 together: configuration, the Redis store, the
+// WeCom client, the bot, the HTTP server and, in demo mode, a fake WeCom
+// API inside the process. main and the end-to-end tests share it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"songnuan/bot"
+	"songnuan/config"
+	"songnuan/handlers"
+	"songnuan/sheet"
+	"songnuan/store"
+	"songnuan/wecom"
+	"songnuan/wecom/fakeapi"
+)
+
+// KeyPrefix starts every Redis key the bot writes.
+const KeyPrefix = "sn:"
+
+// DemoNow is where the demo's campaign clock starts when SONGNUAN_NOW is
+// unset: the visiting phase of the built-in 2024 schedule.
+var DemoNow = time.Date(2024, 1, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// App is one running bot.
+type App struct {
+	Config config.Config
+	Store  *store.Store
+	Bot    *bot.Bot
+	WeCom  *wecom.Client
+	Fake   *fakeapi.Server // demo mode only
+	Sealer *bot.Sealer
+	Log    *slog.Logger
+
+	listener net.Listener
+	server   *http.Server
+	pusher   *handlers.Pusher
+	metrics  *handlers.Metrics
+}
+
+// Options tune New for tests.
+type Options struct {
+	// Listener, when set, is served instead of listening on Config.HTTPAddr.
+	Listener net.Listener
+	// KeyPrefix overrides KeyPrefix (tests use a random one).
+	KeyPrefix string
+	Logger    *slog.Logger
+}
+
+// New builds an App from a validated config. It listens at once, so the
+// demo's fake WeCom API address is known before anything uses it.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		}
+	}
+	a := &App{Config: cfg, Log: log, listener: ln, metrics: handlers.NewMetrics()}
+	if cfg.Demo() {
+		a.Config.ApplyDemo(ln.Addr().String())
+		if a.Config.Now.IsZero() && a.Config.Schedule == "" {
+			// The built-in schedule is the 2024 campaign: a demo stands on a
+			// working day inside it unless SONGNUAN_NOW says otherwise.
+			a.Config.Now = DemoNow
+		}
+		a.Fake = fakeapi.New()
+		a.Fake.SetCredentials(a.Config.WeCom.CorpID, a.Config.WeCom.Secret)
+	}
+	if err := a.Config.Validate(); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if err := a.open(ctx, opts); err != nil {
+		ln.Close()
+		a.closeStore()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Offline opens the store and the bot without serving or talking to
+// WeCom, for the command-line import and export.
+func Offline(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{Config: cfg, Log: log}
+	if err := a.openBot(ctx, KeyPrefix, false); err != nil {
+		a.closeStore()
+		return nil, err
+	}
+	return a, nil
+}
+
+// openBot opens the store, the WeCom client (when online) and the bot.
+func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
+	cfg := a.Config
+	st, err := store.Open(ctx, store.Options{URL: cfg.RedisURL, Prefix: prefix, Logger: a.Log})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	a.Store = st
+	policy := bot.DefaultPolicy()
+	if cfg.Policy != "" {
+		data, err := os.ReadFile(cfg.Policy)
+		if err != nil {
+			return fmt.Errorf("read policy: %w", err)
+		}
+		if policy, err = bot.ParsePolicy(data, cfg.Policy); err != nil {
+			return err
+		}
+	}
+	if a.Sealer, err = bot.NewSealer(cfg.SealKey()); err != nil {
+		return fmt.Errorf("data key: %w", err)
+	}
+	bc := bot.Config{
+		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: cfg.Clock(), Sealer: a.Sealer,
+		ReadSheet: sheet.ReadRows, Logger: a.Log,
+	}
+	if online {
+		// The token cache shares the store's one connection pool.
+		a.WeCom, err = wecom.NewClient(wecom.ClientConfig{
+			CorpID: cfg.WeCom.CorpID, Secret: cfg.WeCom.Secret, AgentID: cfg.WeCom.AgentID,
+			APIBase: cfg.WeCom.APIBase, Timeout: 10 * time.Second,
+			Cache: store.NewWeChatCache(st.Client(), prefix), Logger: a.Log,
+		})
+		if err != nil {
+			return fmt.Errorf("wecom client: %w", err)
+		}
+		bc.Sender, bc.Media = a.WeCom, a.WeCom
+	}
+	a.Bot, err = bot.New(bc)
+	return err
+}
+
+// open builds everything New serves.
+func (a *App) open(ctx context.Context, opts Options) error {
+	cfg := a.Config
+	prefix := opts.KeyPrefix
+	if prefix == "" {
+		prefix = KeyPrefix
+	}
+	if err := a.openBot(ctx, prefix, true); err != nil {
+		return err
+	}
+	st := a.Store
+	crypto, err := wecom.NewCrypto(cfg.WeCom.Token, cfg.WeCom.EncodingAESKey, cfg.WeCom.CorpID)
+	if err != nil {
+		return err
+	}
+	a.pusher = handlers.NewPusher(a.WeCom, 4, a.Log, a.metrics)
+	cb := &handlers.Callback{
+		Bot: a.Bot, Crypto: crypto, CorpID: cfg.WeCom.CorpID, Dedup: st, Pusher: a.pusher,
+		Metrics: a.metrics, Log: a.Log, MaxBody: cfg.MaxBodyBytes, DedupTTL: cfg.DedupTTL,
+		Budget: 4 * time.Second, Now: time.Now,
+	}
+	engine := handlers.Engine(cb, st.Ping)
+	if a.Fake != nil {
+		engine.Any(config.FakeWeComPath+"/*any", gin.WrapH(http.StripPrefix(config.FakeWeComPath, a.Fake)))
+	}
+	a.server = &http.Server{Handler: engine, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return nil
+}
+
+// Addr is the address the App serves on.
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Run serves until ctx ends, then shuts down gracefully: in-flight
+// requests finish, queued pushes are sent, the store is closed.
+func (a *App) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	select {
+	case err := <-errc:
+		a.Close(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return a.Close(sctx)
+}
+
+// Close stops the server and releases everything; it is safe to call
+// once Run has returned, or instead of Run.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	if a.server != nil {
+		if err := a.server.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if a.pusher != nil {
+		if err := a.pusher.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("drain pushes: %w", err))
+		}
+	}
+	if err := a.closeStore(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) closeStore() error {
+	if a.Store == nil {
+		return nil
+	}
+	err := a.Store.Close()
+	a.Store = nil
+	return err
+}
+
+// Handler is the App's HTTP handler, for in-process benchmarks.
+func (a *App) Handler() http.Handler { return a.server.Handler }

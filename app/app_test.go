@@ -1,0 +1,188 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"songnuan/app"
+	"songnuan/config"
+	"songnuan/store/storetest"
+	"songnuan/wecom"
+)
+
+// startApp runs a demo-mode bot on a random port against REDIS_URL (or an
+// embedded Redis) under a random key prefix.
+func startApp(tb testing.TB) *app.App {
+	tb.Helper()
+	cfg := config.Default()
+	cfg.RedisURL = os.Getenv("REDIS_URL")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	prefix := storetest.Prefix()
+	a, err := app.New(context.Background(), cfg, app.Options{Listener: ln, KeyPrefix: prefix, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	tb.Cleanup(func() {
+		if err := storetest.DeletePrefix(context.Background(), a.Store.Client(), prefix); err != nil {
+			tb.Errorf("clean up: %v", err)
+		}
+		cancel()
+		<-done
+	})
+	return a
+}
+
+type client struct {
+	url    string
+	crypto *wecom.Crypto
+	n      int
+}
+
+func newClient(tb testing.TB, a *app.App) *client {
+	c, err := wecom.NewCrypto(config.DemoToken, config.DemoAESKey, config.DemoCorpID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &client{url: "http://" + a.Addr() + "/wecom/callback", crypto: c}
+}
+
+func (c *client) request(tb testing.TB, user, msgID, text string) (string, []byte) {
+	xml := wecom.TextMessageXML(wecom.Message{ToUserName: config.DemoCorpID, FromUserName: user,
+		CreateTime: time.Now().Unix(), MsgType: "text", Content: text, MsgID: msgID, AgentID: config.DemoAgentID})
+	q, body, err := c.crypto.SealRequest(xml, config.DemoAgentID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c.url + "?" + q.Encode(), body
+}
+
+func (c *client) say(tb testing.TB, user, text string) string {
+	tb.Helper()
+	c.n++
+	return c.sayID(tb, user, fmt.Sprintf("%d", 6100000000000000000+c.n), text)
+}
+
+func (c *client) sayID(tb testing.TB, user, msgID, text string) string {
+	tb.Helper()
+	u, body := c.request(tb, user, msgID, text)
+	resp, err := http.Post(u, "text/xml", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		tb.Fatalf("%s: HTTP %d %s", text, resp.StatusCode, b)
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	m, err := c.crypto.OpenReply(b)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m.Content
+}
+
+func TestEndToEndDemo(t *testing.T) {
+	a := startApp(t)
+	c := newClient(t, a)
+	for _, p := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + a.Addr() + p)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s = %v %v", p, resp, err)
+		}
+		resp.Body.Close()
+	}
+	if r := c.say(t, "wang", "登记 甲五 低保 3人 特困供养1人 身份证:11010519491231002X 电话:13812345678"); !strings.HasSuffix(r, "合计 2260元") ||
+		strings.Contains(r, "11010519491231002X") || strings.Contains(r, "13812345678") {
+		t.Fatalf("登记 reply = %q", r)
+	}
+	first := c.sayID(t, "wang", "6200000000000000001", "走访 甲五 发放2260元")
+	again := c.sayID(t, "wang", "6200000000000000001", "走访 甲五 发放2260元")
+	if !strings.Contains(first, "已记录") || again != first {
+		t.Fatalf("visit %q, re-delivery %q", first, again)
+	}
+	if r := c.say(t, "wang", "走访 甲五 发放2260元"); !strings.Contains(r, "重复") {
+		t.Fatalf("second visit = %q, want 重复", r)
+	}
+	ctr, err := a.Store.Counters(context.Background(), "甘泉一村")
+	if err != nil || ctr["visited"] != 1 || ctr["paid"] != 2260 {
+		t.Fatalf("counters = %v %v, want one visit and 2260 paid", ctr, err)
+	}
+	if r := c.say(t, "stranger", "帮助"); !strings.Contains(r, "没有登记") && !strings.Contains(r, "未登记") {
+		t.Fatalf("stranger got %q", r)
+	}
+	resp, err := http.Get("http://" + a.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(m, []byte(`songnuan_messages_total{outcome="duplicate",type="text"} 1`)) ||
+		!bytes.Contains(m, []byte("songnuan_dedup_hits_total 1")) {
+		t.Fatalf("metrics do not count the re-delivery:\n%s", grep(m, "songnuan_"))
+	}
+}
+
+func grep(b []byte, s string) string {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, s) && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// benchCallback measures one callback through the real engine, bot and
+// store (REDIS_URL or embedded), with a distinct MsgId per message.
+func benchCallback(b *testing.B, user, text string, setup func(*client)) {
+	a := startApp(b)
+	c := newClient(b, a)
+	if setup != nil {
+		setup(c)
+	}
+	urls := make([]string, b.N)
+	bodies := make([][]byte, b.N)
+	for i := range b.N {
+		urls[i], bodies[i] = c.request(b, user, fmt.Sprintf("%d", 6300000000000000000+i), text)
+	}
+	h := a.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		req := httptest.NewRequest(http.MethodPost, urls[i], bytes.NewReader(bodies[i]))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || w.Body.Len() == 0 {
+			b.Fatalf("HTTP %d", w.Code)
+		}
+	}
+}
+
+func BenchmarkCallbackHelp(b *testing.B) { benchCallback(b, "wang", "帮助", nil) }
+
+func BenchmarkCallbackQuery(b *testing.B) {
+	benchCallback(b, "wang", "查询 甲一", func(c *client) { c.say(b, "wang", "登记 甲一 低保 3人") })
+}
+
+func BenchmarkCallbackTodo(b *testing.B) {
+	benchCallback(b, "wang", "待办", func(c *client) { c.say(b, "wang", "登记 甲一 低保 3人") })
+}

@@ -1,0 +1,291 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"songnuan/bot"
+	"songnuan/store"
+	"songnuan/wecom"
+)
+
+// Bot is what the callback needs of the domain.
+type Bot interface {
+	Handle(ctx context.Context, in bot.Incoming) (bot.Reply, error)
+	NeedsStore(in bot.Incoming) bool
+}
+
+// Dedup remembers which messages were handled and the reply each got,
+// so a re-delivery has no second effect and gets the same answer.
+type Dedup interface {
+	ClaimMessage(ctx context.Context, key string, pendingTTL time.Duration) (store.ClaimState, string, error)
+	SaveReply(ctx context.Context, key, reply string, ttl time.Duration) error
+	SaveReplyOnce(ctx context.Context, key, reply string, ttl time.Duration) (string, error)
+	ReleaseClaim(ctx context.Context, key string) error
+	WaitReply(ctx context.Context, key string) (string, bool, error)
+}
+
+// Callback serves WeCom's callback URL.
+type Callback struct {
+	Bot      Bot
+	Crypto   *wecom.Crypto
+	CorpID   string
+	Dedup    Dedup
+	Pusher   *Pusher
+	Metrics  *Metrics
+	Log      *slog.Logger
+	MaxBody  int64         // request body cap in bytes
+	DedupTTL time.Duration // how long a MsgId is remembered; also the replay window
+	// Budget is how long a request may take before the reply is pushed
+	// instead: WeCom gives up after 5 s and re-delivers.
+	Budget time.Duration
+	// Now is the real clock, for the replay window (never the campaign clock).
+	Now func() time.Time
+}
+
+// pendingTTL bounds a claim whose handler died: WeCom's re-delivery
+// after it expires is handled afresh (the bot's own per-message
+// idempotency still prevents a second effect).
+const pendingTTL = 30 * time.Second
+
+// Verify answers WeCom's GET URL check with the bare decrypted echostr.
+func (h *Callback) Verify(c *gin.Context) {
+	plain, err := h.Crypto.VerifyURL(c.Query("msg_signature"), c.Query("timestamp"), c.Query("nonce"), c.Query("echostr"))
+	if err != nil {
+		h.refuse(c, "verify", err)
+		return
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", plain)
+}
+
+// Receive handles one POSTed message or event.
+func (h *Callback) Receive(c *gin.Context) {
+	start := time.Now()
+	sig, ts, nonce := c.Query("msg_signature"), c.Query("timestamp"), c.Query("nonce")
+	if sig == "" || ts == "" || nonce == "" {
+		h.Metrics.Messages.WithLabelValues("unknown", "bad_request").Inc()
+		c.String(http.StatusBadRequest, "missing msg_signature, timestamp or nonce")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.MaxBody))
+	if err != nil {
+		h.Metrics.Messages.WithLabelValues("unknown", "too_large").Inc()
+		c.String(http.StatusRequestEntityTooLarge, "body too large")
+		return
+	}
+	msg, err := h.Crypto.Open(sig, ts, nonce, body)
+	if err != nil {
+		h.refuse(c, "receive", err)
+		return
+	}
+	if !h.fresh(ts) {
+		h.Metrics.Messages.WithLabelValues(msg.MsgType, "replay").Inc()
+		c.String(http.StatusForbidden, "timestamp outside the replay window")
+		return
+	}
+	in := bot.Incoming{
+		MsgID: msg.MsgID, From: msg.FromUserName, MsgType: msg.MsgType, Text: msg.Content,
+		MediaID: msg.MediaID, FileName: msg.FileName, Event: msg.Event, At: time.Unix(msg.CreateTime, 0),
+	}
+	key := dedupKey(msg)
+	if in.MsgID == "" {
+		in.MsgID = key
+	}
+	outcome := h.answer(c, in, key, msg, ts, nonce)
+	lat := time.Since(start)
+	h.Metrics.Messages.WithLabelValues(msg.MsgType, outcome).Inc()
+	h.Metrics.Latency.Observe(lat.Seconds())
+	h.Log.LogAttrs(c.Request.Context(), slog.LevelInfo, "message",
+		slog.String("msg_id", in.MsgID), slog.String("user", in.From), slog.String("type", msg.MsgType),
+		slog.String("outcome", outcome), slog.Duration("latency", lat))
+}
+
+// dedupKey is MsgId for messages and FromUserName+CreateTime+Event for
+// events, exactly as WeCom documents: a coarser key drops real messages.
+func dedupKey(m wecom.Message) string {
+	if m.MsgType == "event" || m.MsgID == "" {
+		return "e:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10) + ":" + m.Event + ":" + m.EventKey
+	}
+	return "m:" + m.MsgID
+}
+
+// answer runs the message through dedup and the bot and writes the HTTP
+// response; it returns the outcome label for metrics and logs.
+func (h *Callback) answer(c *gin.Context, in bot.Incoming, key string, msg wecom.Message, ts, nonce string) string {
+	ctx := c.Request.Context()
+	if !h.Bot.NeedsStore(in) {
+		r, err := h.Bot.Handle(ctx, in)
+		if err != nil || r.File != nil || r.Markdown != "" {
+			// NeedsStore promised a pure text reply; anything else is a bug
+			// worth seeing, handled the slow, safe way below.
+			h.Log.Error("pure reply was not plain text", "msg_id", in.MsgID, "err", err)
+		} else {
+			text, err := h.Dedup.SaveReplyOnce(ctx, key, r.Text, h.DedupTTL)
+			if err != nil {
+				return h.unavailable(c, err)
+			}
+			if text != r.Text {
+				h.Metrics.DedupHits.Inc()
+			}
+			h.reply(c, msg, text, ts, nonce)
+			return "ok"
+		}
+	}
+	state, stored, err := h.Dedup.ClaimMessage(ctx, key, pendingTTL)
+	if err != nil {
+		return h.unavailable(c, err)
+	}
+	switch state {
+	case store.Done:
+		h.Metrics.DedupHits.Inc()
+		h.reply(c, msg, stored, ts, nonce)
+		return "duplicate"
+	case store.Pending:
+		h.Metrics.DedupHits.Inc()
+		wctx, cancel := context.WithTimeout(ctx, h.Budget)
+		defer cancel()
+		text, done, err := h.Dedup.WaitReply(wctx, key)
+		if err == nil && done {
+			h.reply(c, msg, text, ts, nonce)
+		} else {
+			// The first delivery is still working; it pushes its reply
+			// when it is late, so this one answers empty.
+			c.Status(http.StatusOK)
+		}
+		return "duplicate"
+	}
+	return h.handle(c, in, key, msg, ts, nonce)
+}
+
+type result struct {
+	reply bot.Reply
+	err   error
+}
+
+// handle runs the bot for a claimed message. A reply that is ready within
+// the budget and fits goes back passively; otherwise it is pushed.
+func (h *Callback) handle(c *gin.Context, in bot.Incoming, key string, msg wecom.Message, ts, nonce string) string {
+	done := make(chan result, 1)
+	go func() {
+		// Detached from the request: WeCom may hang up, the work must finish.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), time.Minute)
+		defer cancel()
+		defer func() {
+			if p := recover(); p != nil {
+				// A bug, not the user's fault: say so instead of crashing
+				// the process or leaving the user without an answer.
+				h.Metrics.Errors.WithLabelValues("panic").Inc()
+				h.Log.Error("panic handling message", "msg_id", in.MsgID, "panic", fmt.Sprint(p))
+				done <- result{reply: bot.Reply{Text: bot.MsgBusy}}
+			}
+		}()
+		r, err := h.Bot.Handle(ctx, in)
+		done <- result{r, err}
+	}()
+	timer := time.NewTimer(h.Budget)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			return h.failed(c, key, res.err)
+		}
+		passive := res.reply.File == nil && res.reply.Markdown == "" && len(res.reply.Text) <= maxText
+		stored := ""
+		if passive {
+			stored = res.reply.Text
+		}
+		if err := h.Dedup.SaveReply(context.WithoutCancel(c.Request.Context()), key, stored, h.DedupTTL); err != nil {
+			h.Log.Error("save reply", "msg_id", in.MsgID, "err", err)
+		}
+		if passive {
+			h.reply(c, msg, stored, ts, nonce)
+			return "ok"
+		}
+		h.Pusher.Push(in.From, res.reply, key)
+		c.Status(http.StatusOK)
+		return "pushed"
+	case <-timer.C:
+		c.Status(http.StatusOK)
+		go func() {
+			res := <-done
+			ctx := context.Background()
+			if res.err != nil {
+				h.Log.Error("late handling failed", "msg_id", in.MsgID, "err", res.err)
+				_ = h.Dedup.ReleaseClaim(ctx, key)
+				h.Pusher.Push(in.From, bot.Reply{Text: "刚才的消息没有处理成功，未作记录，请稍后重发。"}, key)
+				return
+			}
+			if err := h.Dedup.SaveReply(ctx, key, "", h.DedupTTL); err != nil {
+				h.Log.Error("save reply", "msg_id", in.MsgID, "err", err)
+			}
+			h.Pusher.Push(in.From, res.reply, key)
+		}()
+		return "late"
+	}
+}
+
+// failed answers a message the bot could not handle. The claim is
+// released and the answer is 503, so WeCom re-delivers and nothing the
+// user sent is lost; the bot never said 已记录.
+func (h *Callback) failed(c *gin.Context, key string, err error) string {
+	_ = h.Dedup.ReleaseClaim(context.WithoutCancel(c.Request.Context()), key)
+	return h.unavailable(c, err)
+}
+
+func (h *Callback) unavailable(c *gin.Context, err error) string {
+	h.Metrics.Errors.WithLabelValues("store").Inc()
+	h.Log.Error("handle message", "err", err)
+	c.String(http.StatusServiceUnavailable, "temporarily unavailable")
+	return "unavailable"
+}
+
+// reply writes an encrypted passive text reply; an empty text is an
+// empty 200, which WeCom takes as "received, no reply".
+func (h *Callback) reply(c *gin.Context, msg wecom.Message, text, ts, nonce string) {
+	if text == "" {
+		c.Status(http.StatusOK)
+		return
+	}
+	plain := wecom.TextReplyXML(msg.FromUserName, h.CorpID, h.Now().Unix(), text)
+	body, err := h.Crypto.SealReply(plain, ts, nonce)
+	if err != nil {
+		h.Metrics.Errors.WithLabelValues("seal").Inc()
+		h.Log.Error("seal reply", "err", err)
+		c.Status(http.StatusOK)
+		return
+	}
+	c.Data(http.StatusOK, "application/xml; charset=utf-8", body)
+}
+
+// fresh reports whether a POST's timestamp lies within the replay window
+// of the real clock.
+func (h *Callback) fresh(ts string) bool {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := h.Now().Sub(time.Unix(sec, 0))
+	return d <= h.DedupTTL && d >= -h.DedupTTL
+}
+
+// refuse maps a crypto failure to a 4xx, never a reply.
+func (h *Callback) refuse(c *gin.Context, op string, err error) {
+	status, kind := http.StatusBadRequest, "malformed"
+	switch {
+	case errors.Is(err, wecom.ErrSignature):
+		status, kind = http.StatusUnauthorized, "signature"
+	case errors.Is(err, wecom.ErrReceiver):
+		status, kind = http.StatusForbidden, "receiver"
+	}
+	h.Metrics.Messages.WithLabelValues("unknown", kind).Inc()
+	h.Log.Warn("refused callback", "op", op, "reason", kind)
+	c.String(status, kind)
+}

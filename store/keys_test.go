@@ -1,0 +1,49 @@
+package store
+
+import (
+	"strings"
+	"testing"
+)
+
+// hashTag is the part of key Redis Cluster hashes: the text between the
+// first '{' and the next '}', when not empty; else the whole key.
+func hashTag(key string) string {
+	i := strings.IndexByte(key, '{')
+	if i < 0 {
+		return key
+	}
+	j := strings.IndexByte(key[i+1:], '}')
+	if j <= 0 {
+		return key
+	}
+	return key[i+1 : i+1+j]
+}
+
+// TestCommitteeKeysShareASlot guards what Apply's script relies on: every
+// key it touches hashes to the committee's slot, whatever the committee or
+// user is called.
+func TestCommitteeKeysShareASlot(t *testing.T) {
+	k := keys{prefix: "songnuan:"}
+	for _, c := range []string{"甘泉一村", "a}b", "{x}", "c:1"} {
+		want := hashTag(k.households(c))
+		for _, key := range []string{
+			k.versions(c), k.heads(c), k.todo(c), k.counters(c), k.seq(c),
+			k.op(c, "m:{4561255354251345929}"), k.undo(c, "zhang{san}"), k.audit(c),
+		} {
+			if !strings.HasPrefix(key, "songnuan:") {
+				t.Errorf("key %q lacks the prefix", key)
+			}
+			if got := hashTag(key); got != want {
+				t.Errorf("committee %q: key %q hashes on %q, households on %q", c, key, got, want)
+			}
+		}
+	}
+	if hashTag(k.households("甘泉一村")) == hashTag(k.households("甘泉二村")) {
+		t.Error("two committees share a hash tag")
+	}
+	for _, key := range []string{k.committees(), k.person("h"), k.lastUndo("u"), k.message("m"), k.wechat("w")} {
+		if !strings.HasPrefix(key, "songnuan:") || strings.ContainsAny(key, "{}") {
+			t.Errorf("global key %q: want the prefix and no hash tag", key)
+		}
+	}
+}
