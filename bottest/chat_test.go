@@ -22,11 +22,8 @@ const (
 // fullNumber finds an unmasked ID or mobile number.
 var fullNumber = regexp.MustCompile(`[0-9]{17}[0-9Xx]|1[3-9][0-9]{9}`)
 
-// leaksNumber reports whether s shows a full ID or mobile number other
-// than the samples that format hints use (the published GB 11643 sample
-// ID and the phone example of ValidatePhone).
+// leaksNumber reports whether s shows a full ID or mobile number.
 func leaksNumber(s string) bool {
-	s = strings.NewReplacer("11010519491231002X", "", "电话:13812345678", "").Replace(s)
 	return fullNumber.MatchString(s)
 }
 
