@@ -183,7 +183,7 @@ func (a *App) open(ctx context.Context, opts Options) error {
 	cb := &handlers.Callback{
 		Bot: a.Bot, Crypto: crypto, CorpID: cfg.WeCom.CorpID, Dedup: st, Pusher: a.pusher,
 		Metrics: a.metrics, Log: a.Log, MaxBody: cfg.MaxBodyBytes, DedupTTL: cfg.DedupTTL,
-		Budget: 4 * time.Second, Now: time.Now,
+		Budget: 4 * time.Second, Now: time.Now, RateLimit: cfg.RateLimitPerMinute,
 	}
 	// Every instance runs one; the ledger's lease lets only one send, and
 	// the limiter counts on the real clock, as WeCom does.

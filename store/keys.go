@@ -58,6 +58,9 @@ func (k keys) lastUndo(userID string) string { return k.prefix + "lastundo:" + u
 // message holds the dedup state of one incoming WeCom message or event.
 func (k keys) message(key string) string { return k.prefix + "msg:" + key }
 
+// userRate counts one user's messages in the current rate-limit window.
+func (k keys) userRate(userID string) string { return k.prefix + "ur:" + userID }
+
 // wechat is a key of the WeCom SDK's cache (access tokens).
 func (k keys) wechat(key string) string { return k.prefix + "wx:" + key }
 
