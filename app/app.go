@@ -26,8 +26,15 @@ import (
 	"songnuan/wecom/fakeapi"
 )
 
-// KeyPrefix starts every Redis key the bot writes.
+// KeyPrefix starts every Redis key the bot writes when the config names
+// no key_prefix.
 const KeyPrefix = "sn:"
+
+// MaxHeaderBytes caps a request's line and headers. WeCom's callback URL
+// and headers take well under 1 KiB; Go's default of 1 MiB would let any
+// client make the server hold a megabyte per connection before a handler
+// sees the request.
+const MaxHeaderBytes = 16 << 10
 
 // DemoNow is where the demo's campaign clock starts when SONGNUAN_NOW is
 // unset: the visiting phase of the built-in 2024 schedule.
@@ -63,7 +70,7 @@ type App struct {
 type Options struct {
 	// Listener, when set, is served instead of listening on Config.HTTPAddr.
 	Listener net.Listener
-	// KeyPrefix overrides KeyPrefix (tests use a random one).
+	// KeyPrefix overrides the config's key_prefix (tests use a random one).
 	KeyPrefix string
 	Logger    *slog.Logger
 }
@@ -102,6 +109,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.closeStore()
 		return nil, err
 	}
+	a.checkDurability(ctx)
 	return a, nil
 }
 
@@ -112,7 +120,7 @@ func Offline(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, er
 		log = slog.Default()
 	}
 	a := &App{Config: cfg, Log: log}
-	if err := a.openBot(ctx, KeyPrefix, false); err != nil {
+	if err := a.openBot(ctx, prefixOf(cfg, ""), false); err != nil {
 		a.closeStore()
 		return nil, err
 	}
@@ -167,11 +175,7 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 // open builds everything New serves.
 func (a *App) open(ctx context.Context, opts Options) error {
 	cfg := a.Config
-	prefix := opts.KeyPrefix
-	if prefix == "" {
-		prefix = KeyPrefix
-	}
-	if err := a.openBot(ctx, prefix, true); err != nil {
+	if err := a.openBot(ctx, prefixOf(cfg, opts.KeyPrefix), true); err != nil {
 		return err
 	}
 	st := a.Store
@@ -197,8 +201,20 @@ func (a *App) open(ctx context.Context, opts Options) error {
 		engine.Any(config.FakeWeComPath+"/*any", gin.WrapH(http.StripPrefix(config.FakeWeComPath, a.Fake)))
 	}
 	a.server = &http.Server{Handler: engine, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: MaxHeaderBytes}
 	return nil
+}
+
+// prefixOf is the key prefix: the test's override, else the config's,
+// else KeyPrefix.
+func prefixOf(cfg config.Config, override string) string {
+	switch {
+	case override != "":
+		return override
+	case cfg.KeyPrefix != "":
+		return cfg.KeyPrefix
+	}
+	return KeyPrefix
 }
 
 // Addr is the address the App serves on.
