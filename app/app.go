@@ -125,12 +125,20 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 			return err
 		}
 	}
+	schedule, err := LoadSchedule(cfg.Schedule)
+	if err != nil {
+		return err
+	}
 	if a.Sealer, err = bot.NewSealer(cfg.SealKey()); err != nil {
 		return fmt.Errorf("data key: %w", err)
 	}
+	clock := cfg.Clock()
 	bc := bot.Config{
-		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: cfg.Clock(), Sealer: a.Sealer,
+		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: clock, Sealer: a.Sealer,
 		ReadSheet: sheet.ReadRows, Logger: a.Log,
+		Schedule: schedule,
+		Exporter: Exporter(st, a.Sealer, clock),
+		Rescue:   bot.Message{ToUsers: cfg.Rescue.Users, ChatID: cfg.Rescue.ChatID, RobotKey: cfg.Rescue.RobotKey},
 	}
 	if online {
 		// The token cache shares the store's one connection pool.
@@ -146,6 +154,19 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 	}
 	a.Bot, err = bot.New(bc)
 	return err
+}
+
+// LoadSchedule reads the campaign schedule file at path (SONGNUAN_SCHEDULE),
+// or returns the built-in one when path is empty.
+func LoadSchedule(path string) (*bot.Schedule, error) {
+	if path == "" {
+		return bot.DefaultSchedule(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read schedule: %w", err)
+	}
+	return bot.ParseSchedule(data, path)
 }
 
 // open builds everything New serves.
