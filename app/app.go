@@ -1,6 +1,7 @@
 // Package app wires 送暖 together: configuration, the Redis store, the
-// WeCom client, the bot, the HTTP server and, in demo mode, a fake WeCom
-// API inside the process. main and the end-to-end tests share it.
+// WeCom client, the bot, the broadcast runner, the HTTP server and, in demo
+// mode, a fake WeCom API inside the process. main and the end-to-end tests
+// share it.
 package app
 
 import (
@@ -16,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"songnuan/bot"
+	"songnuan/broadcast"
 	"songnuan/config"
 	"songnuan/handlers"
 	"songnuan/sheet"
@@ -47,11 +49,21 @@ type App struct {
 	Fake   *fakeapi.Server // demo mode only
 	Sealer *bot.Sealer
 	Log    *slog.Logger
+	// Schedule is the campaign schedule the broadcast runner sends.
+	Schedule *bot.Schedule
+	// Broadcast sends the schedule's announcements while Run serves.
+	Broadcast *broadcast.Runner
 
+	clock    bot.Clock // the one campaign clock the bot and the runner share
 	listener net.Listener
 	server   *http.Server
 	pusher   *handlers.Pusher
 	metrics  *handlers.Metrics
+
+	// stopBroadcast ends the runner that Run started; broadcastDone is
+	// closed once it has released its lease.
+	stopBroadcast context.CancelFunc
+	broadcastDone chan struct{}
 }
 
 // Options tune New for tests.
@@ -123,6 +135,10 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	a.Store = st
+	a.clock = cfg.Clock()
+	if a.Schedule, err = LoadSchedule(cfg.Schedule); err != nil {
+		return err
+	}
 	policy := bot.DefaultPolicy()
 	if cfg.Policy != "" {
 		data, err := os.ReadFile(cfg.Policy)
@@ -137,8 +153,11 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 		return fmt.Errorf("data key: %w", err)
 	}
 	bc := bot.Config{
-		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: cfg.Clock(), Sealer: a.Sealer,
+		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: a.clock, Sealer: a.Sealer,
 		ReadSheet: sheet.ReadRows, Logger: a.Log,
+		Schedule: a.Schedule,
+		Exporter: Exporter(st, a.Sealer, a.clock),
+		Rescue:   bot.Message{ToUsers: cfg.Rescue.Users, ChatID: cfg.Rescue.ChatID, RobotKey: cfg.Rescue.RobotKey},
 	}
 	if online {
 		// The token cache shares the store's one connection pool.
@@ -156,6 +175,19 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 	return err
 }
 
+// LoadSchedule reads the campaign schedule file at path (SONGNUAN_SCHEDULE),
+// or returns the built-in one when path is empty.
+func LoadSchedule(path string) (*bot.Schedule, error) {
+	if path == "" {
+		return bot.DefaultSchedule(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read schedule: %w", err)
+	}
+	return bot.ParseSchedule(data, path)
+}
+
 // open builds everything New serves.
 func (a *App) open(ctx context.Context, opts Options) error {
 	cfg := a.Config
@@ -171,7 +203,14 @@ func (a *App) open(ctx context.Context, opts Options) error {
 	cb := &handlers.Callback{
 		Bot: a.Bot, Crypto: crypto, CorpID: cfg.WeCom.CorpID, Dedup: st, Pusher: a.pusher,
 		Metrics: a.metrics, Log: a.Log, MaxBody: cfg.MaxBodyBytes, DedupTTL: cfg.DedupTTL,
-		Budget: 4 * time.Second, Now: time.Now,
+		Budget: 4 * time.Second, Now: time.Now, RateLimit: cfg.RateLimitPerMinute,
+	}
+	// Every instance runs one; the ledger's lease lets only one send, and
+	// the limiter counts on the real clock, as WeCom does.
+	a.Broadcast = &broadcast.Runner{
+		Schedule: a.Schedule, Sender: a.WeCom, Ledger: st.Ledger(), Limiter: st.Limiter(nil), Clock: a.clock,
+		Recipients: broadcast.FromDirectory(cfg.Directory()), Counters: st.Counters, Admins: cfg.NotifyAdmins(),
+		Logger: a.Log,
 	}
 	engine := handlers.Engine(cb, st.Ping)
 	if a.Fake != nil {
@@ -202,6 +241,7 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	a.startBroadcast(ctx)
 	select {
 	case err := <-errc:
 		a.Close(context.Background())
@@ -217,6 +257,9 @@ func (a *App) Run(ctx context.Context) error {
 // once Run has returned, or instead of Run.
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
+	// The runner goes first: it sends through the fake API the server
+	// mounts in demo mode, and releases its lease in the store.
+	a.endBroadcast(ctx)
 	if a.server != nil {
 		if err := a.server.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
@@ -231,6 +274,34 @@ func (a *App) Close(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// startBroadcast runs the broadcast runner until ctx ends or Close.
+func (a *App) startBroadcast(ctx context.Context) {
+	if a.Broadcast == nil || a.broadcastDone != nil {
+		return
+	}
+	rctx, stop := context.WithCancel(ctx)
+	a.stopBroadcast, a.broadcastDone = stop, make(chan struct{})
+	go func() {
+		defer close(a.broadcastDone)
+		if err := a.Broadcast.Run(rctx); err != nil {
+			a.Log.Error("broadcast runner stopped", "error", err)
+		}
+	}()
+}
+
+// endBroadcast stops the runner and waits for it, or for ctx.
+func (a *App) endBroadcast(ctx context.Context) {
+	if a.broadcastDone == nil {
+		return
+	}
+	a.stopBroadcast()
+	select {
+	case <-a.broadcastDone:
+	case <-ctx.Done():
+		a.Log.Warn("broadcast runner did not stop in time")
+	}
 }
 
 func (a *App) closeStore() error {

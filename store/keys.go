@@ -58,5 +58,49 @@ func (k keys) lastUndo(userID string) string { return k.prefix + "lastundo:" + u
 // message holds the dedup state of one incoming WeCom message or event.
 func (k keys) message(key string) string { return k.prefix + "msg:" + key }
 
+// userRate counts one user's messages in the current rate-limit window.
+func (k keys) userRate(userID string) string { return k.prefix + "ur:" + userID }
+
 // wechat is a key of the WeCom SDK's cache (access tokens).
 func (k keys) wechat(key string) string { return k.prefix + "wx:" + key }
+
+// The broadcast runner's keys are used one at a time (one command or a
+// one-key script each), so they need no common hash tag.
+
+// lease is a named lease of the broadcast runner (the owner's id, with a TTL).
+func (k keys) lease(name string) string { return k.prefix + "bc:lease:" + name }
+
+// ledger is the hash of broadcast ledger ids → info, written with HSETNX.
+func (k keys) ledger() string { return k.prefix + "bc:ledger" }
+
+// lastRun is the campaign time up to which every due broadcast is finished.
+func (k keys) lastRun() string { return k.prefix + "bc:lastrun" }
+
+// sendRate is the sorted set of send times (ms) of one broadcast rate-limit
+// key, e.g. "robot:<hash>" or "member:<userid>".
+func (k keys) sendRate(key string) string { return k.prefix + "bc:rate:" + key }
+
+// pending holds what a user must confirm (a broadcast awaiting 确认).
+func (k keys) pending(kind, userID string) string { return k.prefix + "pending:" + kind + ":" + userID }
+
+// rescue returns the common beginning of the rough-sleeper report keys,
+// which share one hash tag so a report, its number and its op marker are
+// written in one script.
+func (k keys) rescue() string { return k.prefix + "{rescue}:" }
+
+// rescueReports is the hash number → report JSON.
+func (k keys) rescueReports() string { return k.rescue() + "reports" }
+
+// rescueClosed is the hash number → closing JSON; a report without an
+// entry is open.
+func (k keys) rescueClosed() string { return k.rescue() + "closed" }
+
+// rescueOpen is the sorted set of open report numbers, scored by number.
+func (k keys) rescueOpen() string { return k.rescue() + "open" }
+
+// rescueSeq numbers the reports.
+func (k keys) rescueSeq() string { return k.rescue() + "seq" }
+
+// rescueOp marks the message a report was made from, so a re-delivery
+// finds the report instead of opening (and alerting) a second one.
+func (k keys) rescueOp(opID string) string { return k.rescue() + "op:" + opID }
