@@ -214,3 +214,17 @@ func TestHelpPerRole(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeNeedsMsgID: a change without a MsgId is refused before the
+// store is touched, since its OpID would collide with every other.
+func TestChangeNeedsMsgID(t *testing.T) {
+	b := newTestBot(t, noStore{t})
+	for _, text := range []string{"登记 甲一 低保 3人", "走访 甲一 发放900元", "撤销"} {
+		if _, err := b.Handle(context.Background(), Incoming{From: "wang", MsgType: "text", Text: text}); err == nil {
+			t.Errorf("%s without MsgId: no error", text)
+		}
+	}
+	if _, err := b.Handle(context.Background(), Incoming{From: "wang", MsgType: "file", FileName: "a.csv"}); err == nil {
+		t.Error("file without MsgId: no error")
+	}
+}

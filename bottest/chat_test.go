@@ -388,7 +388,7 @@ func TestNoFullNumbersInReplies(t *testing.T) {
 			t.Errorf("%s has no audit entries", c)
 		}
 		for _, e := range entries {
-			d := strings.ReplaceAll(e.Detail, "MsgId="+e.OpID[2:], "")
+			d := strings.ReplaceAll(e.Detail, "来源="+e.OpID[2:], "")
 			if leaksNumber(d) {
 				t.Errorf("audit detail shows a full number: %s", e.Detail)
 			}
