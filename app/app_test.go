@@ -22,16 +22,10 @@ import (
 
 // startApp runs a demo-mode bot on a random port against REDIS_URL (or an
 // embedded Redis) under a random key prefix.
-func startApp(tb testing.TB) *app.App { tb.Helper(); return startAppWith(tb, nil) }
-
-// startAppWith is startApp with the config changed by edit first.
-func startAppWith(tb testing.TB, edit func(*config.Config)) *app.App {
+func startApp(tb testing.TB) *app.App {
 	tb.Helper()
 	cfg := config.Default()
 	cfg.RedisURL = os.Getenv("REDIS_URL")
-	if edit != nil {
-		edit(&cfg)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

@@ -2,6 +2,10 @@ package app_test
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -9,9 +13,40 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"songnuan/app"
 	"songnuan/config"
+	"songnuan/store/storetest"
 	"songnuan/wecom/fakeapi"
 )
+
+// startCampaignApp runs a demo-mode bot like startApp, with rescue
+// targets configured.
+func startCampaignApp(tb testing.TB, rescue config.Rescue) *app.App {
+	tb.Helper()
+	cfg := config.Default()
+	cfg.RedisURL = os.Getenv("REDIS_URL")
+	cfg.Rescue = rescue
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	prefix := storetest.Prefix()
+	a, err := app.New(context.Background(), cfg, app.Options{Listener: ln, KeyPrefix: prefix, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	tb.Cleanup(func() {
+		if err := storetest.DeletePrefix(context.Background(), a.Store.Client(), prefix); err != nil {
+			tb.Errorf("clean up: %v", err)
+		}
+		cancel()
+		<-done
+	})
+	return a
+}
 
 // waitSent polls the fake WeCom API until keep accepts a record.
 func waitSent(t *testing.T, fake *fakeapi.Server, keep func(fakeapi.Record) bool) fakeapi.Record {
@@ -34,9 +69,7 @@ func waitSent(t *testing.T, fake *fakeapi.Server, keep func(fakeapi.Record) bool
 // configured target through the real WeCom client, and 导出 comes back as
 // a file pushed with message/send.
 func TestCampaignWiring(t *testing.T) {
-	a := startAppWith(t, func(c *config.Config) {
-		c.Rescue = config.Rescue{Users: []string{"rescue1"}, ChatID: "chat-rescue", RobotKey: "robot-rescue"}
-	})
+	a := startCampaignApp(t, config.Rescue{Users: []string{"rescue1"}, ChatID: "chat-rescue", RobotKey: "robot-rescue"})
 	c := newClient(t, a)
 	r := c.say(t, "wang", "流浪 甘泉公园东门 老人衣着单薄")
 	if !strings.Contains(r, "已通知救助组") {
