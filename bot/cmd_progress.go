@@ -65,6 +65,9 @@ func (b *Bot) progress(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, err
 	}
 	committee := a.Committee
+	if committee == StreetCommittee && m.staff.Role != RoleWorker {
+		committee = "" // the street's own records belong to the street's view
+	}
 	if m.staff.Role == RoleWorker {
 		if committee, err = b.changeScope(m.staff, committee); err != nil {
 			return Reply{}, err

@@ -608,6 +608,8 @@ func TestProgressPermissions(t *testing.T) {
 	mustNotContain(t, own, "甘泉二村", "全街道")
 	mustNotContain(t, bt.Say(t, "chen", "进度 类别"), "特困供养") // only 甘泉一村 has 特困供养 households
 	mustContain(t, bt.Say(t, "li", "进度 甘泉九村"), "没有名为“甘泉九村”的居委")
+	mustContain(t, bt.Say(t, "li", "进度 "+bot.StreetCommittee), "全街道2个居委")
+	mustContain(t, bt.Say(t, "wang", "进度 "+bot.StreetCommittee), "您只能办理本居委（甘泉一村）")
 	mustContain(t, bt.Say(t, "li", "进度 甘泉一村 甘泉二村"), "进度格式")
 }
 
