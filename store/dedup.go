@@ -33,9 +33,10 @@ func (s ClaimState) String() string {
 	return fmt.Sprintf("ClaimState(%d)", int(s))
 }
 
-// A message's dedup value is one of these marks, followed by the reply for
-// markReply: a reply may be empty (WeCom then gets an empty 200), so
-// "answered with nothing" must differ from "being handled".
+// A message's dedup value is one of these marks, followed by the reply
+// (packed, see pack) for markReply: a reply may be empty (WeCom then gets
+// an empty 200), so "answered with nothing" must differ from "being
+// handled".
 const (
 	markPending = "p"
 	markReply   = "r"
@@ -73,7 +74,7 @@ func (s *Store) SaveReply(ctx context.Context, key, reply string, ttl time.Durat
 	if err := checkTTL("save reply", ttl); err != nil {
 		return err
 	}
-	if err := s.client.Set(ctx, s.k.message(key), markReply+reply, ttl).Err(); err != nil {
+	if err := s.client.Set(ctx, s.k.message(key), markReply+pack(reply), ttl).Err(); err != nil {
 		return fail("save reply", err)
 	}
 	return nil
@@ -86,7 +87,7 @@ func (s *Store) SaveReplyOnce(ctx context.Context, key, reply string, ttl time.D
 	if err := checkTTL("save reply once", ttl); err != nil {
 		return "", err
 	}
-	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+reply,
+	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+pack(reply),
 		redis.SetArgs{Mode: "NX", Get: true, TTL: ttl}).Result()
 	if errors.Is(err, redis.Nil) {
 		return reply, nil
@@ -146,7 +147,11 @@ func parseMark(v string) (ClaimState, string, error) {
 	if v == markPending {
 		return Pending, "", nil
 	}
-	if reply, ok := strings.CutPrefix(v, markReply); ok {
+	if packed, ok := strings.CutPrefix(v, markReply); ok {
+		reply, err := unpack(packed)
+		if err != nil {
+			return 0, "", fmt.Errorf("message dedup value: %w", err)
+		}
 		return Done, reply, nil
 	}
 	return 0, "", fmt.Errorf("message dedup value %.8q is neither pending nor a reply", v)
@@ -196,6 +201,9 @@ func (s *Store) ClaimMessageLimited(ctx context.Context, key string, pendingTTL 
 		state, reply, err = s.ClaimMessage(ctx, key, pendingTTL)
 		return state, reply, false, err
 	}
+	if err := checkTTL("claim message", pendingTTL); err != nil {
+		return 0, "", false, err
+	}
 	var set *redis.StatusCmd
 	count, err := s.counted(ctx, user, func(p redis.Pipeliner) {
 		set = p.SetArgs(ctx, s.k.message(key), markPending, redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL})
@@ -228,7 +236,10 @@ func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl
 		text, err = s.SaveReplyOnce(ctx, key, reply, ttl)
 		return text, false, err
 	}
-	mark := markReply + reply
+	if err := checkTTL("save reply once", ttl); err != nil {
+		return "", false, err
+	}
+	mark := markReply + pack(reply)
 	var set *redis.StatusCmd
 	count, err := s.counted(ctx, user, func(p redis.Pipeliner) {
 		set = p.SetArgs(ctx, s.k.message(key), mark, redis.SetArgs{Mode: "NX", Get: true, TTL: ttl})
