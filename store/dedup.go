@@ -35,10 +35,10 @@ func (s ClaimState) String() string {
 	return fmt.Sprintf("ClaimState(%d)", int(s))
 }
 
-// A message's dedup value is one of these marks, followed by the reply for
-// markReply and by the claim's owner for markPending: a reply may be empty
-// (WeCom then gets an empty 200), so "answered with nothing" must differ
-// from "being handled".
+// A message's dedup value is one of these marks, followed by the reply
+// (packed, see pack) for markReply and by the claim's owner for
+// markPending: a reply may be empty (WeCom then gets an empty 200), so
+// "answered with nothing" must differ from "being handled".
 const (
 	markPending = "p"
 	markReply   = "r"
@@ -95,7 +95,7 @@ func (s *Store) SaveReply(ctx context.Context, key, reply string, ttl time.Durat
 	if err := checkTTL("save reply", ttl); err != nil {
 		return err
 	}
-	if err := s.client.Set(ctx, s.k.message(key), markReply+reply, ttl).Err(); err != nil {
+	if err := s.client.Set(ctx, s.k.message(key), markReply+pack(reply), ttl).Err(); err != nil {
 		return fail("save reply", err)
 	}
 	return nil
@@ -108,7 +108,7 @@ func (s *Store) SaveReplyOnce(ctx context.Context, key, reply string, ttl time.D
 	if err := checkTTL("save reply once", ttl); err != nil {
 		return "", err
 	}
-	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+reply,
+	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+pack(reply),
 		redis.SetArgs{Mode: "NX", Get: true, TTL: ttl}).Result()
 	if errors.Is(err, redis.Nil) {
 		return reply, nil
@@ -168,7 +168,11 @@ func parseMark(v string) (ClaimState, string, error) {
 	if strings.HasPrefix(v, markPending) {
 		return Pending, "", nil
 	}
-	if reply, ok := strings.CutPrefix(v, markReply); ok {
+	if packed, ok := strings.CutPrefix(v, markReply); ok {
+		reply, err := unpack(packed)
+		if err != nil {
+			return 0, "", fmt.Errorf("message dedup value: %w", err)
+		}
 		return Done, reply, nil
 	}
 	return 0, "", fmt.Errorf("message dedup value %.8q is neither pending nor a reply", v)
@@ -259,7 +263,10 @@ func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl
 		text, err = s.SaveReplyOnce(ctx, key, reply, ttl)
 		return text, false, err
 	}
-	mark := markReply + reply
+	if err := checkTTL("save reply once", ttl); err != nil {
+		return "", false, err
+	}
+	mark := markReply + pack(reply)
 	var set *redis.StatusCmd
 	count, err := s.counted(ctx, user, key, func(p redis.Pipeliner) {
 		set = p.SetArgs(ctx, s.k.message(key), mark, redis.SetArgs{Mode: "NX", Get: true, TTL: ttl})
