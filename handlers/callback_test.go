@@ -16,6 +16,7 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
 	"songnuan/handlers"
@@ -103,7 +104,7 @@ func newHarness(t *testing.T, fb *fakeBot, now func() time.Time) *harness {
 	p := handlers.NewPusher(rec, 2, log, m)
 	cb := &handlers.Callback{
 		Bot: fb, Crypto: c, CorpID: vecCorpID, Dedup: st, Pusher: p, Metrics: m, Log: log,
-		MaxBody: 64 << 10, DedupTTL: 24 * time.Hour, Budget: 300 * time.Millisecond, Now: now,
+		MaxBody: 64 << 10, DedupTTL: 24 * time.Hour, Budget: time.Second, Now: now,
 	}
 	srv := httptest.NewServer(handlers.Engine(cb, st.Ping))
 	t.Cleanup(func() {
@@ -227,26 +228,40 @@ func TestRefusesBadCallbacks(t *testing.T) {
 func TestConcurrentRedeliveriesHaveOneEffect(t *testing.T) {
 	fb := &fakeBot{delay: 50 * time.Millisecond}
 	h := newHarness(t, fb, time.Now)
+	const want = "收到：走访 甲一 发放900元"
 	var wg sync.WaitGroup
 	replies := make([]string, 3)
+	codes := make([]int, 3)
 	for i := range replies {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, replies[i] = h.post(t, "wang", "777001", "走访 甲一 发放900元")
+			codes[i], replies[i] = h.post(t, "wang", "777001", "走访 甲一 发放900元")
 		}()
 	}
 	wg.Wait()
 	if n := fb.calls.Load(); n != 1 {
 		t.Fatalf("three concurrent deliveries handled %d times, want 1", n)
 	}
+	// Each delivery gets the one reply, or — when the first is still
+	// being handled after the wait — a 503 so that WeCom tries again;
+	// never another answer, and never an empty 200 that would end the
+	// retries.
+	answered := 0
 	for i, r := range replies {
-		if r != "收到：走访 甲一 发放900元" {
-			t.Errorf("delivery %d got %q, want the one reply", i, r)
+		switch {
+		case codes[i] == 200 && r == want:
+			answered++
+		case codes[i] == http.StatusServiceUnavailable && r == "":
+		default:
+			t.Errorf("delivery %d got %d %q, want 200 %q or a 503", i, codes[i], r, want)
 		}
 	}
+	if answered == 0 {
+		t.Fatalf("no delivery got the reply: %v %q", codes, replies)
+	}
 	// A re-delivery after the first finished gets the same reply again.
-	if _, r := h.post(t, "wang", "777001", "走访 甲一 发放900元"); r != replies[0] || fb.calls.Load() != 1 {
+	if _, r := h.post(t, "wang", "777001", "走访 甲一 发放900元"); r != want || fb.calls.Load() != 1 {
 		t.Fatalf("late re-delivery = %q after %d calls", r, fb.calls.Load())
 	}
 	// A different MsgId is a different message.
@@ -282,7 +297,7 @@ func TestStoreDownAnswers503AndNoReply(t *testing.T) {
 }
 
 func TestSlowAndLongRepliesArePushed(t *testing.T) {
-	fb := &fakeBot{delay: 600 * time.Millisecond}
+	fb := &fakeBot{delay: 1300 * time.Millisecond}
 	h := newHarness(t, fb, time.Now)
 	code, reply := h.post(t, "wang", "555001", "导出")
 	if code != 200 || reply != "" {
@@ -406,5 +421,45 @@ func TestRateLimitPerUser(t *testing.T) {
 				t.Errorf("bot handled %d messages, want 61", n)
 			}
 		})
+	}
+}
+
+// roundTrips counts what a Redis client sends: each command or pipeline
+// once, leaving out a new connection's handshake.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if !handshake[cmd.Name()] {
+			r.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+var handshake = map[string]bool{"hello": true, "client": true, "auth": true, "select": true, "readonly": true}
+
+// TestPureMessageIsOneRoundTrip: a message answered without the store
+// (帮助) costs one round trip to Redis, rate limit included.
+func TestPureMessageIsOneRoundTrip(t *testing.T) {
+	h := newHarness(t, &fakeBot{pure: true}, time.Now)
+	h.cb.RateLimit = 60
+	h.post(t, "wang", "720000", "帮助") // warm the connection
+	rt := &roundTrips{}
+	h.store.Client().AddHook(rt)
+	if _, r := h.post(t, "wang", "720001", "帮助"); r != "收到：帮助" {
+		t.Fatalf("reply %q", r)
+	}
+	if n := rt.n.Load(); n != 1 {
+		t.Errorf("a pure message took %d round trips to Redis, want 1", n)
 	}
 }
