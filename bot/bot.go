@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -39,6 +40,7 @@ type Bot struct {
 	log       *slog.Logger
 
 	words      []string // policy category words, longest first
+	keep       []string // the words with a Chinese numeral, which Normalize must keep
 	committees []string // committees that have staff, sorted
 	routes     []route
 }
@@ -84,6 +86,11 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b.log = b.log.With("component", "bot")
 	b.words = cfg.Policy.Words()
+	for _, w := range b.words {
+		if strings.ContainsFunc(w, isCNNumeral) {
+			b.keep = append(b.keep, w)
+		}
+	}
 	seen := map[string]bool{}
 	for _, s := range b.staff {
 		if s.Committee != "" && !seen[s.Committee] {
@@ -100,7 +107,7 @@ func New(cfg Config) (*Bot, error) {
 func (b *Bot) now() time.Time { return b.clock().In(campaignZone) }
 
 // normalize is Normalize that keeps the policy's category names intact.
-func (b *Bot) normalize(s string) string { return NormalizeWith(s, b.words) }
+func (b *Bot) normalize(s string) string { return NormalizeWith(s, b.keep) }
 
 // msg is one message in flight: who sent it and what the route matched.
 type msg struct {
@@ -166,6 +173,11 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	}
 	if !r.roles.has(m.staff.Role) {
 		return Reply{Text: refusedRole(m.staff.Role, r)}, nil
+	}
+	if r.changes && m.in.MsgID == "" {
+		// every change is keyed by its message; without one, two messages
+		// would pass for the same and the second would never apply
+		return Reply{}, fmt.Errorf("%s: message without MsgId", r.name)
 	}
 	m.args = args
 	rep, err := r.h(ctx, m)

@@ -25,8 +25,8 @@ func (b *Bot) standards(_ context.Context, m *msg) (Reply, error) {
 		return Reply{}, err
 	}
 	head := fmt.Sprintf("%s %d人户的补助（%s）：", a.Cat.Key, size, b.policy.Name)
-	if a.Cat.Level != "household" {
-		head = fmt.Sprintf("%s %d人的补助（%s）：", a.Cat.Key, size, b.policy.Name)
+	if a.Cat.Level != PerHousehold {
+		head = fmt.Sprintf("%s 按人计，每1人的补助（%s）：", a.Cat.Key, b.policy.Name)
 	}
 	return Reply{Text: lines(append([]string{head}, itemLines("张三", e)...)...)}, nil
 }

@@ -9,8 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // maxImportRows bounds one household list; a street has a few thousand
@@ -50,11 +54,23 @@ func (r ImportReport) Text() string {
 				ls = append(ls, fmt.Sprintf("等另外%d行（见附件）", len(r.Refused)-10))
 				break
 			}
-			ls = append(ls, fmt.Sprintf("第%d行：%s", p.Line, p.Reason))
+			ls = append(ls, fmt.Sprintf("第%d行：%s", p.Line, clip(p.Reason, maxReasonRunes)))
 		}
 		ls = append(ls, "改好后重发整个文件即可，已导入的不会重复。")
 	}
 	return strings.Join(ls, "\n")
+}
+
+// maxReasonRunes keeps the chat report within a phone screen (and WeCom's
+// 2048 bytes); the attachment has every reason in full.
+const maxReasonRunes = 45
+
+// clip shortens s to n runes.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }
 
 // ProblemsCSV lists every refused row, for a reply attachment.
@@ -95,40 +111,107 @@ func (b *Bot) Import(ctx context.Context, actor Staff, fileName string, rows []I
 			return rep, err
 		}
 	}
+	// Parse and check every row first, in order, so one household listed
+	// twice is refused before anything is written.
+	jobs := make([]importJob, len(rows))
+	person := map[string]int{} // ID hash, or committee/head of a row without ID → first line
+	for i, row := range rows {
+		j := &jobs[i]
+		j.line = row.Line
+		j.committee, j.args, j.err = b.importArgs(actor, row)
+		if j.err != nil {
+			continue
+		}
+		key := j.committee + "/" + j.args.Head
+		if j.args.ID != "" {
+			key = b.sealer.Hash(j.args.ID)
+		}
+		if first, dup := person[key]; dup {
+			j.err = Userf(fmt.Sprintf("与第%d行是同一户（%s），请合并成一行；如是同名的两户，请都填写身份证", first, j.args.Head))
+		} else {
+			person[key] = row.Line
+		}
+	}
+	if err := b.registerJobs(ctx, actor, jobs, fileHash); err != nil {
+		return rep, fmt.Errorf("import %s: %w", rep.File, err)
+	}
 	seen := map[string]int{} // committee/code → first line
-	for _, row := range rows {
-		committee, a, err := b.importArgs(actor, row)
-		if err == nil {
-			var out regOutcome
-			out, err = b.registerIn(ctx, actor, committee, a, "imp:"+fileHash+":"+strconv.Itoa(row.Line), "", true)
-			if err == nil {
-				key := committee + "/" + out.Code
-				if first, dup := seen[key]; dup {
-					err = Userf(fmt.Sprintf("与第%d行是同一户（%s），请合并成一行", first, a.Head))
-				} else {
-					seen[key] = row.Line
-					switch out.Kind {
-					case regCreated:
-						rep.Created++
-					case regUpdated:
-						rep.Updated++
-					default:
-						rep.Unchanged++
-					}
-				}
+	for _, j := range jobs {
+		if j.err == nil {
+			key := j.committee + "/" + j.out.Code
+			if first, dup := seen[key]; dup {
+				j.err = Userf(fmt.Sprintf("与第%d行是同一户（%s），请合并成一行", first, j.args.Head))
 			}
+			seen[key] = j.line
 		}
 		var ue *UserError
 		switch {
-		case errors.As(err, &ue):
-			rep.Refused = append(rep.Refused, RowProblem{Line: row.Line, Reason: rowReason(ue.Message)})
-		case err != nil:
-			return rep, fmt.Errorf("import %s line %d: %w", rep.File, row.Line, err)
+		case errors.As(j.err, &ue):
+			rep.Refused = append(rep.Refused, RowProblem{Line: j.line, Reason: rowReason(ue.Message)})
+		case j.out.Kind == regCreated:
+			rep.Created++
+		case j.out.Kind == regUpdated:
+			rep.Updated++
+		default:
+			rep.Unchanged++
 		}
 	}
 	b.log.InfoContext(ctx, "import done", "user", actor.UserID, "file_hash", fileHash, "rows", rep.Rows,
 		"created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged, "refused", len(rep.Refused))
 	return rep, nil
+}
+
+// importJob is one row on its way in.
+type importJob struct {
+	line      int
+	committee string
+	args      regArgs
+	out       regOutcome
+	err       error // a *UserError for the row; a system error stops the import
+}
+
+// importWorkers is how many rows are registered at once: each row waits on
+// a few store round trips, so a handful in flight hides the latency.
+const importWorkers = 8
+
+// registerJobs registers the rows that passed their checks, several at a
+// time. Rows in flight together are different households (duplicates were
+// refused before), and a clash on one household is retried as in chat.
+func (b *Bot) registerJobs(ctx context.Context, actor Staff, jobs []importJob, fileHash string) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range importWorkers {
+		wg.Go(func() {
+			for i := range next {
+				j := &jobs[i]
+				op := "imp:" + fileHash + ":" + strconv.Itoa(j.line)
+				out, err := b.registerIn(ctx, actor, j.committee, j.args, op, op, true)
+				var ue *UserError
+				if err != nil && !errors.As(err, &ue) {
+					cancel(fmt.Errorf("line %d: %w", j.line, err))
+					continue
+				}
+				j.out, j.err = out, err
+			}
+		})
+	}
+	for i := range jobs {
+		if jobs[i].err != nil {
+			continue
+		}
+		select {
+		case next <- i:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(next)
+	wg.Wait()
+	return context.Cause(ctx)
 }
 
 // ownRowsOnly refuses a worker's file that lists households of another
@@ -153,6 +236,10 @@ func (b *Bot) ownRowsOnly(actor Staff, rows []ImportRow) error {
 	return Userf("文件中第" + strings.Join(bad, "、") + "行不是本居委（" + actor.Committee + "）的户，整份文件没有导入。请只保留本居委的行后重发。")
 }
 
+// reSciNumber is a number Excel rounded to scientific notation
+// (3.10107199001011E+17): the digits are lost, so the user must retype them.
+var reSciNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]*)?[eE][+-]?[0-9]+$`)
+
 // importColumns are the row fields that become 登记 tokens, with the key
 // each value is given under.
 var importColumns = []struct{ field, key string }{
@@ -167,11 +254,11 @@ func (b *Bot) importArgs(actor Staff, row ImportRow) (string, regArgs, error) {
 		return "", regArgs{}, Userf("户主为空，请填写户主姓名")
 	}
 	toks := []string{"户主:" + head}
-	if size := strings.ReplaceAll(f("人数"), " ", ""); size != "" {
-		if reDigits.MatchString(size) {
-			size += "人"
+	if size := strings.ReplaceAll(strings.TrimSpace(row.Fields["人数"]), " ", ""); size != "" {
+		if !strings.ContainsAny(size, "人口户") {
+			size += "人" // a bare 3 or 三 is a count of persons
 		}
-		toks = append(toks, size)
+		toks = append(toks, b.normalize(size))
 	}
 	for _, c := range strings.FieldsFunc(f("类别"), func(r rune) bool { return r == ' ' || r == ',' || r == '/' || r == '+' }) {
 		toks = append(toks, c)
@@ -180,6 +267,9 @@ func (b *Bot) importArgs(actor Staff, row ImportRow) (string, regArgs, error) {
 		if v := strings.ReplaceAll(f(col.field), " ", ""); v != "" {
 			toks = append(toks, col.key+v)
 		}
+	}
+	if reSciNumber.MatchString(strings.TrimSpace(row.Fields["身份证"])) {
+		return "", regArgs{}, Userf("身份证号被Excel改成了科学计数法，请把身份证列设为“文本”格式后重新输入号码")
 	}
 	a, err := b.parseRegisterTokens(toks)
 	if err != nil {
@@ -210,9 +300,8 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 	if m.staff.Role != RoleWorker && m.staff.Role != RoleAdmin {
 		return Reply{Text: "领导账号只能查看，不能导入名单。发送“帮助”查看可用命令。"}, nil
 	}
-	ext := strings.ToLower(filepath.Ext(m.in.FileName))
-	if ext != ".xlsx" && ext != ".csv" {
-		return Reply{Text: "只能导入 .xlsx 或 .csv 户名单（.xls 请在 Excel 里另存为 .xlsx）。表头：户主 人数 类别 身份证 电话 地址 居委"}, nil
+	if m.in.MsgID == "" {
+		return Reply{}, errors.New("file message without MsgId")
 	}
 	if b.media == nil || b.readSheet == nil {
 		return Reply{Text: "暂时不能导入文件，请联系社区服务办。也可以逐户发送，例如：登记 张三 低保 3人"}, nil
@@ -238,7 +327,7 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, err
 	}
 	r := Reply{Text: rep.Text()}
-	if len(rep.Refused) > 10 {
+	if len(rep.Refused) > 10 || slices.ContainsFunc(rep.Refused, func(p RowProblem) bool { return utf8.RuneCountInString(p.Reason) > maxReasonRunes }) {
 		r.File = &File{Name: "导入问题-" + strings.TrimSuffix(rep.File, filepath.Ext(rep.File)) + ".csv", Data: rep.ProblemsCSV()}
 	}
 	return r, nil

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,10 +24,12 @@ var builtinKeep = []string{"千万人帮万家", "一户多残", "一日捐", "�
 func NormalizeWith(s string, keep []string) string {
 	rs := []rune(halfWidth(s))
 	rs = collapseSpaces(rs)
-	protected := make([]bool, len(rs))
-	markKeep(rs, protected, builtinKeep)
-	markKeep(rs, protected, keep)
-	rs = convertNumerals(rs, protected)
+	if slices.ContainsFunc(rs, isCNNumeral) {
+		protected := make([]bool, len(rs))
+		markKeep(rs, protected, builtinKeep)
+		markKeep(rs, protected, keep)
+		rs = convertNumerals(rs, protected)
+	}
 	out := string(rs)
 	out = sizeSuffix(out)
 	return out

@@ -11,7 +11,7 @@ import (
 
 // Formats shown with every parse error, so the user sees what to type.
 const (
-	fmtRegister = "登记格式：登记 张三 低保 3人（可加 特困供养1人 身份证:… 电话:… 地址:… 居委:…；改已登记的户写要改的项，去掉类别写 去掉:低保）"
+	fmtRegister = "登记格式：登记 张三 低保 3人（可加 特困供养1人 身份证:… 电话:… 地址:… 居委:…；去掉类别写 去掉:低保）"
 	fmtVisit    = "走访格式：走访 张三 发放900元（可加 物品:大米一袋 走访人:街镇领导 日期:1月15日）"
 	fmtQuery    = "查询格式：查询 张三 或 查询 编号12"
 	fmtStandard = "标准格式：标准 或 标准 低保 3人"

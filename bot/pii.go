@@ -21,7 +21,7 @@ var (
 	idCheck   = "10X98765432"
 )
 
-const idExample = "例如 身份证:11010519491231002X"
+const idExample = "格式：身份证:后接完整的18位号码（末位可以是X）"
 
 // ValidateID checks an 18-digit resident ID number (GB 11643): digits,
 // birth date and check digit. It returns the number with an upper-case X,
@@ -66,7 +66,7 @@ var (
 	landlineRe = regexp.MustCompile(`^(0[0-9]{2,3})?[0-9]{7,8}$`)
 )
 
-const phoneExample = "例如 电话:13812345678 或 电话:021-62345678"
+const phoneExample = "格式：电话:后接11位手机号，或座机如 电话:021-6xxxxxxx"
 
 // ValidatePhone accepts an 11-digit mobile number or a landline with an
 // optional area code; separators (spaces, dashes) are dropped.

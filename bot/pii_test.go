@@ -47,8 +47,8 @@ func TestValidateID(t *testing.T) {
 		if !errors.As(err, &ue) {
 			t.Fatalf("ValidateID(%q) error = %v, want a UserError", c.in, err)
 		}
-		if !strings.Contains(ue.Message, "身份证") || !strings.Contains(ue.Message, c.want) || !strings.Contains(ue.Message, "例如") {
-			t.Errorf("ValidateID(%q) = %q, want it to name 身份证, %q and an example", c.in, ue.Message, c.want)
+		if !strings.Contains(ue.Message, "身份证") || !strings.Contains(ue.Message, c.want) || !strings.Contains(ue.Message, "格式") {
+			t.Errorf("ValidateID(%q) = %q, want it to name 身份证, %q and how to write it", c.in, ue.Message, c.want)
 		}
 		if strings.Contains(ue.Message, c.in) {
 			t.Errorf("ValidateID(%q) echoes the number: %q", c.in, ue.Message)

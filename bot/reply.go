@@ -35,8 +35,8 @@ func itemLine(head string, it EntitlementItem) string {
 	}
 	if it.NeedsAmount {
 		ex := it.Min
-		if ex <= 0 {
-			ex = it.Max
+		if it.Max == 0 {
+			ex = 800 // discretionary: any amount; show a plausible one
 		}
 		rng := "金额由居委酌定"
 		if it.Max > 0 {
@@ -141,5 +141,5 @@ func auditDetail(actor Staff, what string, before, after *Household, msgID strin
 			h.Head, h.Code, h.Size, strings.Join(cats, " "), maskedOr(h.IDMasked), maskedOr(h.PhoneMasked),
 			h.Entitlement.Total, paidTotal(h), len(h.Visits), h.Version)
 	}
-	return Redact(fmt.Sprintf("%s(%s) %s；之前：%s；之后：%s", actor.Name, actor.UserID, what, desc(before), desc(after))) + "；MsgId=" + msgID
+	return Redact(fmt.Sprintf("%s(%s) %s；之前：%s；之后：%s", actor.Name, actor.UserID, what, desc(before), desc(after))) + "；来源=" + msgID
 }

@@ -37,6 +37,7 @@ type route struct {
 	re      *regexp.Regexp
 	roles   roles
 	store   bool // the handler reads or writes the store
+	changes bool // the handler changes households, keyed by the MsgId
 	h       handler
 	usage   string   // help line: what the command does
 	example string   // example for workers and leaders
@@ -57,6 +58,7 @@ func (r *router) add(pattern string, rs roles, h handler, opts ...func(*route)) 
 
 func named(n string) func(*route) { return func(r *route) { r.name = n } }
 func storeBacked(r *route)        { r.store = true }
+func changing(r *route)           { r.store, r.changes = true, true }
 func help(usage, example, adminEx string, hints ...string) func(*route) {
 	return func(r *route) { r.usage, r.example, r.adminEx, r.hints = usage, example, adminEx, hints }
 }
@@ -67,11 +69,11 @@ func (b *Bot) commands() []route {
 	r.add(`^(?:帮助|help|\?|菜单|命令|功能)$`, everyone, b.help,
 		named("help"), help("帮助", "帮助", ""))
 	r.add(`^(?:登记|新增|添加)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.register,
-		named("register"), storeBacked, help("登记一户，回复应发补助", "登记 张三 低保 3人", "登记 张三 低保 3人 居委:甘泉一村", "登记", "人", "低保", "户主", "身份证"))
+		named("register"), changing, help("登记一户，回复应发补助", "登记 张三 低保 3人", "登记 张三 低保 3人 居委:甘泉一村", "登记", "人", "低保", "户主", "身份证"))
 	r.add(`^(走访|慰问|发放|补发)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.visit,
-		named("visit"), storeBacked, help("记录走访和发放", "走访 张三 发放900元", "走访 张三 发放900元 居委:甘泉一村", "走访", "慰问", "发放", "元", "补发", "发", "去过", "看望"))
+		named("visit"), changing, help("记录走访和发放", "走访 张三 发放900元", "走访 张三 发放900元 居委:甘泉一村", "走访", "慰问", "发放", "元", "补发", "发", "去过", "看望"))
 	r.add(`^(?:撤销|撤回|取消上一条)$`, workers|admins, b.undo,
-		named("undo"), storeBacked, help("撤销你上一条登记或走访", "撤销", "", "撤"))
+		named("undo"), changing, help("撤销你上一条登记或走访", "撤销", "", "撤"))
 	r.add(`^(?:查询|查)(?:\s*:\s*|\s+)(.+)$`, everyone, b.query,
 		named("query"), storeBacked, help("查一户的补助和走访", "查询 张三", "查询 张三 居委:甘泉一村", "查", "询"))
 	r.add(`^标准(?:\s+(.+))?$`, everyone, b.standards,

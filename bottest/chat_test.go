@@ -22,11 +22,8 @@ const (
 // fullNumber finds an unmasked ID or mobile number.
 var fullNumber = regexp.MustCompile(`[0-9]{17}[0-9Xx]|1[3-9][0-9]{9}`)
 
-// leaksNumber reports whether s shows a full ID or mobile number other
-// than the samples that format hints use (the published GB 11643 sample
-// ID and the phone example of ValidatePhone).
+// leaksNumber reports whether s shows a full ID or mobile number.
 func leaksNumber(s string) bool {
-	s = strings.NewReplacer("11010519491231002X", "", "电话:13812345678", "").Replace(s)
 	return fullNumber.MatchString(s)
 }
 
@@ -376,7 +373,7 @@ func TestNoFullNumbersInReplies(t *testing.T) {
 			t.Errorf("%s has no audit entries", c)
 		}
 		for _, e := range entries {
-			d := strings.ReplaceAll(e.Detail, "MsgId="+e.OpID[2:], "")
+			d := strings.ReplaceAll(e.Detail, "来源="+e.OpID[2:], "")
 			if leaksNumber(d) {
 				t.Errorf("audit detail shows a full number: %s", e.Detail)
 			}
