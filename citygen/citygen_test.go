@@ -381,3 +381,25 @@ func TestMainGenWritesTheCity(t *testing.T) {
 		t.Error("an unknown subcommand succeeded")
 	}
 }
+
+func TestParseMemory(t *testing.T) {
+	info := "# Memory\r\nused_memory:19506552\r\nused_memory_human:18.60M\r\nused_memory_rss:32096256\r\n" +
+		"used_memory_startup:876200\r\nmem_clients_normal:44000\r\nmem_aof_buffer:1000\r\n"
+	got, err := parseMemory(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := MemoryInfo{Used: 19506552, Startup: 876200, Clients: 44000, AOFBuffer: 1000, RSS: 32096256}
+	if got != want {
+		t.Errorf("parseMemory = %+v, want %+v", got, want)
+	}
+	if got.Data() != 19506552-876200-44000-1000 {
+		t.Errorf("Data = %d", got.Data())
+	}
+	if _, err := parseMemory("# Memory\r\nused_memory:x\r\n"); err == nil {
+		t.Error("a bad number parsed")
+	}
+	if _, err := parseMemory("# Clients\r\n"); err == nil {
+		t.Error("INFO without used_memory parsed")
+	}
+}

@@ -27,6 +27,8 @@ const usage = `用法：
       直接调用机器人 n 次（不经 HTTP），报告延迟 p50/p90/p99
   songnuan gen memory [--dir city]
       按键的种类统计 Redis 内存（MEMORY USAGE）和每户字节数
+  songnuan gen serve --cpuprofile 文件 [--dir city]
+      和 songnuan 一样启动机器人，收到 SIGTERM 退出时写下整段运行的 CPU profile
 load、time、memory 的配置取自 SONGNUAN_CONFIG，未设时用 DIR/city.yaml；Redis 取自 REDIS_URL。
 `
 
@@ -46,6 +48,8 @@ func Main(ctx context.Context, args []string, stdout io.Writer) error {
 		err = timeMain(ctx, args, stdout)
 	case "memory":
 		err = memoryMain(ctx, args, stdout)
+	case "serve":
+		err = serveMain(ctx, args, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -156,7 +160,7 @@ func loadMain(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("这个 Redis 里已有 %d 个键：请用单独启动的空 Redis 测量（例如 redis-server --port 6390 --save ''），"+
 			"或加 --allow-nonempty（内存数字会混进已有的数据）", keys)
 	}
-	before, err := UsedMemory(ctx, rc)
+	before, err := ReadMemory(ctx, rc)
 	if err != nil {
 		return fmt.Errorf("读 Redis 内存：%w", err)
 	}
@@ -165,13 +169,13 @@ func loadMain(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	after, err := UsedMemory(ctx, rc)
+	after, err := ReadMemory(ctx, rc)
 	if err != nil {
 		return fmt.Errorf("读 Redis 内存：%w", err)
 	}
 	if n := res.Created; n > 0 {
-		fmt.Fprintf(stdout, "Redis used_memory：导入前 %d，导入后 %d，增加 %d 字节，每户 %.0f 字节\n",
-			before, after, after-before, float64(after-before)/float64(n))
+		fmt.Fprintf(stdout, "Redis used_memory：导入前 %d，导入后 %d（其中连接缓冲 %d、AOF 缓冲 %d），数据增加 %d 字节，每户 %.0f 字节\n",
+			before.Used, after.Used, after.Clients, after.AOFBuffer, after.Data()-before.Data(), float64(after.Data()-before.Data())/float64(n))
 	}
 	if res.Refused > 0 {
 		return fmt.Errorf("有 %d 行没有导入", res.Refused)
@@ -234,6 +238,7 @@ func timeMain(ctx context.Context, args []string, stdout io.Writer) error {
 func memoryMain(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("songnuan gen memory", stdout)
 	dir := fs.String("dir", "city", "songnuan gen 的输出目录（取 city.yaml）")
+	byKind := fs.Bool("by-kind", true, "逐个键 MEMORY USAGE，按键的种类分列（60 万个键要几秒钟）")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -243,10 +248,6 @@ func memoryMain(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer a.Close(context.Background())
 	rc := a.Store.Client()
-	used, err := UsedMemory(ctx, rc)
-	if err != nil {
-		return err
-	}
 	all, err := a.Store.AllCounters(ctx)
 	if err != nil {
 		return err
@@ -255,11 +256,19 @@ func memoryMain(ctx context.Context, args []string, stdout io.Writer) error {
 	for _, c := range all {
 		households += c[bot.CtrHouseholds]
 	}
+	m, err := ReadMemory(ctx, rc)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d 个居委，%d 户；Redis used_memory %d 字节（空库 %d，连接缓冲 %d，AOF 缓冲 %d，RSS %d）；数据 %d 字节，每户 %.0f 字节\n",
+		len(all), households, m.Used, m.Startup, m.Clients, m.AOFBuffer, m.RSS, m.Data(), perHousehold(m.Data(), households))
+	if !*byKind {
+		return nil
+	}
 	kinds, err := MemoryByKind(ctx, rc, app.KeyPrefix)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d 个居委，%d 户；Redis used_memory %d 字节，每户 %.0f 字节\n", len(all), households, used, perHousehold(used, households))
 	fmt.Fprintf(stdout, "%-14s %9s %13s %9s\n", "键", "个数", "MEMORY USAGE", "每户")
 	var sum int64
 	for _, k := range kinds {
@@ -275,4 +284,46 @@ func perHousehold(bytes, households int64) float64 {
 		return 0
 	}
 	return float64(bytes) / float64(households)
+}
+
+// serveMain is `songnuan gen serve`: the bot as `songnuan` serves it
+// (same config, same buffered JSON log on stdout), with a CPU profile of
+// the whole run, so a load test shows where the bot's time goes.
+func serveMain(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("songnuan gen serve", stdout)
+	dir := fs.String("dir", "city", "songnuan gen 的输出目录（取 city.yaml）")
+	profile := fs.String("cpuprofile", "", "CPU profile 写到这个文件")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *profile == "" {
+		return errors.New("请用 --cpuprofile 文件 指定 profile 写到哪里；不需要 profile 时直接运行 songnuan")
+	}
+	path := os.Getenv("SONGNUAN_CONFIG")
+	if path == "" {
+		path = filepath.Join(*dir, ConfigFile)
+	}
+	cfg, err := config.Load(path, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	lw := app.NewLogWriter(stdout, 200*time.Millisecond)
+	defer lw.Close()
+	log := slog.New(slog.NewJSONHandler(lw, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	a, err := app.New(ctx, cfg, app.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*profile)
+	if err != nil {
+		a.Close(context.Background())
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		a.Close(context.Background())
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return a.Run(ctx)
 }

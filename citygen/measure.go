@@ -69,19 +69,51 @@ func TimeHandle(ctx context.Context, b *bot.Bot, user, text string, n, warmup in
 	return timingOf(ds), last, nil
 }
 
-// UsedMemory is INFO memory's used_memory: what Redis has allocated, in
-// bytes.
-func UsedMemory(ctx context.Context, c redis.UniversalClient) (int64, error) {
+// MemoryInfo is part of INFO memory, in bytes.
+type MemoryInfo struct {
+	Used      int64 // used_memory: everything Redis has allocated
+	Startup   int64 // used_memory_startup: an empty server's share of it
+	Clients   int64 // mem_clients_normal: connections' buffers
+	AOFBuffer int64 // mem_aof_buffer: appends not yet written
+	RSS       int64 // used_memory_rss: what the OS has given the process
+}
+
+// Data is the memory the data set holds: used_memory less an empty
+// server's, less the connections' buffers and the unwritten append-only
+// log, which come and go with the load rather than with the households.
+func (m MemoryInfo) Data() int64 { return m.Used - m.Startup - m.Clients - m.AOFBuffer }
+
+// ReadMemory reads INFO memory.
+func ReadMemory(ctx context.Context, c redis.UniversalClient) (MemoryInfo, error) {
 	info, err := c.Info(ctx, "memory").Result()
 	if err != nil {
-		return 0, err
+		return MemoryInfo{}, err
+	}
+	return parseMemory(info)
+}
+
+// parseMemory reads the fields of MemoryInfo from INFO memory's text.
+func parseMemory(info string) (MemoryInfo, error) {
+	var (
+		m   MemoryInfo
+		err error
+	)
+	fields := map[string]*int64{
+		"used_memory": &m.Used, "used_memory_startup": &m.Startup, "mem_clients_normal": &m.Clients,
+		"mem_aof_buffer": &m.AOFBuffer, "used_memory_rss": &m.RSS,
 	}
 	for line := range strings.SplitSeq(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
-			return strconv.ParseInt(v, 10, 64)
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if p := fields[k]; ok && p != nil {
+			if *p, err = strconv.ParseInt(v, 10, 64); err != nil {
+				return m, fmt.Errorf("INFO memory %s: %w", k, err)
+			}
 		}
 	}
-	return 0, fmt.Errorf("INFO memory has no used_memory")
+	if m.Used == 0 {
+		return m, fmt.Errorf("INFO memory has no used_memory")
+	}
+	return m, nil
 }
 
 // KindBytes is the memory of one kind of key.
