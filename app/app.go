@@ -1,6 +1,7 @@
 // Package app wires 送暖 together: configuration, the Redis store, the
-// WeCom client, the bot, the HTTP server and, in demo mode, a fake WeCom
-// API inside the process. main and the end-to-end tests share it.
+// WeCom client, the bot, the broadcast runner, the HTTP server and, in demo
+// mode, a fake WeCom API inside the process. main and the end-to-end tests
+// share it.
 package app
 
 import (
@@ -16,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"songnuan/bot"
+	"songnuan/broadcast"
 	"songnuan/config"
 	"songnuan/handlers"
 	"songnuan/sheet"
@@ -24,8 +26,15 @@ import (
 	"songnuan/wecom/fakeapi"
 )
 
-// KeyPrefix starts every Redis key the bot writes.
+// KeyPrefix starts every Redis key the bot writes when the config names
+// no key_prefix.
 const KeyPrefix = "sn:"
+
+// MaxHeaderBytes caps a request's line and headers. WeCom's callback URL
+// and headers take well under 1 KiB; Go's default of 1 MiB would let any
+// client make the server hold a megabyte per connection before a handler
+// sees the request.
+const MaxHeaderBytes = 16 << 10
 
 // DemoNow is where the demo's campaign clock starts when SONGNUAN_NOW is
 // unset: the visiting phase of the built-in 2024 schedule.
@@ -40,18 +49,28 @@ type App struct {
 	Fake   *fakeapi.Server // demo mode only
 	Sealer *bot.Sealer
 	Log    *slog.Logger
+	// Schedule is the campaign schedule the broadcast runner sends.
+	Schedule *bot.Schedule
+	// Broadcast sends the schedule's announcements while Run serves.
+	Broadcast *broadcast.Runner
 
+	clock    bot.Clock // the one campaign clock the bot and the runner share
 	listener net.Listener
 	server   *http.Server
 	pusher   *handlers.Pusher
 	metrics  *handlers.Metrics
+
+	// stopBroadcast ends the runner that Run started; broadcastDone is
+	// closed once it has released its lease.
+	stopBroadcast context.CancelFunc
+	broadcastDone chan struct{}
 }
 
 // Options tune New for tests.
 type Options struct {
 	// Listener, when set, is served instead of listening on Config.HTTPAddr.
 	Listener net.Listener
-	// KeyPrefix overrides KeyPrefix (tests use a random one).
+	// KeyPrefix overrides the config's key_prefix (tests use a random one).
 	KeyPrefix string
 	Logger    *slog.Logger
 }
@@ -90,6 +109,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.closeStore()
 		return nil, err
 	}
+	a.checkDurability(ctx)
 	return a, nil
 }
 
@@ -100,7 +120,7 @@ func Offline(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, er
 		log = slog.Default()
 	}
 	a := &App{Config: cfg, Log: log}
-	if err := a.openBot(ctx, KeyPrefix, false); err != nil {
+	if err := a.openBot(ctx, prefixOf(cfg, ""), false); err != nil {
 		a.closeStore()
 		return nil, err
 	}
@@ -115,6 +135,10 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	a.Store = st
+	a.clock = cfg.Clock()
+	if a.Schedule, err = loadSchedule(cfg.Schedule); err != nil {
+		return err
+	}
 	policy := bot.DefaultPolicy()
 	if cfg.Policy != "" {
 		data, err := os.ReadFile(cfg.Policy)
@@ -129,7 +153,7 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 		return fmt.Errorf("data key: %w", err)
 	}
 	bc := bot.Config{
-		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: cfg.Clock(), Sealer: a.Sealer,
+		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: a.clock, Sealer: a.Sealer,
 		ReadSheet: sheet.ReadRows, Logger: a.Log,
 	}
 	if online {
@@ -151,11 +175,7 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 // open builds everything New serves.
 func (a *App) open(ctx context.Context, opts Options) error {
 	cfg := a.Config
-	prefix := opts.KeyPrefix
-	if prefix == "" {
-		prefix = KeyPrefix
-	}
-	if err := a.openBot(ctx, prefix, true); err != nil {
+	if err := a.openBot(ctx, prefixOf(cfg, opts.KeyPrefix), true); err != nil {
 		return err
 	}
 	st := a.Store
@@ -167,15 +187,34 @@ func (a *App) open(ctx context.Context, opts Options) error {
 	cb := &handlers.Callback{
 		Bot: a.Bot, Crypto: crypto, CorpID: cfg.WeCom.CorpID, Dedup: st, Pusher: a.pusher,
 		Metrics: a.metrics, Log: a.Log, MaxBody: cfg.MaxBodyBytes, DedupTTL: cfg.DedupTTL,
-		Budget: 4 * time.Second, Now: time.Now,
+		Budget: 4 * time.Second, Now: time.Now, RateLimit: cfg.RateLimitPerMinute,
+	}
+	// Every instance runs one; the ledger's lease lets only one send, and
+	// the limiter counts on the real clock, as WeCom does.
+	a.Broadcast = &broadcast.Runner{
+		Schedule: a.Schedule, Sender: a.WeCom, Ledger: st.Ledger(), Limiter: st.Limiter(nil), Clock: a.clock,
+		Recipients: broadcast.FromDirectory(cfg.Directory()), Counters: st.Counters, Admins: cfg.NotifyAdmins(),
+		Logger: a.Log,
 	}
 	engine := handlers.Engine(cb, st.Ping)
 	if a.Fake != nil {
 		engine.Any(config.FakeWeComPath+"/*any", gin.WrapH(http.StripPrefix(config.FakeWeComPath, a.Fake)))
 	}
 	a.server = &http.Server{Handler: engine, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: MaxHeaderBytes}
 	return nil
+}
+
+// prefixOf is the key prefix: the test's override, else the config's,
+// else KeyPrefix.
+func prefixOf(cfg config.Config, override string) string {
+	switch {
+	case override != "":
+		return override
+	case cfg.KeyPrefix != "":
+		return cfg.KeyPrefix
+	}
+	return KeyPrefix
 }
 
 // Addr is the address the App serves on.
@@ -186,6 +225,7 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	a.startBroadcast(ctx)
 	select {
 	case err := <-errc:
 		a.Close(context.Background())
@@ -201,6 +241,9 @@ func (a *App) Run(ctx context.Context) error {
 // once Run has returned, or instead of Run.
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
+	// The runner goes first: it sends through the fake API the server
+	// mounts in demo mode, and releases its lease in the store.
+	a.endBroadcast(ctx)
 	if a.server != nil {
 		if err := a.server.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
@@ -215,6 +258,34 @@ func (a *App) Close(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// startBroadcast runs the broadcast runner until ctx ends or Close.
+func (a *App) startBroadcast(ctx context.Context) {
+	if a.Broadcast == nil || a.broadcastDone != nil {
+		return
+	}
+	rctx, stop := context.WithCancel(ctx)
+	a.stopBroadcast, a.broadcastDone = stop, make(chan struct{})
+	go func() {
+		defer close(a.broadcastDone)
+		if err := a.Broadcast.Run(rctx); err != nil {
+			a.Log.Error("broadcast runner stopped", "error", err)
+		}
+	}()
+}
+
+// endBroadcast stops the runner and waits for it, or for ctx.
+func (a *App) endBroadcast(ctx context.Context) {
+	if a.broadcastDone == nil {
+		return
+	}
+	a.stopBroadcast()
+	select {
+	case <-a.broadcastDone:
+	case <-ctx.Done():
+		a.Log.Warn("broadcast runner did not stop in time")
+	}
 }
 
 func (a *App) closeStore() error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,7 +25,12 @@ import (
 // embedded Redis) under a random key prefix.
 func startApp(tb testing.TB) *app.App {
 	tb.Helper()
-	cfg := config.Default()
+	return startAppWith(tb, config.Default())
+}
+
+// startAppWith is startApp with a config of the test's own.
+func startAppWith(tb testing.TB, cfg config.Config) *app.App {
+	tb.Helper()
 	cfg.RedisURL = os.Getenv("REDIS_URL")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -141,6 +147,34 @@ func TestEndToEndDemo(t *testing.T) {
 	}
 }
 
+// TestBroadcastRunsWithTheServer: a bot started just after the visiting
+// phase began sends every worker the phase announcement through WeCom,
+// with the committee's own numbers, once.
+func TestBroadcastRunsWithTheServer(t *testing.T) {
+	cfg := config.Default()
+	cfg.Now = time.Date(2024, 1, 21, 9, 20, 0, 0, time.FixedZone("CST", 8*3600))
+	a := startAppWith(t, cfg)
+	if a.Broadcast == nil || a.Fake == nil {
+		t.Fatal("no broadcast runner or fake WeCom")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(a.Fake.SentTo("li", 0)) == 0 || len(a.Fake.SentTo("wang", 0)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no announcement sent; WeCom got %+v", a.Fake.Sent())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, user := range []string{"wang", "li"} {
+		got := a.Fake.SentTo(user, 0)
+		if len(got) != 1 || !strings.Contains(got[0].Text, "今天起进入“募捐、走访慰问”阶段") {
+			t.Errorf("%s got %+v, want the phase announcement once", user, got)
+		}
+	}
+	if got := a.Fake.SentTo("wang", 0); len(got) == 1 && !strings.Contains(got[0].Text, "甘泉一村") {
+		t.Errorf("wang's announcement does not name his committee: %q", got[0].Text)
+	}
+}
+
 func grep(b []byte, s string) string {
 	var out []string
 	for _, l := range strings.Split(string(b), "\n") {
@@ -154,7 +188,11 @@ func grep(b []byte, s string) string {
 // benchCallback measures one callback through the real engine, bot and
 // store (REDIS_URL or embedded), with a distinct MsgId per message.
 func benchCallback(b *testing.B, user, text string, setup func(*client)) {
-	a := startApp(b)
+	cfg := config.Default()
+	// One user sends every message: a limit the benchmark never reaches
+	// keeps the per-user count in each round trip without refusing.
+	cfg.RateLimitPerMinute = math.MaxInt32
+	a := startAppWith(b, cfg)
 	c := newClient(b, a)
 	if setup != nil {
 		setup(c)

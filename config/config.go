@@ -37,7 +37,10 @@ type Config struct {
 	// redis+sentinel:// (see ParseRedisURL); empty means the embedded
 	// in-process store.
 	RedisURL string
-	WeCom    WeCom
+	// KeyPrefix starts every Redis key the bot writes, so several
+	// campaigns or environments can share one Redis.
+	KeyPrefix string
+	WeCom     WeCom
 	// Now, when not zero, is where the campaign clock starts (see Clock).
 	Now      time.Time
 	Policy   string // path of a policy YAML; empty means the built-in policy
@@ -98,6 +101,7 @@ type source struct {
 func Default() Config {
 	return Config{
 		HTTPAddr:           ":8080",
+		KeyPrefix:          "sn:",
 		WeCom:              WeCom{APIBase: "https://qyapi.weixin.qq.com"},
 		RateLimitPerMinute: 60,
 		MaxBodyBytes:       64 << 10,
@@ -208,6 +212,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("redis_url", redisURL),
+		slog.String("key_prefix", c.KeyPrefix),
 		slog.Bool("demo", c.Demo()),
 		slog.String("corp_id", c.WeCom.CorpID),
 		slog.String("agent_id", c.WeCom.AgentID),

@@ -138,6 +138,9 @@ func (v *validator) redis() {
 	if _, err := ParseRedisURL(v.c.RedisURL); err != nil {
 		v.add("redis_url", err.Error())
 	}
+	if p := v.c.KeyPrefix; p == "" || len(p) > 64 || strings.ContainsAny(p, "{}") || strings.ContainsFunc(p, isSpaceOrControl) {
+		v.add("key_prefix", "must be 1–64 characters without spaces, { or }, e.g. key_prefix: songnuan_2026_")
+	}
 }
 
 var (

@@ -24,11 +24,13 @@ type Bot interface {
 }
 
 // Dedup remembers which messages were handled and the reply each got,
-// so a re-delivery has no second effect and gets the same answer.
+// so a re-delivery has no second effect and gets the same answer. It also
+// counts each user's messages against a per-minute limit shared by every
+// instance, in the same round trip as the claim (see store.Store).
 type Dedup interface {
-	ClaimMessage(ctx context.Context, key string, pendingTTL time.Duration) (store.ClaimState, string, error)
+	ClaimMessageLimited(ctx context.Context, key string, pendingTTL time.Duration, user string, perMinute int) (store.ClaimState, string, bool, error)
 	SaveReply(ctx context.Context, key, reply string, ttl time.Duration) error
-	SaveReplyOnce(ctx context.Context, key, reply string, ttl time.Duration) (string, error)
+	SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl time.Duration, user string, perMinute int) (string, bool, error)
 	ReleaseClaim(ctx context.Context, key string) error
 	WaitReply(ctx context.Context, key string) (string, bool, error)
 }
@@ -49,6 +51,10 @@ type Callback struct {
 	Budget time.Duration
 	// Now is the real clock, for the replay window (never the campaign clock).
 	Now func() time.Time
+	// RateLimit is how many messages one user may send per minute; more
+	// are refused with a reply saying so. Zero means no limit. Events do
+	// not count.
+	RateLimit int
 }
 
 // pendingTTL bounds a claim whose handler died: WeCom's re-delivery
@@ -117,10 +123,19 @@ func dedupKey(m wecom.Message) string {
 	return "m:" + m.MsgID
 }
 
+// rateLimitedText is the reply to a message over the per-user limit.
+func rateLimitedText(perMinute int) string {
+	return fmt.Sprintf("消息太频繁：每分钟最多%d条，请稍等1分钟再发。", perMinute)
+}
+
 // answer runs the message through dedup and the bot and writes the HTTP
 // response; it returns the outcome label for metrics and logs.
 func (h *Callback) answer(c *gin.Context, in bot.Incoming, key string, msg wecom.Message, ts, nonce string) string {
 	ctx := c.Request.Context()
+	limitUser := in.From
+	if msg.MsgType == "event" {
+		limitUser = ""
+	}
 	if !h.Bot.NeedsStore(in) {
 		r, err := h.Bot.Handle(ctx, in)
 		if err != nil || r.File != nil || r.Markdown != "" {
@@ -128,9 +143,12 @@ func (h *Callback) answer(c *gin.Context, in bot.Incoming, key string, msg wecom
 			// worth seeing, handled the slow, safe way below.
 			h.Log.Error("pure reply was not plain text", "msg_id", in.MsgID, "err", err)
 		} else {
-			text, err := h.Dedup.SaveReplyOnce(ctx, key, r.Text, h.DedupTTL)
+			text, over, err := h.Dedup.SaveReplyOnceLimited(ctx, key, r.Text, h.DedupTTL, limitUser, h.RateLimit)
 			if err != nil {
 				return h.unavailable(c, err)
+			}
+			if over {
+				return h.limited(c, msg, ts, nonce)
 			}
 			if text != r.Text {
 				h.Metrics.DedupHits.Inc()
@@ -139,9 +157,17 @@ func (h *Callback) answer(c *gin.Context, in bot.Incoming, key string, msg wecom
 			return "ok"
 		}
 	}
-	state, stored, err := h.Dedup.ClaimMessage(ctx, key, pendingTTL)
+	state, stored, over, err := h.Dedup.ClaimMessageLimited(ctx, key, pendingTTL, limitUser, h.RateLimit)
 	if err != nil {
 		return h.unavailable(c, err)
+	}
+	if over {
+		// Not handled, so not remembered: a re-delivery after the
+		// window is handled afresh.
+		if err := h.Dedup.ReleaseClaim(context.WithoutCancel(ctx), key); err != nil {
+			h.Log.Warn("release rate-limited claim", "msg_id", in.MsgID, "err", err)
+		}
+		return h.limited(c, msg, ts, nonce)
 	}
 	switch state {
 	case store.Done:
@@ -230,6 +256,13 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key string, msg wecom
 		}()
 		return "late"
 	}
+}
+
+// limited answers a message refused by the per-user rate limit.
+func (h *Callback) limited(c *gin.Context, msg wecom.Message, ts, nonce string) string {
+	h.Metrics.RateLimit.Inc()
+	h.reply(c, msg, rateLimitedText(h.RateLimit), ts, nonce)
+	return "rate_limited"
 }
 
 // failed answers a message the bot could not handle. The claim is

@@ -15,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"songnuan/bot"
 	"songnuan/handlers"
+	"songnuan/store"
 	"songnuan/store/storetest"
 	"songnuan/wecom"
 )
@@ -84,6 +87,7 @@ type harness struct {
 	bot    *fakeBot
 	sent   *recorder
 	cb     *handlers.Callback
+	store  *store.Store
 }
 
 func newHarness(t *testing.T, fb *fakeBot, now func() time.Time) *harness {
@@ -106,7 +110,7 @@ func newHarness(t *testing.T, fb *fakeBot, now func() time.Time) *harness {
 		srv.Close()
 		p.Close(context.Background())
 	})
-	return &harness{srv: srv, crypto: c, bot: fb, sent: rec, cb: cb}
+	return &harness{srv: srv, crypto: c, bot: fb, sent: rec, cb: cb, store: st}
 }
 
 // post sends a text message as WeCom would and returns status and the
@@ -347,5 +351,60 @@ func waitFor(t *testing.T, ok func() bool) {
 			t.Fatal("timed out waiting")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRateLimitPerUser(t *testing.T) {
+	const refusal = "消息太频繁：每分钟最多60条，请稍等1分钟再发。"
+	for _, pure := range []bool{false, true} {
+		t.Run(fmt.Sprint("pure=", pure), func(t *testing.T) {
+			fb := &fakeBot{pure: pure}
+			h := newHarness(t, fb, time.Now)
+			h.cb.RateLimit = 60
+			for i := range 60 {
+				if code, r := h.post(t, "wang", fmt.Sprint(700000+i), fmt.Sprint("查询 甲", i)); code != 200 || r != fmt.Sprint("收到：查询 甲", i) {
+					t.Fatalf("message %d = %d %q", i+1, code, r)
+				}
+			}
+			code, r := h.post(t, "wang", "700060", "查询 甲六十")
+			if code != 200 || r != refusal {
+				t.Fatalf("61st message = %d %q, want %q", code, r, refusal)
+			}
+			// A pure reply is worked out before its one round trip to the
+			// store, which also counts it, so the bot saw the 61st; it had
+			// no effect and its reply was dropped. Anything else is refused
+			// before the bot sees it.
+			wantCalls := int64(60)
+			if pure {
+				wantCalls = 61
+			}
+			if n := fb.calls.Load(); n != wantCalls {
+				t.Fatalf("bot handled %d messages, want %d", n, wantCalls)
+			}
+			var m dto.Metric
+			if err := h.cb.Metrics.RateLimit.Write(&m); err != nil {
+				t.Fatal(err)
+			}
+			if n := m.GetCounter().GetValue(); n != 1 {
+				t.Errorf("rate-limited metric = %v, want 1", n)
+			}
+			// The refused message was not remembered: WeCom's re-delivery
+			// after the window would be handled.
+			if st, _, err := h.store.ClaimMessage(context.Background(), "m:700060", time.Second); err != nil || st != store.Claimed {
+				t.Errorf("refused message left a dedup mark: %v %v", st, err)
+			}
+			// A re-delivery of an answered message gets its answer, not a refusal.
+			if _, r := h.post(t, "wang", "700001", "查询 甲1"); r != "收到：查询 甲1" {
+				t.Errorf("re-delivery of an answered message = %q", r)
+			}
+			// Another user is not affected.
+			if _, r := h.post(t, "li", "710000", "查询 乙"); r != "收到：查询 乙" {
+				t.Errorf("another user got %q", r)
+			}
+			// (A pure re-delivery reruns the bot too, to no effect.)
+			if n := fb.calls.Load(); !pure && n != 61 {
+				t.Errorf("bot handled %d messages, want 61", n)
+			}
+		})
 	}
 }

@@ -175,3 +175,106 @@ func checkTTL(op string, ttl time.Duration) error {
 	}
 	return nil
 }
+
+// userWindow is the per-user rate limit's window. It is fixed, starting
+// at the user's first message in it: a counter with a TTL costs one
+// INCR riding in the claim's round trip, where a sliding window would need
+// a script on the user's own key.
+const userWindow = time.Minute
+
+// ClaimMessageLimited is ClaimMessage that also counts the message
+// against user's limit of perMinute messages, in the same round trip
+// (SET NX GET, INCR and EXPIRE NX pipelined). over is true when the
+// message was claimed but the user has sent more than perMinute in the
+// window: the caller refuses it and releases the claim with ReleaseClaim.
+// A re-delivery (Pending or Done) is never over, so a message that was
+// answered gets its answer again. Every delivery counts, refused ones
+// too, so a user who keeps sending stays refused until the window ends.
+// With perMinute <= 0 or no user nothing is counted.
+func (s *Store) ClaimMessageLimited(ctx context.Context, key string, pendingTTL time.Duration, user string, perMinute int) (state ClaimState, reply string, over bool, err error) {
+	if user == "" || perMinute <= 0 {
+		state, reply, err = s.ClaimMessage(ctx, key, pendingTTL)
+		return state, reply, false, err
+	}
+	var set *redis.StatusCmd
+	count, err := s.counted(ctx, user, func(p redis.Pipeliner) {
+		set = p.SetArgs(ctx, s.k.message(key), markPending, redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL})
+	})
+	old, serr := set.Result()
+	switch {
+	case errors.Is(serr, redis.Nil):
+		if err != nil {
+			// Claimed, but not counted: refusing for want of a count
+			// would refuse everyone while a node is down; let it through.
+			s.log.Warn("count user message", "err", err)
+		}
+		return Claimed, "", count > int64(perMinute), nil
+	case serr != nil:
+		return 0, "", false, fail("claim message", serr)
+	}
+	state, reply, err = parseMark(old)
+	return state, reply, false, err
+}
+
+// SaveReplyOnceLimited is SaveReplyOnce that also counts the message
+// against user's limit, in the same round trip. When the reply was stored
+// by this call and the user is over the limit, it takes the reply back
+// (a second round trip, for refused messages only) and reports over: the
+// caller answers with the refusal instead, and a later re-delivery is
+// handled afresh. A re-delivery is never over. With perMinute <= 0 or no
+// user nothing is counted.
+func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl time.Duration, user string, perMinute int) (text string, over bool, err error) {
+	if user == "" || perMinute <= 0 {
+		text, err = s.SaveReplyOnce(ctx, key, reply, ttl)
+		return text, false, err
+	}
+	mark := markReply + reply
+	var set *redis.StatusCmd
+	count, err := s.counted(ctx, user, func(p redis.Pipeliner) {
+		set = p.SetArgs(ctx, s.k.message(key), mark, redis.SetArgs{Mode: "NX", Get: true, TTL: ttl})
+	})
+	old, serr := set.Result()
+	switch {
+	case errors.Is(serr, redis.Nil):
+		if err != nil {
+			s.log.Warn("count user message", "err", err)
+			return reply, false, nil
+		}
+		if count <= int64(perMinute) {
+			return reply, false, nil
+		}
+		if err := releaseScript.Run(ctx, s.client, []string{s.k.message(key)}, mark).Err(); err != nil {
+			return "", false, fail("take back reply", err)
+		}
+		return "", true, nil
+	case serr != nil:
+		return "", false, fail("save reply once", serr)
+	}
+	state, stored, err := parseMark(old)
+	if err != nil {
+		return "", false, err
+	}
+	if state == Done {
+		return stored, false, nil
+	}
+	return reply, false, nil
+}
+
+// counted runs the commands first adds and counts one message of user in
+// the same pipeline, returning the user's count in the window. Its error
+// is the count's only; the caller reads its own commands' results.
+func (s *Store) counted(ctx context.Context, user string, first func(redis.Pipeliner)) (int64, error) {
+	key := s.k.userRate(user)
+	pipe := s.client.Pipeline()
+	first(pipe)
+	n := pipe.Incr(ctx, key)
+	exp := pipe.ExpireNX(ctx, key, userWindow)
+	_, _ = pipe.Exec(ctx) // each command's error is read from its Cmd
+	if err := n.Err(); err != nil {
+		return 0, fail("count messages of user", err)
+	}
+	if err := exp.Err(); err != nil {
+		return 0, fail("start rate window of user", err)
+	}
+	return n.Val(), nil
+}

@@ -58,5 +58,24 @@ func (k keys) lastUndo(userID string) string { return k.prefix + "lastundo:" + u
 // message holds the dedup state of one incoming WeCom message or event.
 func (k keys) message(key string) string { return k.prefix + "msg:" + key }
 
+// userRate counts one user's messages in the current rate-limit window.
+func (k keys) userRate(userID string) string { return k.prefix + "ur:" + userID }
+
 // wechat is a key of the WeCom SDK's cache (access tokens).
 func (k keys) wechat(key string) string { return k.prefix + "wx:" + key }
+
+// The broadcast runner's keys are used one at a time (one command or a
+// one-key script each), so they need no common hash tag.
+
+// lease is a named lease of the broadcast runner (the owner's id, with a TTL).
+func (k keys) lease(name string) string { return k.prefix + "bc:lease:" + name }
+
+// ledger is the hash of broadcast ledger ids → info, written with HSETNX.
+func (k keys) ledger() string { return k.prefix + "bc:ledger" }
+
+// lastRun is the campaign time up to which every due broadcast is finished.
+func (k keys) lastRun() string { return k.prefix + "bc:lastrun" }
+
+// sendRate is the sorted set of send times (ms) of one broadcast rate-limit
+// key, e.g. "robot:<hash>" or "member:<userid>".
+func (k keys) sendRate(key string) string { return k.prefix + "bc:rate:" + key }
