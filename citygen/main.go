@@ -135,6 +135,7 @@ func loadMain(ctx context.Context, args []string, stdout io.Writer) error {
 	dir := fs.String("dir", "city", "songnuan gen 的输出目录")
 	parallel := fs.Int("parallel", 32, "同时导入的名单数")
 	nonEmpty := fs.Bool("allow-nonempty", false, "Redis 里已有数据也导入（内存数字就不准了）")
+	profile := fs.String("cpuprofile", "", "把导入部分的 CPU profile 写到这个文件")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -164,7 +165,12 @@ func loadMain(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("读 Redis 内存：%w", err)
 	}
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
 	res, err := Load(ctx, a.Bot, a.Config.Directory(), admin, lists, *parallel)
+	stopProfile()
 	fmt.Fprintln(stdout, res)
 	if err != nil {
 		return err
@@ -210,18 +216,12 @@ func timeMain(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, _, err := TimeHandle(ctx, a.Bot, *as, *text, 0, *warmup); err != nil {
 		return err
 	}
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
 	}
 	t, rep, err := TimeHandle(ctx, a.Bot, *as, *text, *n, 0)
+	stopProfile()
 	if err != nil {
 		return err
 	}
@@ -265,7 +265,7 @@ func memoryMain(ctx context.Context, args []string, stdout io.Writer) error {
 	if !*byKind {
 		return nil
 	}
-	kinds, err := MemoryByKind(ctx, rc, app.KeyPrefix)
+	kinds, err := MemoryByKind(ctx, rc, a.Store.Prefix())
 	if err != nil {
 		return err
 	}
@@ -314,16 +314,28 @@ func serveMain(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(*profile)
+	stopProfile, err := startProfile(*profile)
 	if err != nil {
 		a.Close(context.Background())
 		return err
 	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		a.Close(context.Background())
-		return err
-	}
-	defer pprof.StopCPUProfile()
+	defer stopProfile()
 	return a.Run(ctx)
+}
+
+// startProfile starts a CPU profile into path ("" for none) and returns
+// what stops it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
