@@ -136,7 +136,7 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 	}
 	a.Store = st
 	a.clock = cfg.Clock()
-	if a.Schedule, err = loadSchedule(cfg.Schedule); err != nil {
+	if a.Schedule, err = LoadSchedule(cfg.Schedule); err != nil {
 		return err
 	}
 	policy := bot.DefaultPolicy()
@@ -155,6 +155,9 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 	bc := bot.Config{
 		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: a.clock, Sealer: a.Sealer,
 		ReadSheet: sheet.ReadRows, Logger: a.Log,
+		Schedule: a.Schedule,
+		Exporter: Exporter(st, a.Sealer, a.clock),
+		Rescue:   bot.Message{ToUsers: cfg.Rescue.Users, ChatID: cfg.Rescue.ChatID, RobotKey: cfg.Rescue.RobotKey},
 	}
 	if online {
 		// The token cache shares the store's one connection pool.
@@ -170,6 +173,19 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 	}
 	a.Bot, err = bot.New(bc)
 	return err
+}
+
+// LoadSchedule reads the campaign schedule file at path (SONGNUAN_SCHEDULE),
+// or returns the built-in one when path is empty.
+func LoadSchedule(path string) (*bot.Schedule, error) {
+	if path == "" {
+		return bot.DefaultSchedule(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read schedule: %w", err)
+	}
+	return bot.ParseSchedule(data, path)
 }
 
 // open builds everything New serves.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -33,4 +34,30 @@ func Statistics(ctx context.Context, st *store.Store, sealer *bot.Sealer, now ti
 		s.Committees = append(s.Committees, sheet.CommitteeData{Name: c, Households: hs, Counters: all[c]})
 	}
 	return s, nil
+}
+
+// exportZone names export files by the campaign's (Shanghai) date.
+var exportZone = time.FixedZone("CST", 8*3600)
+
+// Exporter is bot.Config.Exporter over a store: the statistics table of
+// every committee as an .xlsx file named by the campaign date. full puts
+// whole ID and phone numbers in it; the bot audits such a request before
+// calling.
+func Exporter(st *store.Store, sealer *bot.Sealer, clock bot.Clock) func(ctx context.Context, full bool) (*bot.File, error) {
+	return func(ctx context.Context, full bool) (*bot.File, error) {
+		now := clock()
+		stats, err := Statistics(ctx, st, sealer, now, full)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := sheet.WriteStatistics(&buf, stats); err != nil {
+			return nil, err
+		}
+		name := "帮困送温暖统计表_" + now.In(exportZone).Format("20060102")
+		if full {
+			name += "_完整"
+		}
+		return &bot.File{Name: name + ".xlsx", Data: buf.Bytes()}, nil
+	}
 }

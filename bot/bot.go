@@ -23,6 +23,17 @@ type Config struct {
 	Media     MediaFetcher
 	ReadSheet SheetReader
 	Logger    *slog.Logger
+
+	// Schedule is the campaign timeline behind 日程, 待办 and 进度;
+	// DefaultSchedule() when nil.
+	Schedule *Schedule
+	// Exporter builds the statistics table for 导出; full puts whole ID
+	// and phone numbers in it. bot cannot build it itself, since the
+	// table writer depends on bot. Nil turns 导出 off.
+	Exporter func(ctx context.Context, full bool) (*File, error)
+	// Rescue holds only the targets of 流浪 alerts (ToUsers, ChatID,
+	// RobotKey, any mix); with none the admins are told instead.
+	Rescue Message
 }
 
 // Bot answers the chat: it routes each normalised message to a command,
@@ -38,6 +49,9 @@ type Bot struct {
 	media     MediaFetcher
 	readSheet SheetReader
 	log       *slog.Logger
+	schedule  *Schedule
+	exporter  func(ctx context.Context, full bool) (*File, error)
+	rescue    Message
 
 	words      []string // policy category words, longest first
 	keep       []string // the words with a Chinese numeral, which Normalize must keep
@@ -77,6 +91,12 @@ func New(cfg Config) (*Bot, error) {
 		media:     cfg.Media,
 		readSheet: cfg.ReadSheet,
 		log:       cfg.Logger,
+		schedule:  cfg.Schedule,
+		exporter:  cfg.Exporter,
+		rescue:    cfg.Rescue,
+	}
+	if b.schedule == nil {
+		b.schedule = DefaultSchedule()
 	}
 	if b.staff == nil {
 		b.staff = Directory{}

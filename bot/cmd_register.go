@@ -27,7 +27,15 @@ func (b *Bot) register(ctx context.Context, m *msg) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Text: out.Text}, nil
+	ctr := out.Counters
+	if ctr == nil {
+		if ctr, err = b.store.Counters(ctx, committee); err != nil {
+			return Reply{}, fmt.Errorf("read counters %s: %w", committee, err)
+		}
+	}
+	// The tasks still open and the days left, as the answer to every
+	// change ends.
+	return Reply{Text: b.withDeadlines(out.Text, ctr)}, nil
 }
 
 // regKind is what a registration did.
@@ -45,6 +53,9 @@ type regOutcome struct {
 	Kind regKind
 	Code string
 	Text string
+	// Counters are the committee's counters read with the change; nil
+	// when nothing was applied.
+	Counters Counters
 }
 
 // registerIn registers a household in committee: a new one, or an update
@@ -161,7 +172,7 @@ func (b *Bot) registerOnce(ctx context.Context, actor Staff, committee string, a
 		return regOutcome{}, false, fmt.Errorf("apply %s %s/%s: %w", kind, committee, code, err)
 	case ap.Replayed:
 		release()
-		return regOutcome{Kind: regReplayed, Code: code, Text: ap.Result}, false, nil
+		return regOutcome{Kind: regReplayed, Code: code, Text: ap.Result, Counters: ap.Counters}, false, nil
 	}
 	if before != nil && before.IDHash != "" && before.IDHash != after.IDHash {
 		if err := b.store.ReleasePerson(ctx, before.IDHash, PersonRef{Committee: committee, Code: code}); err != nil {
@@ -169,9 +180,9 @@ func (b *Bot) registerOnce(ctx context.Context, actor Staff, committee string, a
 		}
 	}
 	if before == nil {
-		return regOutcome{Kind: regCreated, Code: code, Text: text}, false, nil
+		return regOutcome{Kind: regCreated, Code: code, Text: text, Counters: ap.Counters}, false, nil
 	}
-	return regOutcome{Kind: regUpdated, Code: code, Text: text}, false, nil
+	return regOutcome{Kind: regUpdated, Code: code, Text: text, Counters: ap.Counters}, false, nil
 }
 
 // findForRegister finds the household a registration is about, or nil for

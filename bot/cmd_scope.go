@@ -53,7 +53,7 @@ func (b *Bot) readScope(ctx context.Context, st Staff, named string) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	for c := range ctrs {
+	for c := range committeeOnly(ctrs) {
 		if !slices.Contains(all, c) {
 			all = append(all, c)
 		}

@@ -36,7 +36,22 @@ func (b *Bot) todo(ctx context.Context, m *msg) (Reply, error) {
 	if err != nil {
 		return Reply{}, fmt.Errorf("read unvisited %s: %w", c, err)
 	}
-	return Reply{Text: todoReply(c, ctr, refs, total)}, nil
+	return Reply{Text: lines(todoReply(c, ctr, refs, total), b.todoTasks(ctr))}, nil
+}
+
+// todoTasks is the committee's task list for 待办: every committee task
+// with what is left and the days left, overdue ones marked, and how to
+// report the first open one.
+func (b *Bot) todoTasks(ctr Counters) string {
+	sts := b.committeeTasks(ctr)
+	if len(sts) == 0 {
+		return ""
+	}
+	ls := []string{"事项（截至" + cnDate(b.now()) + "）："}
+	for i, st := range sts {
+		ls = append(ls, b.taskLine(i+1, st))
+	}
+	return lines(append(ls, reportHint(sts))...)
 }
 
 // todoReply is the whole 待办 answer for one committee; every addition to
@@ -75,7 +90,7 @@ func (b *Bot) todoAll(ctx context.Context) (Reply, error) {
 	}
 	var rows []row
 	var left, short int64
-	for c, ctr := range all {
+	for c, ctr := range committeeOnly(all) {
 		r := row{c, max(ctr[CtrHouseholds]-ctr[CtrVisited], 0), ctr[CtrShort]}
 		left += r.left
 		short += r.short

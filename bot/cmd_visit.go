@@ -194,7 +194,8 @@ func visitText(h *Household, v Visit, leaderItem *EntitlementItem) string {
 }
 
 // withPending ends a visit answer with the committee's households still to
-// visit, from the counters read with the change (or read now).
+// visit and the days left to its open deadlines, from the counters read
+// with the change (or read now).
 func (b *Bot) withPending(ctx context.Context, committee, text string, ctr Counters) (string, bool, error) {
 	if ctr == nil {
 		var err error
@@ -203,7 +204,7 @@ func (b *Bot) withPending(ctx context.Context, committee, text string, ctr Count
 			return "", false, fmt.Errorf("read counters %s: %w", committee, err)
 		}
 	}
-	return text + "\n" + pendingLine(committee, ctr), false, nil
+	return b.withDeadlines(text+"\n"+pendingLine(committee, ctr), ctr), false, nil
 }
 
 // pendingLine is "甘泉一村 待走访 N户".

@@ -80,6 +80,22 @@ func (b *Bot) commands() []route {
 		named("standards"), help("补助标准", "标准 低保 3人", "", "标准", "多少钱", "补助"))
 	r.add(`^(?:待办|待走访|未走访)(?:\s+(.+))?$`, everyone, b.todo,
 		named("todo"), storeBacked, help("还没走访的户和未发金额", "待办", "待办 居委:甘泉一村", "待", "没走访", "未走访"))
+	r.add(`^(?:进度|进展|完成情况)(?:\s+(.+))?$`, everyone, b.progress,
+		named("progress"), storeBacked, help("各居委走访和发放进度", "进度", "进度 甘泉一村", "进度", "进展", "完成", "统计", "类别", "资金"))
+	r.add(`^(?:日程|日程表|时间表|时间安排)$`, everyone, b.scheduleOverview,
+		named("schedule"), help("当前阶段和截止日期", "日程", "", "日程", "截止", "时间", "阶段", "什么时候"))
+	r.add(`^(?:上报)(?:\s+(.+))?$`, workers|admins, b.report,
+		named("report"), storeBacked, help("上报已完成的事项（方案、名单、小结）", "上报 2", "上报 2 居委:甘泉一村", "上报", "报", "方案", "名单", "小结", "总结"))
+	r.add(`^(?:捐款|捐赠)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.donation,
+		named("donation"), storeBacked, help("记录捐款", "捐款 一日捐 5000元", "捐款 一日捐 5000元 居委:甘泉一村", "捐", "一日捐", "募捐"))
+	r.add(`^流浪(?:\s*:\s*|\s+)(.+)$`, everyone, b.rescueReport,
+		named("rescue"), storeBacked, help("发现流浪人员，立即通知救助", "流浪 甘泉公园东门 老人衣着单薄", "", "流浪", "乞讨", "露宿", "救助"))
+	r.add(`^导出(?:\s+(.+))?$`, leaders|admins, b.export,
+		named("export"), storeBacked, help("导出统计表（号码打码）", "导出", "导出 或 导出 完整", "导出", "统计表", "表格", "excel", "Excel"))
+	r.add(`^广播(?:\s*:\s*|\s+)(.+)$`, admins, b.broadcast,
+		named("broadcast"), storeBacked, help("群发通知（先预览）", "", "广播 明天9点开会 对象:社工", "广播", "群发", "通知"))
+	r.add(`^(确认|确定|确认发送|取消|取消发送|放弃)$`, admins, b.confirm,
+		named("confirm"), storeBacked, help("确认或取消待发的广播", "", "确认 或 取消", "确认", "取消"))
 	return r.routes
 }
 

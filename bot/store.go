@@ -119,4 +119,62 @@ type Store interface {
 	Households(ctx context.Context, committee string) ([]Household, error)
 	// Audit returns the newest audit entries of a committee, newest first.
 	Audit(ctx context.Context, committee string, limit int) ([]AuditEntry, error)
+
+	// AddCountersOnce applies a CounterChange atomically: unless c.OpID
+	// was applied before, it adds c.Deltas to c.Committee's counters, keeps
+	// c.Result under c.OpID and appends c.Audit to the committee's audit
+	// stream. A replay changes nothing and returns Replayed with the stored
+	// Result. Either way Counters are read in the same step.
+	AddCountersOnce(ctx context.Context, c CounterChange) (Applied, error)
+	// AddAudit appends a standalone entry (an export with full numbers, a
+	// broadcast) to e.Committee's audit stream; e.ID is ignored.
+	AddAudit(ctx context.Context, e AuditEntry) error
+
+	// PutPending keeps value for userID under kind (a broadcast awaiting
+	// 确认) for ttl, replacing any earlier one.
+	PutPending(ctx context.Context, userID, kind, value string, ttl time.Duration) error
+	// TakePending removes and returns what PutPending kept, or ErrNotFound
+	// when there is none or its ttl passed. Of two concurrent takes only
+	// one gets the value.
+	TakePending(ctx context.Context, userID, kind string) (string, error)
+
+	// OpenRescue records r under the next report number and returns it
+	// with created true, unless opID recorded a report before: then that
+	// report is returned with created false and nothing changes.
+	OpenRescue(ctx context.Context, opID string, r RescueReport) (report RescueReport, created bool, err error)
+	// CloseRescue closes report id, by userID at at, and returns it with
+	// closed true; a report closed before is returned as it stands with
+	// closed false. ErrNotFound when there is no such report.
+	CloseRescue(ctx context.Context, id, userID string, at time.Time) (report RescueReport, closed bool, err error)
+	// OpenRescues returns up to limit open reports, oldest first, and how
+	// many are open.
+	OpenRescues(ctx context.Context, limit int) ([]RescueReport, int, error)
+}
+
+// CounterChange is an exactly-once addition to a committee's counters
+// that belongs to no household: a donation, a task reported done.
+type CounterChange struct {
+	OpID      string // idempotency key, e.g. "m:<MsgId>"
+	Kind      string // donation, report
+	Actor     string // userid
+	At        time.Time
+	Committee string
+	Deltas    map[string]int64
+	Result    string // kept under OpID: a replay returns it
+	Audit     string // masked description for the audit stream; "" writes none
+}
+
+// RescueReport is one 流浪 report: a rough sleeper seen in the cold, the
+// alert sent about them, and whether the case is closed.
+type RescueReport struct {
+	ID        string    `json:"-"` // report number, "1", "2", …
+	Place     string    `json:"place"`
+	Situation string    `json:"sit"` // redacted: never a full ID or phone number
+	By        string    `json:"by"`  // userid of the reporter
+	ByName    string    `json:"byn"`
+	Committee string    `json:"c,omitempty"` // the reporter's committee, if any
+	At        time.Time `json:"at"`
+	MsgID     string    `json:"msg,omitempty"`
+	ClosedBy  string    `json:"-"`
+	ClosedAt  time.Time `json:"-"` // zero while open
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"songnuan/app"
 	"songnuan/bot"
 	"songnuan/sheet"
 	"songnuan/store"
@@ -56,6 +57,14 @@ type Options struct {
 	Policy *bot.Policy               // default: bot.DefaultPolicy()
 	Store  *store.Store              // share a store with another bot; default: a fresh one
 	Wrap   func(bot.Store) bot.Store // wraps the store the bot sees, to inject failures
+	Staff  bot.Directory             // default: Staff
+	// Schedule is the campaign timeline; default: bot.DefaultSchedule().
+	Schedule *bot.Schedule
+	// Rescue is where 流浪 alerts go; default: nowhere configured.
+	Rescue bot.Message
+	// NoExport leaves bot.Config.Exporter unset; by default it is the
+	// program's (app.Exporter) over the test store.
+	NoExport bool
 }
 
 // New returns a bot for tb; its keys are deleted when tb ends.
@@ -80,17 +89,26 @@ func NewWith(tb testing.TB, o Options) *Bot {
 	}
 	b := &Bot{Store: o.Store, Sender: &Sender{}, Media: &Media{files: map[string][]byte{}}, Sealer: sealer}
 	b.now.Store(Start.UnixNano())
-	b.Bot, err = bot.New(bot.Config{
+	if o.Staff == nil {
+		o.Staff = Staff
+	}
+	cfg := bot.Config{
 		Store:     st,
 		Policy:    o.Policy,
-		Staff:     Staff,
+		Staff:     o.Staff,
 		Clock:     b.Now,
 		Sealer:    sealer,
 		Sender:    b.Sender,
 		Media:     b.Media,
 		ReadSheet: sheet.ReadRows,
 		Logger:    slog.New(slog.DiscardHandler),
-	})
+		Schedule:  o.Schedule,
+		Rescue:    o.Rescue,
+	}
+	if !o.NoExport {
+		cfg.Exporter = app.Exporter(o.Store, sealer, b.Now)
+	}
+	b.Bot, err = bot.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -149,14 +167,35 @@ func (b *Bot) Counters(tb testing.TB, committee string) bot.Counters {
 type Sender struct {
 	mu   sync.Mutex
 	sent []bot.Message
+	fail func(bot.Message) error
 }
 
-// Send records m.
+// Send records m, unless the failure set by FailWith refuses it.
 func (s *Sender) Send(_ context.Context, m bot.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.fail != nil {
+		if err := s.fail(m); err != nil {
+			return err
+		}
+	}
 	s.sent = append(s.sent, m)
 	return nil
+}
+
+// FailWith makes Send return fail(m) for each message; a message it
+// returns nil for is recorded. nil restores normal sending.
+func (s *Sender) FailWith(fail func(bot.Message) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = fail
+}
+
+// Reset forgets the messages sent so far.
+func (s *Sender) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = nil
 }
 
 // Sent returns the messages sent so far.

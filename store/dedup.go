@@ -177,19 +177,20 @@ func checkTTL(op string, ttl time.Duration) error {
 }
 
 // userWindow is the per-user rate limit's window. It is fixed, starting
-// at the user's first message in it: a counter with a TTL costs one
-// INCR riding in the claim's round trip, where a sliding window would need
-// a script on the user's own key.
+// at the user's first message in it: a set of message keys with a TTL
+// rides in the claim's round trip, where a sliding window would need a
+// script on the user's own key.
 const userWindow = time.Minute
 
 // ClaimMessageLimited is ClaimMessage that also counts the message
 // against user's limit of perMinute messages, in the same round trip
-// (SET NX GET, INCR and EXPIRE NX pipelined). over is true when the
+// (SET NX GET, SADD, EXPIRE NX and SCARD pipelined). over is true when the
 // message was claimed but the user has sent more than perMinute in the
 // window: the caller refuses it and releases the claim with ReleaseClaim.
 // A re-delivery (Pending or Done) is never over, so a message that was
-// answered gets its answer again. Every delivery counts, refused ones
-// too, so a user who keeps sending stays refused until the window ends.
+// answered gets its answer again. Every distinct message counts, refused
+// ones too, so a user who keeps sending stays refused until the window
+// ends; re-deliveries of one message count once.
 // With perMinute <= 0 or no user nothing is counted.
 func (s *Store) ClaimMessageLimited(ctx context.Context, key string, pendingTTL time.Duration, user string, perMinute int) (state ClaimState, reply string, over bool, err error) {
 	if user == "" || perMinute <= 0 {
@@ -197,7 +198,7 @@ func (s *Store) ClaimMessageLimited(ctx context.Context, key string, pendingTTL 
 		return state, reply, false, err
 	}
 	var set *redis.StatusCmd
-	count, err := s.counted(ctx, user, func(p redis.Pipeliner) {
+	count, err := s.counted(ctx, user, key, func(p redis.Pipeliner) {
 		set = p.SetArgs(ctx, s.k.message(key), markPending, redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL})
 	})
 	old, serr := set.Result()
@@ -230,7 +231,7 @@ func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl
 	}
 	mark := markReply + reply
 	var set *redis.StatusCmd
-	count, err := s.counted(ctx, user, func(p redis.Pipeliner) {
+	count, err := s.counted(ctx, user, key, func(p redis.Pipeliner) {
 		set = p.SetArgs(ctx, s.k.message(key), mark, redis.SetArgs{Mode: "NX", Get: true, TTL: ttl})
 	})
 	old, serr := set.Result()
@@ -260,21 +261,24 @@ func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl
 	return reply, false, nil
 }
 
-// counted runs the commands first adds and counts one message of user in
-// the same pipeline, returning the user's count in the window. Its error
-// is the count's only; the caller reads its own commands' results.
-func (s *Store) counted(ctx context.Context, user string, first func(redis.Pipeliner)) (int64, error) {
-	key := s.k.userRate(user)
+// counted runs the commands first adds and records message key of user
+// in the same pipeline, returning how many distinct messages the user
+// sent in the window. The window is a set of message keys, not a counter,
+// so WeCom's re-deliveries of one message count once however many
+// instances receive them. Its error is the count's only; the caller reads
+// its own commands' results.
+func (s *Store) counted(ctx context.Context, user, key string, first func(redis.Pipeliner)) (int64, error) {
+	rk := s.k.userRate(user)
 	pipe := s.client.Pipeline()
 	first(pipe)
-	n := pipe.Incr(ctx, key)
-	exp := pipe.ExpireNX(ctx, key, userWindow)
+	add := pipe.SAdd(ctx, rk, key)
+	exp := pipe.ExpireNX(ctx, rk, userWindow)
+	n := pipe.SCard(ctx, rk)
 	_, _ = pipe.Exec(ctx) // each command's error is read from its Cmd
-	if err := n.Err(); err != nil {
-		return 0, fail("count messages of user", err)
-	}
-	if err := exp.Err(); err != nil {
-		return 0, fail("start rate window of user", err)
+	for _, c := range []redis.Cmder{add, exp, n} {
+		if err := c.Err(); err != nil {
+			return 0, fail("count messages of user", err)
+		}
 	}
 	return n.Val(), nil
 }

@@ -79,3 +79,28 @@ func (k keys) lastRun() string { return k.prefix + "bc:lastrun" }
 // sendRate is the sorted set of send times (ms) of one broadcast rate-limit
 // key, e.g. "robot:<hash>" or "member:<userid>".
 func (k keys) sendRate(key string) string { return k.prefix + "bc:rate:" + key }
+
+// pending holds what a user must confirm (a broadcast awaiting 确认).
+func (k keys) pending(kind, userID string) string { return k.prefix + "pending:" + kind + ":" + userID }
+
+// rescue returns the common beginning of the rough-sleeper report keys,
+// which share one hash tag so a report, its number and its op marker are
+// written in one script.
+func (k keys) rescue() string { return k.prefix + "{rescue}:" }
+
+// rescueReports is the hash number → report JSON.
+func (k keys) rescueReports() string { return k.rescue() + "reports" }
+
+// rescueClosed is the hash number → closing JSON; a report without an
+// entry is open.
+func (k keys) rescueClosed() string { return k.rescue() + "closed" }
+
+// rescueOpen is the sorted set of open report numbers, scored by number.
+func (k keys) rescueOpen() string { return k.rescue() + "open" }
+
+// rescueSeq numbers the reports.
+func (k keys) rescueSeq() string { return k.rescue() + "seq" }
+
+// rescueOp marks the message a report was made from, so a re-delivery
+// finds the report instead of opening (and alerting) a second one.
+func (k keys) rescueOp(opID string) string { return k.rescue() + "op:" + opID }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,5 +30,22 @@ func TestReleaseClaim(t *testing.T) {
 	}
 	if st, reply, err := s.ClaimMessage(ctx, "m:rel", time.Minute); err != nil || st != store.Done || reply != "已记录" {
 		t.Fatalf("release must keep a saved reply: got %v %q %v", st, reply, err)
+	}
+}
+
+func TestRedeliveriesCountOnceAgainstTheRateLimit(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	for i := range 3 {
+		key := fmt.Sprintf("m:rl%d", i)
+		for d := range 4 { // WeCom re-delivers; several instances each get it
+			_, _, over, err := s.ClaimMessageLimited(ctx, key, time.Minute, "wang", 3)
+			if err != nil || over {
+				t.Fatalf("message %d delivery %d: over=%v err=%v; three distinct messages are within a limit of 3", i, d, over, err)
+			}
+		}
+	}
+	if _, _, over, err := s.ClaimMessageLimited(ctx, "m:rl3", time.Minute, "wang", 3); err != nil || !over {
+		t.Fatalf("a 4th distinct message: over=%v err=%v, want over", over, err)
 	}
 }

@@ -1,0 +1,190 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+const fmtRescue = "流浪求助格式：流浪 地点 情况，例如：流浪 甘泉公园东门 老人衣着单薄睡在长椅上"
+
+// Limits on a report, so an alert stays one readable message.
+const (
+	maxRescuePlace     = 40
+	maxRescueSituation = 200
+)
+
+// msgCallNow is what a reporter is told whenever the rescue group may not
+// have heard: a person in the cold must not wait for a chat message.
+const msgCallNow = "请立即拨打110或区救助管理站电话"
+
+// rescueReport handles 流浪 <地点> <情况> (寒冬送温暖): any staff member reports a
+// rough sleeper, the report is recorded once per message and the rescue
+// group is alerted at once. With no rescue group configured the admins
+// are alerted instead and the reporter is told to phone. 流浪 结案 <编号>
+// closes a report.
+func (b *Bot) rescueReport(ctx context.Context, m *msg) (Reply, error) {
+	toks := tokens(m.args[0])
+	if len(toks) > 0 && (toks[0] == "结案" || toks[0] == "办结" || toks[0] == "关闭") {
+		return b.rescueClose(ctx, m, toks[1:])
+	}
+	if len(toks) < 2 {
+		return Reply{}, Userf("请写地点和情况。" + fmtRescue)
+	}
+	// Whatever was typed, no full ID or mobile number is stored, sent on
+	// or logged.
+	place, situation := Redact(toks[0]), Redact(strings.Join(toks[1:], " "))
+	if utf8.RuneCountInString(place) > maxRescuePlace || utf8.RuneCountInString(situation) > maxRescueSituation {
+		return Reply{}, Userf(fmt.Sprintf("地点最多%d个字，情况最多%d个字，请写得简短些。", maxRescuePlace, maxRescueSituation) + fmtRescue)
+	}
+	r, created, err := b.store.OpenRescue(ctx, m.opID(), RescueReport{
+		Place: place, Situation: situation, By: m.staff.UserID, ByName: m.staff.Name,
+		Committee: m.staff.Committee, At: b.now(), MsgID: m.in.MsgID,
+	})
+	if err != nil {
+		return Reply{}, fmt.Errorf("record rescue report: %w", err)
+	}
+	if !created {
+		// A re-delivery: the alert went out (or was tried) the first time.
+		return Reply{Text: fmt.Sprintf("流浪求助%s号已在%s登记过，不再重复通知。如情况紧急，%s。", r.ID, b.schedule.FormatTime(r.At), msgCallNow)}, nil
+	}
+	text := b.alertRescue(ctx, r)
+	ctrCommittee := StreetCommittee
+	if r.Committee != "" {
+		ctrCommittee = r.Committee
+	}
+	_, err = b.store.AddCountersOnce(ctx, CounterChange{
+		OpID: m.opID(), Kind: "rescue", Actor: m.staff.UserID, At: r.At, Committee: ctrCommittee,
+		Deltas: map[string]int64{CtrAlerts: 1}, Result: text,
+		Audit: fmt.Sprintf("%s(%s) 流浪求助%s号 %s；MsgId=%s", m.staff.Name, m.staff.UserID, r.ID, r.Place, m.in.MsgID),
+	})
+	if err != nil {
+		// The report and the alert stand; only the tally is behind.
+		b.log.WarnContext(ctx, "count rescue alert", "report", r.ID, "err", err)
+	}
+	return Reply{Text: text}, nil
+}
+
+// alertText is the alert the rescue group (or the admins) receive.
+func (b *Bot) alertText(r RescueReport) string {
+	who := r.ByName
+	if r.Committee != "" {
+		who += "（" + r.Committee + "）"
+	}
+	return lines(
+		"【寒冬送温暖·流浪人员求助】"+r.ID+"号",
+		"地点："+r.Place,
+		"情况："+r.Situation,
+		"报告人："+who+" "+b.schedule.FormatTime(r.At),
+		"处置完毕请社区服务办发送：流浪 结案 "+r.ID,
+	)
+}
+
+// alertRescue sends the alert and says to the reporter who heard of it.
+func (b *Bot) alertRescue(ctx context.Context, r RescueReport) string {
+	recorded := fmt.Sprintf("已登记流浪求助%s号：%s。", r.ID, r.Place)
+	if b.sender == nil {
+		return recorded + "本机器人不能发出通知，" + msgCallNow + "，并告知社区服务办。"
+	}
+	body := b.alertText(r)
+	var targets []Message
+	if len(b.rescue.ToUsers) > 0 {
+		targets = append(targets, Message{ToUsers: slices.Clone(b.rescue.ToUsers)})
+	}
+	if b.rescue.ChatID != "" {
+		targets = append(targets, Message{ChatID: b.rescue.ChatID})
+	}
+	if b.rescue.RobotKey != "" {
+		targets = append(targets, Message{RobotKey: b.rescue.RobotKey})
+	}
+	if len(targets) == 0 {
+		admins := b.admins()
+		if len(admins) == 0 {
+			return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "，并告知社区服务办。"
+		}
+		err := b.sender.Send(ctx, Message{ToUsers: admins, Kind: KindText, Text: body, Idempotency: "rescue:" + r.ID + ":admins"})
+		if err != nil {
+			b.log.ErrorContext(ctx, "alert admins of rescue report", "report", r.ID, "err", err)
+			return recorded + "本机器人没有设置救助联系人，通知管理员也失败了，" + msgCallNow + "，并告知社区服务办。"
+		}
+		return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "；已通知社区服务办管理员。"
+	}
+	sent := 0
+	for i, t := range targets {
+		t.Kind, t.Text, t.Idempotency = KindText, body, fmt.Sprintf("rescue:%s:%d", r.ID, i)
+		if err := b.sender.Send(ctx, t); err != nil {
+			b.log.ErrorContext(ctx, "alert rescue group", "report", r.ID, "target", i, "err", err)
+			continue
+		}
+		sent++
+	}
+	if sent == 0 {
+		return recorded + "通知救助组失败，" + msgCallNow + "，并告知社区服务办。"
+	}
+	return recorded + "已通知救助组，请在安全的前提下留意现场；情况危急" + strings.TrimPrefix(msgCallNow, "请") + "。"
+}
+
+// admins are the userids of the admins, sorted, for alerts nobody else is
+// configured to receive.
+func (b *Bot) admins() []string {
+	var ids []string
+	for _, s := range b.staff {
+		if s.Role == RoleAdmin {
+			ids = append(ids, s.UserID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// rescueClose handles 流浪 结案 <编号>: an admin, or whoever made the
+// report, closes it.
+func (b *Bot) rescueClose(ctx context.Context, m *msg, args []string) (Reply, error) {
+	const example = "结案格式：流浪 结案 编号，例如：流浪 结案 3（发送“进度”可看未结案的编号）"
+	if len(args) != 1 {
+		return Reply{}, Userf(example)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(args[0], "编号"), "号")
+	if !reCode.MatchString(id) {
+		return Reply{}, Userf(example)
+	}
+	id = strings.TrimLeft(id, "0")
+	if m.staff.Role != RoleAdmin {
+		// Only the reporter may close their own report; anyone else learns
+		// nothing about it.
+		open, _, err := b.store.OpenRescues(ctx, rescueScan)
+		if err != nil {
+			return Reply{}, fmt.Errorf("read open rescue reports: %w", err)
+		}
+		mine := slices.ContainsFunc(open, func(r RescueReport) bool { return r.ID == id && r.By == m.staff.UserID })
+		if !mine {
+			return Reply{}, Userf("没有您报告的、未结案的流浪求助" + id + "号；别人报告的请社区服务办管理员结案。" + example)
+		}
+	}
+	r, closed, err := b.store.CloseRescue(ctx, id, m.staff.UserID, b.now())
+	if errors.Is(err, ErrNotFound) {
+		return Reply{}, Userf("没有编号" + id + "的流浪求助。" + example)
+	}
+	if err != nil {
+		return Reply{}, fmt.Errorf("close rescue report %s: %w", id, err)
+	}
+	if !closed {
+		by := r.ClosedBy
+		if s, ok := b.staff.Lookup(by); ok {
+			by = s.Name
+		}
+		return Reply{Text: fmt.Sprintf("流浪求助%s号（%s）已于%s由%s结案。", r.ID, r.Place, b.schedule.FormatTime(r.ClosedAt), by)}, nil
+	}
+	left, n, err := b.store.OpenRescues(ctx, progressRescues)
+	if err != nil {
+		return Reply{}, fmt.Errorf("read open rescue reports: %w", err)
+	}
+	rest := "流浪求助已全部结案。"
+	if n > 0 {
+		rest = rescueLine(left, n)
+	}
+	return Reply{Text: lines(fmt.Sprintf("已结案：流浪求助%s号（%s）。", r.ID, r.Place), rest)}, nil
+}

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"songnuan/bot"
+)
+
+// addOnceScript is bot.CounterChange as one atomic step on the committee's
+// slot: the op marker decides, so a re-delivered donation is never added
+// twice, and the counters come back read in the same step.
+//
+// KEYS: 1 counters, 2 op marker, 3 audit stream.
+// ARGV: 1 result, 2 op TTL in ms, 3 audit max length, 4 kind, 5 actor,
+// 6 at, 7 op id, 8 audit detail ("" = none), then field, delta pairs.
+// Returns {"replay", stored result, counters} or {"ok", result, counters}.
+var addOnceScript = redis.NewScript(`
+local done = redis.call('GET', KEYS[2])
+if done then
+  return {'replay', done, redis.call('HGETALL', KEYS[1])}
+end
+for i = 9, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+if ARGV[8] ~= '' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*',
+    'kind', ARGV[4], 'actor', ARGV[5], 'at', ARGV[6], 'op', ARGV[7], 'detail', ARGV[8])
+end
+return {'ok', ARGV[1], redis.call('HGETALL', KEYS[1])}
+`)
+
+// AddCountersOnce applies c (see bot.Store): one script on the committee's
+// slot, pipelined with recording the committee for AllCounters.
+func (s *Store) AddCountersOnce(ctx context.Context, c bot.CounterChange) (bot.Applied, error) {
+	if c.OpID == "" || c.Committee == "" {
+		return bot.Applied{}, fmt.Errorf("add counters once %s: change needs OpID and Committee", c.Kind)
+	}
+	keys := []string{s.k.counters(c.Committee), s.k.op(c.Committee, c.OpID), s.k.audit(c.Committee)}
+	args := []any{c.Result, s.opTTL.Milliseconds(), auditMaxLen, c.Kind, c.Actor,
+		c.At.UTC().Format(time.RFC3339Nano), c.OpID, c.Audit}
+	fields := make([]string, 0, len(c.Deltas))
+	for f, d := range c.Deltas {
+		if d != 0 {
+			fields = append(fields, f)
+		}
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		args = append(args, f, c.Deltas[f])
+	}
+	reply, err := s.evalPiped(ctx, addOnceScript, keys, args, func(p redis.Pipeliner) {
+		p.SAdd(ctx, s.k.committees(), c.Committee)
+	})
+	if err != nil {
+		return bot.Applied{}, fail(fmt.Sprintf("add counters once %s %s", c.Kind, c.OpID), err)
+	}
+	status, result, ctr, err := parseApplied(reply)
+	if err != nil {
+		return bot.Applied{}, fmt.Errorf("add counters once %s %s: %w", c.Kind, c.OpID, err)
+	}
+	return bot.Applied{Replayed: status == "replay", Result: result, Counters: ctr}, nil
+}
+
+// AddAudit appends e to its committee's audit stream, bounded like the
+// entries Apply writes.
+func (s *Store) AddAudit(ctx context.Context, e bot.AuditEntry) error {
+	if e.Committee == "" {
+		return fmt.Errorf("add audit %s: entry needs a Committee", e.Kind)
+	}
+	err := s.client.XAdd(ctx, &redis.XAddArgs{
+		Stream: s.k.audit(e.Committee), MaxLen: auditMaxLen, Approx: true,
+		Values: []any{"kind", e.Kind, "actor", e.Actor, "at", e.At.UTC().Format(time.RFC3339Nano), "op", e.OpID, "detail", e.Detail},
+	}).Err()
+	if err != nil {
+		return fail("add audit to "+e.Committee, err)
+	}
+	return nil
+}
+
+// PutPending keeps value for userID under kind for ttl.
+func (s *Store) PutPending(ctx context.Context, userID, kind, value string, ttl time.Duration) error {
+	if err := checkTTL("put pending "+kind, ttl); err != nil {
+		return err
+	}
+	if err := s.client.Set(ctx, s.k.pending(kind, userID), value, ttl).Err(); err != nil {
+		return fail("put pending "+kind+" of "+userID, err)
+	}
+	return nil
+}
+
+// TakePending removes and returns what PutPending kept, with one GETDEL so
+// that of two concurrent 确认 only one sends. Needs Redis 6.2 or later.
+func (s *Store) TakePending(ctx context.Context, userID, kind string) (string, error) {
+	v, err := s.client.GetDel(ctx, s.k.pending(kind, userID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("pending %s of %s: %w", kind, userID, bot.ErrNotFound)
+	}
+	if err != nil {
+		return "", fail("take pending "+kind+" of "+userID, err)
+	}
+	return v, nil
+}
+
+// openRescueScript records a report under the next number unless the op
+// marker names one already.
+//
+// KEYS: 1 reports, 2 open set, 3 sequence, 4 op marker.
+// ARGV: 1 report JSON, 2 op TTL in ms.
+// Returns {"replay", number, JSON} or {"ok", number, JSON}.
+var openRescueScript = redis.NewScript(`
+local id = redis.call('GET', KEYS[4])
+if id then
+  return {'replay', id, redis.call('HGET', KEYS[1], id) or ''}
+end
+id = tostring(redis.call('INCR', KEYS[3]))
+redis.call('HSET', KEYS[1], id, ARGV[1])
+redis.call('ZADD', KEYS[2], tonumber(id), id)
+redis.call('SET', KEYS[4], id, 'PX', ARGV[2])
+return {'ok', id, ARGV[1]}
+`)
+
+// OpenRescue records r unless opID recorded a report before.
+func (s *Store) OpenRescue(ctx context.Context, opID string, r bot.RescueReport) (bot.RescueReport, bool, error) {
+	if opID == "" {
+		return bot.RescueReport{}, false, errors.New("open rescue report: needs an op id")
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		return bot.RescueReport{}, false, fmt.Errorf("open rescue report: encode: %w", err)
+	}
+	keys := []string{s.k.rescueReports(), s.k.rescueOpen(), s.k.rescueSeq(), s.k.rescueOp(opID)}
+	reply, err := openRescueScript.Run(ctx, s.client, keys, string(js), s.opTTL.Milliseconds()).StringSlice()
+	if err != nil {
+		return bot.RescueReport{}, false, fail("open rescue report", err)
+	}
+	if len(reply) != 3 {
+		return bot.RescueReport{}, false, fmt.Errorf("open rescue report: reply of %d values", len(reply))
+	}
+	out, err := decodeRescue(reply[1], reply[2], "")
+	if err != nil {
+		return bot.RescueReport{}, false, err
+	}
+	return out, reply[0] == "ok", nil
+}
+
+// closeRescueScript closes an open report once.
+//
+// KEYS: 1 reports, 2 closed, 3 open set. ARGV: 1 number, 2 closing JSON.
+// Returns {"missing"}, {"closed", report, closing} when it was closed
+// before, or {"ok", report, closing}.
+var closeRescueScript = redis.NewScript(`
+local r = redis.call('HGET', KEYS[1], ARGV[1])
+if not r then return {'missing'} end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then
+  return {'closed', r, redis.call('HGET', KEYS[2], ARGV[1])}
+end
+redis.call('ZREM', KEYS[3], ARGV[1])
+return {'ok', r, ARGV[2]}
+`)
+
+// closing is what the closed hash keeps for a report.
+type closing struct {
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
+
+// CloseRescue closes report id.
+func (s *Store) CloseRescue(ctx context.Context, id, userID string, at time.Time) (bot.RescueReport, bool, error) {
+	js, err := json.Marshal(closing{By: userID, At: at})
+	if err != nil {
+		return bot.RescueReport{}, false, fmt.Errorf("close rescue report %s: encode: %w", id, err)
+	}
+	keys := []string{s.k.rescueReports(), s.k.rescueClosed(), s.k.rescueOpen()}
+	reply, err := closeRescueScript.Run(ctx, s.client, keys, id, string(js)).StringSlice()
+	if err != nil {
+		return bot.RescueReport{}, false, fail("close rescue report "+id, err)
+	}
+	if len(reply) == 1 && reply[0] == "missing" {
+		return bot.RescueReport{}, false, fmt.Errorf("rescue report %s: %w", id, bot.ErrNotFound)
+	}
+	if len(reply) != 3 {
+		return bot.RescueReport{}, false, fmt.Errorf("close rescue report %s: reply of %d values", id, len(reply))
+	}
+	r, err := decodeRescue(id, reply[1], reply[2])
+	if err != nil {
+		return bot.RescueReport{}, false, err
+	}
+	return r, reply[0] == "ok", nil
+}
+
+// openRescuesScript counts the open reports and reads the oldest.
+// KEYS: 1 open set, 2 reports. ARGV: limit.
+// Returns {count, number, JSON, …}.
+var openRescuesScript = redis.NewScript(`
+local out = {redis.call('ZCARD', KEYS[1])}
+local limit = tonumber(ARGV[1])
+if limit <= 0 or out[1] == 0 then return out end
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, limit - 1)) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+end
+return out
+`)
+
+// OpenRescues returns up to limit open reports, oldest first, and how many
+// are open, in one round trip.
+func (s *Store) OpenRescues(ctx context.Context, limit int) ([]bot.RescueReport, int, error) {
+	reply, err := openRescuesScript.Run(ctx, s.client, []string{s.k.rescueOpen(), s.k.rescueReports()}, limit).Slice()
+	if err != nil {
+		return nil, 0, fail("read open rescue reports", err)
+	}
+	if len(reply) == 0 || len(reply)%2 != 1 {
+		return nil, 0, fmt.Errorf("read open rescue reports: reply of %d values", len(reply))
+	}
+	n, _ := reply[0].(int64)
+	out := make([]bot.RescueReport, 0, len(reply)/2)
+	for i := 1; i < len(reply); i += 2 {
+		id, _ := reply[i].(string)
+		js, _ := reply[i+1].(string)
+		r, err := decodeRescue(id, js, "")
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return out, int(n), nil
+}
+
+// decodeRescue builds a report from its number, its JSON and, when it is
+// closed, the closing JSON.
+func decodeRescue(id, js, closed string) (bot.RescueReport, error) {
+	var r bot.RescueReport
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		return bot.RescueReport{}, fmt.Errorf("decode rescue report %s: %w", id, err)
+	}
+	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+		return bot.RescueReport{}, fmt.Errorf("rescue report number %q: %w", id, err)
+	}
+	r.ID = id
+	if closed != "" {
+		var c closing
+		if err := json.Unmarshal([]byte(closed), &c); err != nil {
+			return bot.RescueReport{}, fmt.Errorf("decode closing of rescue report %s: %w", id, err)
+		}
+		r.ClosedBy, r.ClosedAt = c.By, c.At
+	}
+	return r, nil
+}
