@@ -21,7 +21,7 @@ import (
 const usage = `用法：
   songnuan gen [--out city] [--committees 6000] [--households 300000] [--leaders 20] [--seed 1] [--rate-limit 1000000]
       生成城市：DIR/city.yaml（人员配置）和 DIR/households/ 下每个居委一份 .csv 名单
-  songnuan gen load [--dir city] [--parallel 32] [--allow-nonempty]
+  songnuan gen load [--dir city] [--parallel 8] [--allow-nonempty]
       把名单经机器人的导入流程并发写入 REDIS_URL 的 Redis，报告 行/秒 和 Redis 内存
   songnuan gen time --as 用户ID --text 进度 [--dir city] [--n 200] [--warmup 10] [--cpuprofile 文件]
       直接调用机器人 n 次（不经 HTTP），报告延迟 p50/p90/p99
@@ -133,7 +133,7 @@ func firstAdmin(a *app.App) (bot.Staff, error) {
 func loadMain(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("songnuan gen load", stdout)
 	dir := fs.String("dir", "city", "songnuan gen 的输出目录")
-	parallel := fs.Int("parallel", 32, "同时导入的名单数")
+	parallel := fs.Int("parallel", 8, "同时导入的名单数（每份名单机器人自己再 8 行并发）")
 	nonEmpty := fs.Bool("allow-nonempty", false, "Redis 里已有数据也导入（内存数字就不准了）")
 	profile := fs.String("cpuprofile", "", "把导入部分的 CPU profile 写到这个文件")
 	if err := fs.Parse(args); err != nil {

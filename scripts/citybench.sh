@@ -4,24 +4,32 @@
 # Generates a city (6,000 committees, 300,000 households by default) and,
 # RUNS times, on a Redis of its own started on a free loopback port:
 #   1. imports every household list through the bot's import path
-#      (songnuan gen load): rows/s, and Redis used_memory per household;
-#   2. breaks Redis memory down by kind of key (first run only);
+#      (songnuan gen load): rows/s;
+#   2. reads Redis memory per household (songnuan gen memory), broken down
+#      by kind of key on the first run;
 #   3. times 进度 for the whole city and for one committee by calling the
-#      bot directly (songnuan gen time) and through HTTP (songnuan bench);
-#   4. runs the mixed traffic (80% visits, 15% 待办, 5% 进度) at 32 in
-#      flight against the running bot (songnuan bench --mix), and notes the
-#      CPU seconds the bot, Redis and the load tool each spent on it;
-#   5. on the first run, runs the mix once more (not counted) against the
-#      bot under a CPU profile (songnuan gen serve --cpuprofile).
-# It never touches the shared Redis on 6379. Output goes to OUT (default
-# citybench-out/), one file per step and run, plus summary.txt.
+#      bot directly (songnuan gen time) and through HTTP (songnuan bench
+#      against the running bot, one request at a time);
+#   4. runs the mixed traffic (80% visits, 15% 待办, 5% 进度 asked by the
+#      leaders, so city-wide) at 32 in flight (songnuan bench --mix), and
+#      notes the CPU seconds the bot, Redis and the load tool spent on it;
+#   5. runs the same mix with 进度 asked by workers for their own
+#      committee, which shows what the rest of the path sustains.
+# On the first run it also runs the mix (not counted) against the bot under
+# a CPU profile (songnuan gen serve --cpuprofile). It never touches the
+# shared Redis on 6379. Output goes to OUT, one file per step and run, with
+# the headline lines gathered in summary.txt.
 #
-# Settings (environment): RUNS=3 COMMITTEES=6000 HOUSEHOLDS=300000 SEED=1
-# PARALLEL=32 PROGRESS_N=200 ONE_N=1000 MIX_N=20000 MIX_HOUSEHOLDS=20000
-# MIX_C=32 AOF=yes (appendonly everysec, as production runs) PROFILE=1
-# OUT=citybench-out. MIX_HOUSEHOLDS at least the visits sent (80% of
-# MIX_N plus the warm-up) makes every timed visit a first visit, which
-# writes; fewer households make later rounds duplicates, which only read.
+# Settings (environment), with their defaults:
+#   RUNS=3 COMMITTEES=6000 HOUSEHOLDS=300000 SEED=1 PARALLEL=8
+#   PROGRESS_N=50     calls of city-wide 进度 (each costs the bot ~0.1-0.3 s)
+#   ONE_N=1000        calls of one committee's 进度
+#   MIX_N=4000        timed messages of the mix with city-wide 进度
+#   MIX_LOCAL_N=20000 timed messages of the mix with committee 进度
+#   MIX_C=32 AOF=yes (appendonly, appendfsync everysec, as docker-compose.yml)
+#   PROFILE=1 OUT=citybench-out
+# Each mix first registers (untimed) one household per visit it will send,
+# so every timed visit is a first visit, which writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,11 +37,11 @@ RUNS=${RUNS:-3}
 COMMITTEES=${COMMITTEES:-6000}
 HOUSEHOLDS=${HOUSEHOLDS:-300000}
 SEED=${SEED:-1}
-PARALLEL=${PARALLEL:-32}
-PROGRESS_N=${PROGRESS_N:-200}
+PARALLEL=${PARALLEL:-8}
+PROGRESS_N=${PROGRESS_N:-50}
 ONE_N=${ONE_N:-1000}
-MIX_N=${MIX_N:-20000}
-MIX_HOUSEHOLDS=${MIX_HOUSEHOLDS:-20000}
+MIX_N=${MIX_N:-4000}
+MIX_LOCAL_N=${MIX_LOCAL_N:-20000}
 MIX_C=${MIX_C:-32}
 AOF=${AOF:-yes}
 PROFILE=${PROFILE:-1}
@@ -41,6 +49,7 @@ OUT=${OUT:-citybench-out}
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+: >"$OUT/summary.txt"
 work=$(mktemp -d)
 redis_pid=""
 bot_pid=""
@@ -83,6 +92,31 @@ ready() {
 note() { echo "== $*" | tee -a "$OUT/summary.txt"; }
 load() { note "loadavg $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"; }
 
+# serve PORT LOG [gen serve args…]: start the bot (or `gen serve`) on PORT.
+serve() {
+	local port=$1 log=$2
+	shift 2
+	HTTP_ADDR="127.0.0.1:$port" "$sn" "$@" >"$log" 2>&1 &
+	bot_pid=$!
+	ready "http://127.0.0.1:$port"
+}
+
+# mix NAME N [bench args…]: one mixed run against the bot at $url, with
+# the CPU seconds each process spent on it (setup and warm-up included).
+mix() {
+	local name=$1 n=$2
+	shift 2
+	local visits=$((n * 4 / 5 + 500))
+	local bot0 redis0 t0
+	bot0=$(cpu "$bot_pid") redis0=$(cpu "$redis_pid") t0=$(date +%s.%N)
+	TIMEFORMAT="bench %U s user %S s sys"
+	{ time "$sn" bench --url "$url" --mix --staff "$SONGNUAN_CONFIG" --households "$visits" --n "$n" --c "$MIX_C" \
+		"$@" >"$OUT/$name.txt"; } 2>"$OUT/$name.time"
+	note "$name: $(grep '^bench ' "$OUT/$name.txt")"
+	note "$name cpu: bot $(echo "$(cpu "$bot_pid") - $bot0" | bc) s, redis $(echo "$(cpu "$redis_pid") - $redis0" | bc) s," \
+		"$(cat "$OUT/$name.time"); wall $(echo "$(date +%s.%N) - $t0" | bc) s"
+}
+
 go build -o "$work/songnuan" .
 sn="$work/songnuan"
 city="$work/city"
@@ -90,7 +124,9 @@ city="$work/city"
 cp "$city/city.yaml" "$OUT/city.yaml"
 export SONGNUAN_CONFIG="$city/city.yaml"
 one=$(sed -n 's/^ *- {userid: sg00001, .*committee: "\([^"]*\)"}$/\1/p' "$SONGNUAN_CONFIG")
-note "city: $COMMITTEES committees, $HOUSEHOLDS households, seed $SEED; one committee = $one; go $(go env GOVERSION); $(redis-server --version | cut -d' ' -f3)"
+locals=$(seq -f 'sg%05g' 1 20 | paste -sd, -)
+note "city: $COMMITTEES committees, $HOUSEHOLDS households, seed $SEED; one committee = $one;" \
+	"$(go env GOVERSION); redis $(redis-server --version | cut -d' ' -f3); appendonly $AOF"
 
 for run in $(seq 1 "$RUNS"); do
 	note "run $run"
@@ -104,46 +140,35 @@ for run in $(seq 1 "$RUNS"); do
 	for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 	export REDIS_URL="redis://127.0.0.1:$rport/0"
 
-	"$sn" gen load --dir "$city" --parallel "$PARALLEL" | tee "$OUT/load-$run.txt" | tee -a "$OUT/summary.txt"
+	"$sn" gen load --dir "$city" --parallel "$PARALLEL" | tee "$OUT/load-$run.txt" | sed -n 1p >>"$OUT/summary.txt"
 	by_kind=false
 	[ "$run" = 1 ] && by_kind=true
-	"$sn" gen memory --dir "$city" --by-kind="$by_kind" | tee "$OUT/memory-$run.txt" | head -1 >>"$OUT/summary.txt"
+	"$sn" gen memory --dir "$city" --by-kind="$by_kind" | tee "$OUT/memory-$run.txt" | sed -n 1p >>"$OUT/summary.txt"
 	load
 	"$sn" gen time --dir "$city" --as ld001 --text 进度 --n "$PROGRESS_N" --cpuprofile "$OUT/progress-city-$run.pprof" |
-		tee "$OUT/time-city-$run.txt" | tee -a "$OUT/summary.txt"
-	"$sn" gen time --dir "$city" --as ld001 --text "进度 $one" --n "$ONE_N" |
-		tee "$OUT/time-one-$run.txt" | tee -a "$OUT/summary.txt"
+		tee -a "$OUT/summary.txt"
+	"$sn" gen time --dir "$city" --as ld001 --text "进度 $one" --n "$ONE_N" | tee -a "$OUT/summary.txt"
 
 	hport=$(free_port 18080)
 	url="http://127.0.0.1:$hport"
-	HTTP_ADDR="127.0.0.1:$hport" "$sn" >"$work/bot-$run.log" 2>"$OUT/bot-$run.err" &
-	bot_pid=$!
-	ready "$url"
-	"$sn" bench --url "$url" --as ld001 --text 进度 --n "$PROGRESS_N" --c 1 --warmup 10 >"$OUT/http-city-$run.txt"
+	serve "$hport" "$work/bot-$run.log"
+	"$sn" bench --url "$url" --as ld001 --text 进度 --n "$PROGRESS_N" --c 1 --warmup 5 >"$OUT/http-city-$run.txt"
 	note "HTTP 进度 (city): $(grep '^bench ' "$OUT/http-city-$run.txt")"
 	"$sn" bench --url "$url" --as ld001 --text "进度 $one" --n "$ONE_N" --c 1 --warmup 50 >"$OUT/http-one-$run.txt"
 	note "HTTP 进度 $one: $(grep '^bench ' "$OUT/http-one-$run.txt")"
 	load
-	bot0=$(cpu "$bot_pid") redis0=$(cpu "$redis_pid") t0=$(date +%s.%N)
-	TIMEFORMAT="bench cpu %U user %S sys, %R s wall"
-	{ time "$sn" bench --url "$url" --mix --staff "$SONGNUAN_CONFIG" --households "$MIX_HOUSEHOLDS" --n "$MIX_N" \
-		--c "$MIX_C" --seed "$run" >"$OUT/mix-$run.txt"; } 2>"$OUT/mix-$run.time"
-	note "cpu during the mix (setup, warm-up and timed): bot $(echo "$(cpu "$bot_pid") - $bot0" | bc) s," \
-		"redis $(echo "$(cpu "$redis_pid") - $redis0" | bc) s, $(cat "$OUT/mix-$run.time"); wall $(echo "$(date +%s.%N) - $t0" | bc) s"
-	cat "$OUT/mix-$run.txt"
-	grep '^bench ' "$OUT/mix-$run.txt" >>"$OUT/summary.txt"
+	mix "mix-$run" "$MIX_N" --seed "$run"
 	load
-	if [ "$run" = 1 ] && [ "$PROFILE" = 1 ]; then
-		stop "$bot_pid"
-		HTTP_ADDR="127.0.0.1:$hport" "$sn" gen serve --dir "$city" --cpuprofile "$OUT/mix-bot.pprof" >"$work/bot-profile.log" 2>&1 &
-		bot_pid=$!
-		ready "$url"
-		"$sn" bench --url "$url" --mix --staff "$SONGNUAN_CONFIG" --households "$MIX_HOUSEHOLDS" --n "$MIX_N" \
-			--c "$MIX_C" --seed 100 >"$OUT/mix-profiled.txt"
-		note "profiled mix (not counted): $(grep '^bench ' "$OUT/mix-profiled.txt")"
-	fi
+	mix "mix-local-$run" "$MIX_LOCAL_N" --leader "$locals" --seed "$((run + 10))"
+	load
 	stop "$bot_pid"
 	bot_pid=""
+	if [ "$run" = 1 ] && [ "$PROFILE" = 1 ]; then
+		serve "$hport" "$work/bot-profile.log" gen serve --dir "$city" --cpuprofile "$OUT/mix-bot.pprof"
+		mix mix-profiled "$MIX_N" --seed 100
+		stop "$bot_pid"
+		bot_pid=""
+	fi
 	stop "$redis_pid"
 	redis_pid=""
 	rm -rf "$rdir"
