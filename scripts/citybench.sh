@@ -15,8 +15,8 @@
 #      notes the CPU seconds the bot, Redis and the load tool spent on it;
 #   5. runs the same mix with 进度 asked by workers for their own
 #      committee, which shows what the rest of the path sustains.
-# On the first run it also runs the mix (not counted) against the bot under
-# a CPU profile (songnuan gen serve --cpuprofile). It never touches the
+# On the first run it also runs the committee mix (not counted) against the
+# bot under a CPU profile (songnuan gen serve --cpuprofile). It never touches the
 # shared Redis on 6379. Output goes to OUT, one file per step and run, with
 # the headline lines gathered in summary.txt.
 #
@@ -101,20 +101,36 @@ serve() {
 	ready "http://127.0.0.1:$port"
 }
 
-# mix NAME N [bench args…]: one mixed run against the bot at $url, with
-# the CPU seconds each process spent on it (setup and warm-up included).
+# mix NAME N [bench args…]: one mixed run against the bot at $url. Besides
+# the load tool's report it notes the CPU seconds the bot and Redis spent
+# in the timed phase alone, read from /proc when the tool says it starts
+# timing and again when it reports, and the load tool's own CPU from the
+# start of timing to its exit (its report decrypts every reply, so this
+# is an upper bound).
 mix() {
 	local name=$1 n=$2
 	shift 2
 	local visits=$((n * 4 / 5 + 500))
-	local bot0 redis0 t0
-	bot0=$(cpu "$bot_pid") redis0=$(cpu "$redis_pid") t0=$(date +%s.%N)
-	TIMEFORMAT="bench %U s user %S s sys"
-	{ time "$sn" bench --url "$url" --mix --staff "$SONGNUAN_CONFIG" --households "$visits" --n "$n" --c "$MIX_C" \
-		"$@" >"$OUT/$name.txt"; } 2>"$OUT/$name.time"
+	TIMEFORMAT="%U %S"
+	{
+		time (
+			echo "$BASHPID" >"$work/bench.pid"
+			exec "$sn" bench --url "$url" --mix --staff "$SONGNUAN_CONFIG" --households "$visits" --n "$n" --c "$MIX_C" "$@"
+		) | while IFS= read -r line; do
+			case $line in
+			计时发送*) echo "$(cpu "$bot_pid") $(cpu "$redis_pid") $(cpu "$(cat "$work/bench.pid")")" >"$work/cpu0" ;;
+			送暖压测*) echo "$(cpu "$bot_pid") $(cpu "$redis_pid")" >"$work/cpu1" ;;
+			esac
+			printf '%s\n' "$line"
+		done >"$OUT/$name.txt"
+	} 2>"$work/bench.time"
 	note "$name: $(grep '^bench ' "$OUT/$name.txt")"
-	note "$name cpu: bot $(echo "$(cpu "$bot_pid") - $bot0" | bc) s, redis $(echo "$(cpu "$redis_pid") - $redis0" | bc) s," \
-		"$(cat "$OUT/$name.time"); wall $(echo "$(date +%s.%N) - $t0" | bc) s"
+	local b0 r0 t0 b1 r1 tu ts
+	read -r b0 r0 t0 <"$work/cpu0"
+	read -r b1 r1 <"$work/cpu1"
+	read -r tu ts <"$work/bench.time"
+	note "$name cpu in the timed phase: bot $(echo "$b1 - $b0" | bc) s, redis $(echo "$r1 - $r0" | bc) s," \
+		"load tool at most $(echo "$tu + $ts - $t0" | bc) s"
 }
 
 go build -o "$work/songnuan" .
@@ -164,8 +180,8 @@ for run in $(seq 1 "$RUNS"); do
 	stop "$bot_pid"
 	bot_pid=""
 	if [ "$run" = 1 ] && [ "$PROFILE" = 1 ]; then
-		serve "$hport" "$work/bot-profile.log" gen serve --dir "$city" --cpuprofile "$OUT/mix-bot.pprof"
-		mix mix-profiled "$MIX_N" --seed 100
+		serve "$hport" "$work/bot-profile.log" gen serve --dir "$city" --cpuprofile "$OUT/mix-local-bot.pprof"
+		mix mix-local-profiled "$MIX_LOCAL_N" --leader "$locals" --seed 100
 		stop "$bot_pid"
 		bot_pid=""
 	fi
