@@ -97,6 +97,21 @@ func (b *Bot) withDeadlines(text string, ctr Counters) string {
 	return lines(append([]string{text}, b.deadlineLines(ctr)...)...)
 }
 
+// withDeadlinesAboveTotal is withDeadlines for an entitlement, whose
+// answer must end with its "合计 N元" line: the open tasks and the days
+// left go right under the answer's first line instead.
+func (b *Bot) withDeadlinesAboveTotal(text string, ctr Counters) string {
+	ls := strings.Split(text, "\n")
+	if !strings.HasPrefix(ls[len(ls)-1], "合计 ") {
+		return b.withDeadlines(text, ctr)
+	}
+	dl := b.deadlineLines(ctr)
+	out := make([]string, 0, len(ls)+len(dl))
+	out = append(out, ls[0])
+	out = append(out, dl...)
+	return lines(append(out, ls[1:]...)...)
+}
+
 // committeeTasks is the committee's task list at now, numbered from 1 in
 // deadline order; the numbers are what 上报 takes.
 func (b *Bot) committeeTasks(ctr Counters) []TaskStatus {

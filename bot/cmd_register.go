@@ -33,9 +33,9 @@ func (b *Bot) register(ctx context.Context, m *msg) (Reply, error) {
 			return Reply{}, fmt.Errorf("read counters %s: %w", committee, err)
 		}
 	}
-	// The tasks still open and the days left, as the answer to every
-	// change ends.
-	return Reply{Text: b.withDeadlines(out.Text, ctr)}, nil
+	// The tasks still open and the days left, as every change's answer
+	// gives them; the entitlement still ends with its total.
+	return Reply{Text: b.withDeadlinesAboveTotal(out.Text, ctr)}, nil
 }
 
 // regKind is what a registration did.

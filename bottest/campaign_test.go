@@ -702,13 +702,23 @@ func TestReportMarksTheTaskDone(t *testing.T) {
 	mustContain(t, bt.Say(t, "li", "上报 1"), "领导账号只能查看")
 }
 
+// secondLine is where a 登记 answer, which must end with its total, says
+// the days left.
+func secondLine(s string) string {
+	ls := strings.Split(s, "\n")
+	if len(ls) < 2 {
+		return ""
+	}
+	return ls[1]
+}
+
 func TestVisitAndRegisterEndWithDaysLeft(t *testing.T) {
 	bt := bottest.New(t)
 	bt.SetNow(day(time.January, 15, 10))
 	bt.Say(t, "wang", "上报 方案")
 	got := bt.Say(t, "wang", "登记 甲一 低保 3人")
-	if l := lastLine(got); l != "距列出帮困对象名单截止（1月20日）还有5天" {
-		t.Errorf("登记 ends %q", l)
+	if l := secondLine(got); l != "距列出帮困对象名单截止（1月20日）还有5天" || lastLine(got) != "合计 900元" {
+		t.Errorf("登记 = %q, want the days left under its first line and 合计 last", got)
 	}
 	bt.Say(t, "wang", "上报 名单")
 	bt.Say(t, "wang", "登记 甲二 低保 2人")
@@ -728,8 +738,8 @@ func TestVisitAndRegisterEndWithDaysLeft(t *testing.T) {
 	}
 	bt.SetNow(day(time.February, 29, 10))
 	got = bt.Say(t, "wang", "登记 甲三 低保 1人")
-	if l := lastLine(got); l != "今天（2月29日）截止：整理基础数据" {
-		t.Errorf("登记 on the last day ends %q", l)
+	if !strings.Contains(got, "\n今天（2月29日）截止：整理基础数据\n·") || lastLine(got) != "合计 700元" {
+		t.Errorf("登记 on the last day = %q", got)
 	}
 	bt.SetNow(day(time.March, 1, 10))
 	got = bt.Say(t, "wang", "走访 甲三 发放700元")

@@ -32,18 +32,6 @@ func lastLine(s string) string {
 	return ls[len(ls)-1]
 }
 
-// totalLine is the last line of the entitlement in a 登记 answer, which
-// the open tasks and the days left follow.
-func totalLine(s string) string {
-	ls := strings.Split(s, "\n")
-	for i := len(ls) - 1; i >= 0; i-- {
-		if strings.HasPrefix(ls[i], "合计 ") {
-			return ls[i]
-		}
-	}
-	return ""
-}
-
 func mustContain(t *testing.T, got string, want ...string) {
 	t.Helper()
 	for _, w := range want {
@@ -77,8 +65,8 @@ func TestRegisterTotals(t *testing.T) {
 	var sum int64
 	for _, tt := range tests {
 		got := bt.Say(t, "wang", tt.text)
-		if totalLine(got) != tt.total {
-			t.Errorf("%s: total line %q, want %q\n%s", tt.text, totalLine(got), tt.total, got)
+		if lastLine(got) != tt.total {
+			t.Errorf("%s: last line %q, want %q\n%s", tt.text, lastLine(got), tt.total, got)
 		}
 		var n int64
 		for _, r := range strings.TrimSuffix(strings.TrimPrefix(tt.total, "合计 "), "元") {
@@ -96,8 +84,8 @@ func TestRegisterAsksForAmount(t *testing.T) {
 	bt := bottest.New(t)
 	got := bt.Say(t, "wang", "登记 甲九 1人 妇联")
 	mustContain(t, got, "金额待填", "500–2000元", "登记 甲九 妇联1人500元")
-	if totalLine(got) != "合计 0元" {
-		t.Errorf("total line %q", totalLine(got))
+	if lastLine(got) != "合计 0元" {
+		t.Errorf("last line %q", lastLine(got))
 	}
 	got = bt.Say(t, "wang", "登记 甲九 妇联1人500元")
 	mustContain(t, got, "已更新", "妇联 0→500元", "合计 0→500元")
@@ -113,8 +101,8 @@ func TestReRegisterUpdates(t *testing.T) {
 	bt.Say(t, "wang", "登记 甲一 低保 3人")
 	got := bt.Say(t, "wang", "登记 甲一 4人")
 	mustContain(t, got, "已更新：甲一（编号1", "人数 3→4", "合计 900→1000元")
-	if totalLine(got) != "合计 1000元" {
-		t.Errorf("total line %q", totalLine(got))
+	if lastLine(got) != "合计 1000元" {
+		t.Errorf("last line %q", lastLine(got))
 	}
 	got = bt.Say(t, "wang", "登记 编号1 特困供养1人")
 	mustContain(t, got, "新增类别 特困供养", "合计 1000→2360元")

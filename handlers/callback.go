@@ -28,10 +28,10 @@ type Bot interface {
 // counts each user's messages against a per-minute limit shared by every
 // instance, in the same round trip as the claim (see store.Store).
 type Dedup interface {
-	ClaimMessageLimited(ctx context.Context, key string, pendingTTL time.Duration, user string, perMinute int) (store.ClaimState, string, bool, error)
+	ClaimMessageLimited(ctx context.Context, key, owner string, pendingTTL time.Duration, user string, perMinute int) (store.ClaimState, string, bool, error)
 	SaveReply(ctx context.Context, key, reply string, ttl time.Duration) error
 	SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl time.Duration, user string, perMinute int) (string, bool, error)
-	ReleaseClaim(ctx context.Context, key string) error
+	ReleaseClaim(ctx context.Context, key, owner string) error
 	WaitReply(ctx context.Context, key string) (string, bool, error)
 }
 
@@ -157,38 +157,48 @@ func (h *Callback) answer(c *gin.Context, in bot.Incoming, key string, msg wecom
 			return "ok"
 		}
 	}
-	state, stored, over, err := h.Dedup.ClaimMessageLimited(ctx, key, pendingTTL, limitUser, h.RateLimit)
-	if err != nil {
-		return h.unavailable(c, err)
-	}
-	if over {
-		// Not handled, so not remembered: a re-delivery after the
-		// window is handled afresh.
-		if err := h.Dedup.ReleaseClaim(context.WithoutCancel(ctx), key); err != nil {
-			h.Log.Warn("release rate-limited claim", "msg_id", in.MsgID, "err", err)
+	for try := 0; ; try++ {
+		owner := store.NewOwner()
+		state, stored, over, err := h.Dedup.ClaimMessageLimited(ctx, key, owner, pendingTTL, limitUser, h.RateLimit)
+		if err != nil {
+			// Redis may have made the claim and lost only its answer.
+			h.release(key, owner)
+			return h.unavailable(c, err)
 		}
-		return h.limited(c, msg, ts, nonce)
-	}
-	switch state {
-	case store.Done:
-		h.Metrics.DedupHits.Inc()
-		h.reply(c, msg, stored, ts, nonce)
-		return "duplicate"
-	case store.Pending:
-		h.Metrics.DedupHits.Inc()
-		wctx, cancel := context.WithTimeout(ctx, h.Budget)
-		defer cancel()
-		text, done, err := h.Dedup.WaitReply(wctx, key)
-		if err == nil && done {
-			h.reply(c, msg, text, ts, nonce)
-		} else {
-			// The first delivery is still working; it pushes its reply
-			// when it is late, so this one answers empty.
-			c.Status(http.StatusOK)
+		if over {
+			// Not handled, so not remembered: a re-delivery after the
+			// window is handled afresh.
+			h.release(key, owner)
+			return h.limited(c, msg, ts, nonce)
 		}
-		return "duplicate"
+		switch state {
+		case store.Done:
+			h.Metrics.DedupHits.Inc()
+			h.reply(c, msg, stored, ts, nonce)
+			return "duplicate"
+		case store.Pending:
+			h.Metrics.DedupHits.Inc()
+			wctx, cancel := context.WithTimeout(ctx, h.Budget)
+			text, done, err := h.Dedup.WaitReply(wctx, key)
+			waited := wctx.Err() != nil
+			cancel()
+			switch {
+			case err == nil && done:
+				h.reply(c, msg, text, ts, nonce)
+				return "duplicate"
+			case err == nil && !waited && try == 0:
+				// The claim went away unanswered: its delivery gave up.
+				continue
+			}
+			// No answer yet. The claiming delivery may be late (it then
+			// pushes its reply) or may have died: an empty 200 would end
+			// WeCom's retries and could lose the message, a 503 lets a
+			// retry find the reply, or the claim gone.
+			c.String(http.StatusServiceUnavailable, "being handled")
+			return "pending"
+		}
+		return h.handle(c, in, key, owner, msg, ts, nonce)
 	}
-	return h.handle(c, in, key, msg, ts, nonce)
 }
 
 type result struct {
@@ -198,7 +208,7 @@ type result struct {
 
 // handle runs the bot for a claimed message. A reply that is ready within
 // the budget and fits goes back passively; otherwise it is pushed.
-func (h *Callback) handle(c *gin.Context, in bot.Incoming, key string, msg wecom.Message, ts, nonce string) string {
+func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, msg wecom.Message, ts, nonce string) string {
 	done := make(chan result, 1)
 	go func() {
 		// Detached from the request: WeCom may hang up, the work must finish.
@@ -221,7 +231,7 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key string, msg wecom
 	select {
 	case res := <-done:
 		if res.err != nil {
-			return h.failed(c, key, res.err)
+			return h.failed(c, key, owner, res.err)
 		}
 		passive := res.reply.File == nil && res.reply.Markdown == "" && len(res.reply.Text) <= maxText
 		stored := ""
@@ -245,7 +255,7 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key string, msg wecom
 			ctx := context.Background()
 			if res.err != nil {
 				h.Log.Error("late handling failed", "msg_id", in.MsgID, "err", res.err)
-				_ = h.Dedup.ReleaseClaim(ctx, key)
+				h.release(key, owner)
 				h.Pusher.Push(in.From, bot.Reply{Text: "刚才的消息没有处理成功，未作记录，请稍后重发。"}, key)
 				return
 			}
@@ -268,9 +278,37 @@ func (h *Callback) limited(c *gin.Context, msg wecom.Message, ts, nonce string) 
 // failed answers a message the bot could not handle. The claim is
 // released and the answer is 503, so WeCom re-delivers and nothing the
 // user sent is lost; the bot never said 已记录.
-func (h *Callback) failed(c *gin.Context, key string, err error) string {
-	_ = h.Dedup.ReleaseClaim(context.WithoutCancel(c.Request.Context()), key)
+func (h *Callback) failed(c *gin.Context, key, owner string, err error) string {
+	h.release(key, owner)
 	return h.unavailable(c, err)
+}
+
+// release gives up the claim owner made on key, so that a re-delivery is
+// handled afresh. The claim usually failed because Redis could not be
+// reached, and then neither can the release: it is tried again in the
+// background until Redis is back or the claim has lapsed by itself. The
+// owner makes a late release safe: it never removes another delivery's
+// claim, or a reply.
+func (h *Callback) release(key, owner string) {
+	try := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return h.Dedup.ReleaseClaim(ctx, key, owner)
+	}
+	if try() == nil {
+		return
+	}
+	go func() {
+		end := time.Now().Add(pendingTTL)
+		var err error
+		for wait := 100 * time.Millisecond; time.Now().Add(wait).Before(end); wait = min(2*wait, 2*time.Second) {
+			time.Sleep(wait)
+			if err = try(); err == nil {
+				return
+			}
+		}
+		h.Log.Warn("could not release a claim; re-deliveries wait until it lapses", "key", key, "err", err)
+	}()
 }
 
 func (h *Callback) unavailable(c *gin.Context, err error) string {

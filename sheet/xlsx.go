@@ -10,7 +10,10 @@ import (
 
 // unzipLimit bounds what a 20 MiB upload may expand to, so a zip bomb is
 // refused by excelize instead of filling memory or the temp directory.
-const unzipLimit = 512 << 20
+// excelize reads the parts one after another and checks the running total
+// against it, so a hostile file can still make the bot hold about this
+// much: a list at MaxRows with every column expands to about 20 MiB.
+const unzipLimit = 64 << 20
 
 // readXLSX reads the first sheet of a workbook that has a header row.
 func readXLSX(data []byte) ([]bot.ImportRow, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,10 +26,16 @@ const auditMaxLen = 100000
 // Checks come before any write, because Redis does not roll a script back
 // when it fails half way.
 //
-// KEYS: 1 households, 2 versions, 3 heads, 4 todo, 5 counters, 6 op marker,
-// 7 undo stack, 8 audit stream.
-// ARGV: 1 code, 2 expected version ("" = the code must be free), 3 after JSON
-// ("" = delete), 4 after version, 5 before's head member ("" = none), 6
+// A household's value is "<version>|<packed JSON>", so the script compares
+// versions without decoding JSON. Values written before the version moved
+// into them are plain JSON with the version in the versions hash; the
+// script still reads those, and drops the old version entry when it
+// rewrites the household.
+//
+// KEYS: 1 households, 2 versions (old layout), 3 heads, 4 todo, 5 counters,
+// 6 op marker, 7 undo stack, 8 audit stream.
+// ARGV: 1 code, 2 expected version ("" = the code must be free), 3 after
+// value ("" = delete), 4 unused, 5 before's head member ("" = none), 6
 // after's head member, 7 todo (1, -1, 0), 8 todo score, 9 result, 10 op TTL
 // in ms, 11 undo ("push", "pop" or ""), 12 undo record, 13 audit max length,
 // 14 kind, 15 actor, 16 at, 17 op id, 18 audit detail, then field, delta
@@ -41,7 +48,10 @@ if done then
   return {'replay', done, redis.call('HGETALL', KEYS[5])}
 end
 local code = ARGV[1]
-local cur = redis.call('HGET', KEYS[2], code)
+local cur = redis.call('HGET', KEYS[1], code)
+if cur then
+  cur = string.match(cur, '^(%d+)|') or redis.call('HGET', KEYS[2], code)
+end
 if ARGV[2] == '' then
   if cur then return {'conflict'} end
 elseif cur ~= ARGV[2] then
@@ -50,13 +60,12 @@ end
 if ARGV[5] ~= '' then
   redis.call('ZREM', KEYS[3], ARGV[5])
 end
+redis.call('HDEL', KEYS[2], code)
 if ARGV[3] == '' then
   redis.call('HDEL', KEYS[1], code)
-  redis.call('HDEL', KEYS[2], code)
   redis.call('ZREM', KEYS[4], code)
 else
   redis.call('HSET', KEYS[1], code, ARGV[3])
-  redis.call('HSET', KEYS[2], code, ARGV[4])
   redis.call('ZADD', KEYS[3], 0, ARGV[6])
   if ARGV[7] == '1' then
     redis.call('ZADD', KEYS[4], ARGV[8], code)
@@ -180,7 +189,7 @@ func checkChange(c bot.Change) error {
 
 // applyArgs lays out ARGV for applyScript.
 func (s *Store) applyArgs(c bot.Change) ([]any, error) {
-	expected, before, after, afterJSON := "", "", "", ""
+	expected, before, after, afterValue := "", "", "", ""
 	var afterVersion int64
 	if c.Before != nil {
 		expected = strconv.FormatInt(c.Before.Version, 10)
@@ -191,7 +200,8 @@ func (s *Store) applyArgs(c bot.Change) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("apply %s %s: encode household: %w", c.Kind, c.OpID, err)
 		}
-		afterJSON, afterVersion = string(b), c.After.Version
+		afterVersion = c.After.Version
+		afterValue = householdValue(afterVersion, b)
 		after = headMember(c.After.Head, c.Code)
 	}
 	undo, record := "", ""
@@ -204,14 +214,14 @@ func (s *Store) applyArgs(c bot.Change) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("apply %s %s: encode undo record: %w", c.Kind, c.OpID, err)
 		}
-		undo, record = "push", string(b)
+		undo, record = "push", pack(string(b))
 	case c.Undo:
 		undo = "pop"
 	}
 	args := []any{
-		c.Code, expected, afterJSON, afterVersion, before, after,
-		c.Todo, codeScore(c.Code), c.Result, s.opTTL.Milliseconds(), undo, record, auditMaxLen,
-		c.Kind, c.Actor, c.At.UTC().Format(time.RFC3339Nano), c.OpID, c.Audit,
+		c.Code, expected, afterValue, "", before, after,
+		c.Todo, codeScore(c.Code), pack(c.Result), s.opTTL.Milliseconds(), undo, record, auditMaxLen,
+		c.Kind, c.Actor, auditTime(c.At), c.OpID, pack(c.Audit),
 	}
 	fields := make([]string, 0, len(c.Deltas))
 	for f, d := range c.Deltas {
@@ -257,12 +267,55 @@ func parseApplied(reply any) (status, result string, ctr bot.Counters, err error
 		if len(r) != 3 {
 			return "", "", nil, fmt.Errorf("unexpected script reply of %d values", len(r))
 		}
-		result, _ = r[1].(string)
+		packed, _ := r[1].(string)
+		if result, err = unpack(packed); err != nil {
+			return "", "", nil, fmt.Errorf("result: %w", err)
+		}
 		flat, _ := r[2].([]any)
 		ctr, err = parseCounters(flat)
 		return status, result, ctr, err
 	}
 	return "", "", nil, fmt.Errorf("unexpected script status %q", status)
+}
+
+// householdValue is how a household is stored: its version, for the
+// script to compare, then its JSON packed.
+func householdValue(version int64, js []byte) string {
+	return strconv.FormatInt(version, 10) + "|" + pack(string(js))
+}
+
+// decodeHousehold reads a stored household: "<version>|<packed JSON>", or
+// plain JSON as stored before.
+func decodeHousehold(v string) (bot.Household, error) {
+	if i := strings.IndexByte(v, '|'); i > 0 && v[0] >= '0' && v[0] <= '9' {
+		v = v[i+1:]
+	}
+	js, err := unpack(v)
+	if err != nil {
+		return bot.Household{}, err
+	}
+	var h bot.Household
+	err = json.Unmarshal([]byte(js), &h)
+	return h, err
+}
+
+// auditTime is a change's campaign time as the audit stream keeps it:
+// Unix nanoseconds, which Redis stores as an integer in half the bytes of
+// RFC 3339.
+func auditTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixNano(), 10)
+}
+
+// parseAuditTime reads what auditTime wrote, or RFC 3339 as stored before.
+func parseAuditTime(v string) time.Time {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(0, n).UTC()
+	}
+	t, _ := time.Parse(time.RFC3339Nano, v)
+	return t
 }
 
 // headMember is a household's member of the heads index.

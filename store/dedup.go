@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,13 +35,32 @@ func (s ClaimState) String() string {
 	return fmt.Sprintf("ClaimState(%d)", int(s))
 }
 
-// A message's dedup value is one of these marks, followed by the reply for
-// markReply: a reply may be empty (WeCom then gets an empty 200), so
+// A message's dedup value is one of these marks, followed by the reply
+// (packed, see pack) for markReply and by the claim's owner for
+// markPending: a reply may be empty (WeCom then gets an empty 200), so
 // "answered with nothing" must differ from "being handled".
 const (
 	markPending = "p"
 	markReply   = "r"
 )
+
+// Owners. A delivery that claims a message names itself with a token of
+// its own (NewOwner), so that it can tell its own claim from another
+// delivery's: when Redis executed the claim but the answer was lost (the
+// connection dropped, go-redis sent it again), the claim is still
+// recognised as its own, and it can release it later, once Redis is back,
+// without ever releasing a claim another delivery made meanwhile.
+
+// NewOwner returns a fresh owner token for one delivery's claim.
+func NewOwner() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ownClaim reports whether the old value a claim found is owner's own
+// pending mark.
+func ownClaim(old, owner string) bool { return owner != "" && old == markPending+owner }
 
 // waitPoll bounds how often WaitReply polls: first quickly, as most replies
 // take a few milliseconds, then at most this often.
@@ -51,7 +72,8 @@ const (
 // ClaimMessage marks key as being handled (pending, for pendingTTL) unless
 // it is known, with one SET NX GET. It returns Claimed (handle it), Pending
 // (another delivery is handling it now) or Done with the stored reply.
-// Needs Redis 7.0 or later (NX together with GET).
+// Needs Redis 7.0 or later (NX together with GET). The claim names no
+// owner; the callback claims with ClaimMessageLimited, which does.
 func (s *Store) ClaimMessage(ctx context.Context, key string, pendingTTL time.Duration) (ClaimState, string, error) {
 	if err := checkTTL("claim message", pendingTTL); err != nil {
 		return 0, "", err
@@ -73,7 +95,7 @@ func (s *Store) SaveReply(ctx context.Context, key, reply string, ttl time.Durat
 	if err := checkTTL("save reply", ttl); err != nil {
 		return err
 	}
-	if err := s.client.Set(ctx, s.k.message(key), markReply+reply, ttl).Err(); err != nil {
+	if err := s.client.Set(ctx, s.k.message(key), markReply+pack(reply), ttl).Err(); err != nil {
 		return fail("save reply", err)
 	}
 	return nil
@@ -86,7 +108,7 @@ func (s *Store) SaveReplyOnce(ctx context.Context, key, reply string, ttl time.D
 	if err := checkTTL("save reply once", ttl); err != nil {
 		return "", err
 	}
-	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+reply,
+	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+pack(reply),
 		redis.SetArgs{Mode: "NX", Get: true, TTL: ttl}).Result()
 	if errors.Is(err, redis.Nil) {
 		return reply, nil
@@ -143,10 +165,14 @@ func (s *Store) WaitReply(ctx context.Context, key string) (reply string, done b
 
 // parseMark reads a message's dedup value.
 func parseMark(v string) (ClaimState, string, error) {
-	if v == markPending {
+	if strings.HasPrefix(v, markPending) {
 		return Pending, "", nil
 	}
-	if reply, ok := strings.CutPrefix(v, markReply); ok {
+	if packed, ok := strings.CutPrefix(v, markReply); ok {
+		reply, err := unpack(packed)
+		if err != nil {
+			return 0, "", fmt.Errorf("message dedup value: %w", err)
+		}
 		return Done, reply, nil
 	}
 	return 0, "", fmt.Errorf("message dedup value %.8q is neither pending nor a reply", v)
@@ -160,9 +186,10 @@ return 0`)
 
 // ReleaseClaim forgets a pending claim whose handling failed, so WeCom's
 // re-delivery is handled afresh instead of waiting for a reply that will
-// never come.
-func (s *Store) ReleaseClaim(ctx context.Context, key string) error {
-	if err := releaseScript.Run(ctx, s.client, []string{s.k.message(key)}, markPending).Err(); err != nil {
+// never come. owner is the one the claim was made with ("" for
+// ClaimMessage's): a claim of another owner, or a reply, stays.
+func (s *Store) ReleaseClaim(ctx context.Context, key, owner string) error {
+	if err := releaseScript.Run(ctx, s.client, []string{s.k.message(key)}, markPending+owner).Err(); err != nil {
 		return fail("release claim", err)
 	}
 	return nil
@@ -182,34 +209,41 @@ func checkTTL(op string, ttl time.Duration) error {
 // script on the user's own key.
 const userWindow = time.Minute
 
-// ClaimMessageLimited is ClaimMessage that also counts the message
-// against user's limit of perMinute messages, in the same round trip
-// (SET NX GET, SADD, EXPIRE NX and SCARD pipelined). over is true when the
-// message was claimed but the user has sent more than perMinute in the
-// window: the caller refuses it and releases the claim with ReleaseClaim.
+// ClaimMessageLimited is ClaimMessage for owner (see NewOwner) that also
+// counts the message against user's limit of perMinute messages, in the
+// same round trip (SET NX GET, SADD, EXPIRE NX and SCARD pipelined). A
+// claim found already made by owner is Claimed: Redis executed an earlier
+// try whose answer was lost. over is true when the message was claimed
+// but the user has sent more than perMinute in the window: the caller
+// refuses it and releases the claim with ReleaseClaim.
 // A re-delivery (Pending or Done) is never over, so a message that was
 // answered gets its answer again. Every distinct message counts, refused
 // ones too, so a user who keeps sending stays refused until the window
 // ends; re-deliveries of one message count once.
 // With perMinute <= 0 or no user nothing is counted.
-func (s *Store) ClaimMessageLimited(ctx context.Context, key string, pendingTTL time.Duration, user string, perMinute int) (state ClaimState, reply string, over bool, err error) {
-	if user == "" || perMinute <= 0 {
-		state, reply, err = s.ClaimMessage(ctx, key, pendingTTL)
-		return state, reply, false, err
+func (s *Store) ClaimMessageLimited(ctx context.Context, key, owner string, pendingTTL time.Duration, user string, perMinute int) (state ClaimState, reply string, over bool, err error) {
+	if err := checkTTL("claim message", pendingTTL); err != nil {
+		return 0, "", false, err
+	}
+	claim := func(p redis.Cmdable) *redis.StatusCmd {
+		return p.SetArgs(ctx, s.k.message(key), markPending+owner, redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL})
 	}
 	var set *redis.StatusCmd
-	count, err := s.counted(ctx, user, key, func(p redis.Pipeliner) {
-		set = p.SetArgs(ctx, s.k.message(key), markPending, redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL})
-	})
+	var count int64
+	if user == "" || perMinute <= 0 {
+		set = claim(s.client)
+	} else {
+		count, err = s.counted(ctx, user, key, func(p redis.Pipeliner) { set = claim(p) })
+	}
 	old, serr := set.Result()
 	switch {
-	case errors.Is(serr, redis.Nil):
+	case errors.Is(serr, redis.Nil) || serr == nil && ownClaim(old, owner):
 		if err != nil {
 			// Claimed, but not counted: refusing for want of a count
 			// would refuse everyone while a node is down; let it through.
 			s.log.Warn("count user message", "err", err)
 		}
-		return Claimed, "", count > int64(perMinute), nil
+		return Claimed, "", perMinute > 0 && count > int64(perMinute), nil
 	case serr != nil:
 		return 0, "", false, fail("claim message", serr)
 	}
@@ -229,7 +263,10 @@ func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl
 		text, err = s.SaveReplyOnce(ctx, key, reply, ttl)
 		return text, false, err
 	}
-	mark := markReply + reply
+	if err := checkTTL("save reply once", ttl); err != nil {
+		return "", false, err
+	}
+	mark := markReply + pack(reply)
 	var set *redis.StatusCmd
 	count, err := s.counted(ctx, user, key, func(p redis.Pipeliner) {
 		set = p.SetArgs(ctx, s.k.message(key), mark, redis.SetArgs{Mode: "NX", Get: true, TTL: ttl})

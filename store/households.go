@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -17,15 +16,15 @@ import (
 
 // Household returns one household, or an error wrapping bot.ErrNotFound.
 func (s *Store) Household(ctx context.Context, committee, code string) (bot.Household, error) {
-	b, err := s.client.HGet(ctx, s.k.households(committee), code).Bytes()
+	v, err := s.client.HGet(ctx, s.k.households(committee), code).Result()
 	if errors.Is(err, redis.Nil) {
 		return bot.Household{}, fmt.Errorf("household %s/%s: %w", committee, code, bot.ErrNotFound)
 	}
 	if err != nil {
 		return bot.Household{}, fail(fmt.Sprintf("read household %s/%s", committee, code), err)
 	}
-	var h bot.Household
-	if err := json.Unmarshal(b, &h); err != nil {
+	h, err := decodeHousehold(v)
+	if err != nil {
 		return bot.Household{}, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
 	}
 	return h, nil
@@ -55,9 +54,9 @@ func (s *Store) FindByHead(ctx context.Context, committee, head string) ([]bot.H
 	}
 	out := make([]bot.Household, 0, len(reply))
 	for _, v := range reply {
-		js, _ := v.(string)
-		var h bot.Household
-		if err := json.Unmarshal([]byte(js), &h); err != nil {
+		stored, _ := v.(string)
+		h, err := decodeHousehold(stored)
+		if err != nil {
 			return nil, fmt.Errorf("decode household in %s: %w", committee, err)
 		}
 		out = append(out, h)
@@ -91,15 +90,19 @@ func (s *Store) LastUndo(ctx context.Context, userID string) (bot.UndoRecord, er
 	if err != nil {
 		return bot.UndoRecord{}, fail("read undo pointer of "+userID, err)
 	}
-	b, err := s.client.LIndex(ctx, s.k.undo(committee, userID), 0).Bytes()
+	v, err := s.client.LIndex(ctx, s.k.undo(committee, userID), 0).Result()
 	if errors.Is(err, redis.Nil) {
 		return bot.UndoRecord{}, fmt.Errorf("undo of %s in %s: %w", userID, committee, bot.ErrNotFound)
 	}
 	if err != nil {
 		return bot.UndoRecord{}, fail("read undo stack of "+userID, err)
 	}
+	js, err := unpack(v)
+	if err != nil {
+		return bot.UndoRecord{}, fmt.Errorf("decode undo record of %s: %w", userID, err)
+	}
 	var r bot.UndoRecord
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		return bot.UndoRecord{}, fmt.Errorf("decode undo record of %s: %w", userID, err)
 	}
 	return r, nil
@@ -134,12 +137,10 @@ func (s *Store) Unvisited(ctx context.Context, committee string, limit int) ([]b
 	refs := make([]bot.HouseholdRef, 0, len(reply)/2)
 	for i := 1; i < len(reply); i += 2 {
 		code, _ := reply[i].(string)
-		js, _ := reply[i+1].(string)
-		var h struct {
-			Head string `json:"head"`
-		}
-		if js != "" {
-			if err := json.Unmarshal([]byte(js), &h); err != nil {
+		stored, _ := reply[i+1].(string)
+		var h bot.Household
+		if stored != "" {
+			if h, err = decodeHousehold(stored); err != nil {
 				return nil, 0, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
 			}
 		}
@@ -155,9 +156,9 @@ func (s *Store) Households(ctx context.Context, committee string) ([]bot.Househo
 		return nil, fail("read households of "+committee, err)
 	}
 	out := make([]bot.Household, 0, len(all))
-	for code, js := range all {
-		var h bot.Household
-		if err := json.Unmarshal([]byte(js), &h); err != nil {
+	for code, stored := range all {
+		h, err := decodeHousehold(stored)
+		if err != nil {
 			return nil, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
 		}
 		out = append(out, h)
@@ -178,10 +179,13 @@ func (s *Store) Audit(ctx context.Context, committee string, limit int) ([]bot.A
 	out := make([]bot.AuditEntry, 0, len(msgs))
 	for _, m := range msgs {
 		str := func(f string) string { v, _ := m.Values[f].(string); return v }
-		at, _ := time.Parse(time.RFC3339Nano, str("at"))
+		detail, err := unpack(str("detail"))
+		if err != nil {
+			return nil, fmt.Errorf("decode audit entry %s of %s: %w", m.ID, committee, err)
+		}
 		out = append(out, bot.AuditEntry{
 			ID: m.ID, Committee: committee, Kind: str("kind"), Actor: str("actor"),
-			At: at, OpID: str("op"), Detail: str("detail"),
+			At: parseAuditTime(str("at")), OpID: str("op"), Detail: detail,
 		})
 	}
 	return out, nil

@@ -18,7 +18,7 @@ func TestClaimMessageLimited(t *testing.T) {
 	ctx := context.Background()
 	claim := func(key, user string) (store.ClaimState, string, bool) {
 		t.Helper()
-		st, reply, over, err := s.ClaimMessageLimited(ctx, key, time.Minute, user, 60)
+		st, reply, over, err := s.ClaimMessageLimited(ctx, key, "", time.Minute, user, 60)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func TestClaimMessageLimited(t *testing.T) {
 		user  string
 		limit int
 	}{{"wang", 0}, {"", 60}} {
-		st, _, over, err := s.ClaimMessageLimited(ctx, fmt.Sprint("m:free:", c.user, c.limit), time.Minute, c.user, c.limit)
+		st, _, over, err := s.ClaimMessageLimited(ctx, fmt.Sprint("m:free:", c.user, c.limit), "", time.Minute, c.user, c.limit)
 		if err != nil || st != store.Claimed || over {
 			t.Errorf("user %q limit %d: %v over=%v %v, want claimed", c.user, c.limit, st, over, err)
 		}
@@ -132,7 +132,7 @@ func TestLimitedDedupIsOneRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	rt := &roundTrips{}
 	s.Client().AddHook(rt)
-	if _, _, _, err := s.ClaimMessageLimited(ctx, "m:1", time.Minute, "wang", 60); err != nil {
+	if _, _, _, err := s.ClaimMessageLimited(ctx, "m:1", "", time.Minute, "wang", 60); err != nil {
 		t.Fatal(err)
 	}
 	if n := rt.n.Swap(0); n != 1 {
