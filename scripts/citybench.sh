@@ -4,7 +4,10 @@
 # Generates a city (6,000 committees, 300,000 households by default) and,
 # RUNS times, on a Redis of its own started on a free loopback port:
 #   1. imports every household list through the bot's import path
-#      (songnuan gen load): rows/s;
+#      (songnuan gen load): rows/s, with the append-only file fsynced once a
+#      second (LOAD_FSYNC), so that three full imports fit the time budget;
+#      the import with an fsync on every write is measured at the end on a
+#      30,000-household subset (SUBSET_*);
 #   2. reads Redis memory per household (songnuan gen memory), broken down
 #      by kind of key on the first run;
 #   3. times 进度 for the whole city and for one committee by calling the
@@ -15,8 +18,12 @@
 #      notes the CPU seconds the bot, Redis and the load tool spent on it;
 #   5. runs the same mix with 进度 asked by workers for their own
 #      committee, which shows what the rest of the path sustains.
-# On the first run it also runs the committee mix (not counted) against the
-# bot under a CPU profile (songnuan gen serve --cpuprofile). It never touches the
+# Steps 3 to 5 run with FSYNC (default always, as production), set on the
+# running Redis with CONFIG SET once the import is done.
+# On the first run it also runs the committee mix twice more, not counted
+# with the others: against the bot under a CPU profile (songnuan gen serve
+# --cpuprofile), and with appendfsync everysec, to show what the fsync on
+# every write costs. It never touches the
 # shared Redis on 6379. Output goes to OUT, one file per step and run, with
 # the headline lines gathered in summary.txt.
 #
@@ -25,8 +32,10 @@
 #   PROGRESS_N=50     calls of city-wide 进度 (each costs the bot ~0.1-0.3 s)
 #   ONE_N=1000        calls of one committee's 进度
 #   MIX_N=4000        timed messages of the mix with city-wide 进度
-#   MIX_LOCAL_N=20000 timed messages of the mix with committee 进度
-#   MIX_C=32 AOF=yes (appendonly, appendfsync everysec, as docker-compose.yml)
+#   MIX_LOCAL_N=10000 timed messages of the mix with committee 进度
+#   MIX_C=32 AOF=yes FSYNC=always (appendonly, fsync on every write, as
+#   docker-compose.yml runs Redis) LOAD_FSYNC=everysec
+#   SUBSET_COMMITTEES=600 SUBSET_HOUSEHOLDS=30000
 #   PROFILE=1 OUT=citybench-out
 # Each mix first registers (untimed) one household per visit it will send,
 # so every timed visit is a first visit, which writes.
@@ -41,9 +50,13 @@ PARALLEL=${PARALLEL:-8}
 PROGRESS_N=${PROGRESS_N:-50}
 ONE_N=${ONE_N:-1000}
 MIX_N=${MIX_N:-4000}
-MIX_LOCAL_N=${MIX_LOCAL_N:-20000}
+MIX_LOCAL_N=${MIX_LOCAL_N:-10000}
 MIX_C=${MIX_C:-32}
 AOF=${AOF:-yes}
+FSYNC=${FSYNC:-always}
+LOAD_FSYNC=${LOAD_FSYNC:-everysec}
+SUBSET_COMMITTEES=${SUBSET_COMMITTEES:-600}
+SUBSET_HOUSEHOLDS=${SUBSET_HOUSEHOLDS:-30000}
 PROFILE=${PROFILE:-1}
 OUT=${OUT:-citybench-out}
 
@@ -133,6 +146,23 @@ mix() {
 		"load tool at most $(echo "$tu + $ts - $t0" | bc) s"
 }
 
+# redis FSYNC: start a Redis of our own on a free port with an empty data
+# directory, and point REDIS_URL at it.
+redis() {
+	rdir="$work/redis"
+	rm -rf "$rdir"
+	mkdir -p "$rdir"
+	rport=$(free_port 6400)
+	redis-server --port "$rport" --bind 127.0.0.1 --dir "$rdir" --save '' --appendonly "$AOF" --appendfsync "$1" \
+		--auto-aof-rewrite-percentage 0 >>"$OUT/redis.log" 2>&1 &
+	redis_pid=$!
+	for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+	export REDIS_URL="redis://127.0.0.1:$rport/0"
+}
+
+# fsync POLICY: change the running Redis's appendfsync.
+fsync() { redis-cli -p "$rport" config set appendfsync "$1" >/dev/null; }
+
 go build -o "$work/songnuan" .
 sn="$work/songnuan"
 city="$work/city"
@@ -142,24 +172,18 @@ export SONGNUAN_CONFIG="$city/city.yaml"
 one=$(sed -n 's/^ *- {userid: sg00001, .*committee: "\([^"]*\)"}$/\1/p' "$SONGNUAN_CONFIG")
 locals=$(seq -f 'sg%05g' 1 20 | paste -sd, -)
 note "city: $COMMITTEES committees, $HOUSEHOLDS households, seed $SEED; one committee = $one;" \
-	"$(go env GOVERSION); redis $(redis-server --version | cut -d' ' -f3); appendonly $AOF"
+	"$(go env GOVERSION); redis $(redis-server --version | cut -d' ' -f3); appendonly $AOF;" \
+	"appendfsync $LOAD_FSYNC for the import, $FSYNC after"
 
 for run in $(seq 1 "$RUNS"); do
 	note "run $run"
 	load
-	rdir="$work/redis$run"
-	mkdir -p "$rdir"
-	rport=$(free_port 6400)
-	redis-server --port "$rport" --bind 127.0.0.1 --dir "$rdir" --save '' --appendonly "$AOF" --appendfsync everysec \
-		--auto-aof-rewrite-percentage 0 >"$OUT/redis-$run.log" 2>&1 &
-	redis_pid=$!
-	for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
-	export REDIS_URL="redis://127.0.0.1:$rport/0"
-
+	redis "$LOAD_FSYNC"
 	"$sn" gen load --dir "$city" --parallel "$PARALLEL" | tee "$OUT/load-$run.txt" | sed -n 1p >>"$OUT/summary.txt"
 	by_kind=false
 	[ "$run" = 1 ] && by_kind=true
 	"$sn" gen memory --dir "$city" --by-kind="$by_kind" | tee "$OUT/memory-$run.txt" | sed -n 1p >>"$OUT/summary.txt"
+	fsync "$FSYNC"
 	load
 	"$sn" gen time --dir "$city" --as ld001 --text 进度 --n "$PROGRESS_N" --cpuprofile "$OUT/progress-city-$run.pprof" |
 		tee -a "$OUT/summary.txt"
@@ -184,9 +208,24 @@ for run in $(seq 1 "$RUNS"); do
 		mix mix-local-profiled "$MIX_LOCAL_N" --leader "$locals" --seed 100
 		stop "$bot_pid"
 		bot_pid=""
+		fsync everysec
+		serve "$hport" "$work/bot-everysec.log"
+		mix mix-local-everysec "$MIX_LOCAL_N" --leader "$locals" --seed 101
+		stop "$bot_pid"
+		bot_pid=""
 	fi
 	stop "$redis_pid"
 	redis_pid=""
-	rm -rf "$rdir"
+done
+
+note "import with appendfsync $FSYNC: $SUBSET_COMMITTEES committees, $SUBSET_HOUSEHOLDS households (a subset: same seed)"
+"$sn" gen --out "$work/subset" --committees "$SUBSET_COMMITTEES" --households "$SUBSET_HOUSEHOLDS" --seed "$SEED" >"$OUT/gen-subset.txt"
+for run in $(seq 1 "$RUNS"); do
+	load
+	redis "$FSYNC"
+	SONGNUAN_CONFIG="$work/subset/city.yaml" "$sn" gen load --dir "$work/subset" --parallel "$PARALLEL" |
+		tee "$OUT/load-subset-$run.txt" | sed -n 1p >>"$OUT/summary.txt"
+	stop "$redis_pid"
+	redis_pid=""
 done
 note "done; files in $OUT"
