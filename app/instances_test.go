@@ -4,13 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"songnuan/bot"
+	"songnuan/broadcast"
 	"songnuan/internal/redistest"
 	"songnuan/store"
 	"songnuan/store/storetest"
@@ -40,10 +45,20 @@ type cluster struct {
 // costs a few seconds once.
 func startCluster(t *testing.T, n int, env map[string]string) *cluster {
 	t.Helper()
+	return startClusterWith(t, n, env, nil)
+}
+
+// startClusterWith is startCluster with the fake WeCom API prepared by
+// setup before any instance starts.
+func startClusterWith(t *testing.T, n int, env map[string]string, setup func(*fakeapi.Server)) *cluster {
+	t.Helper()
 	redisURL := redistest.URL(t)
 	prefix := storetest.Prefix()
 	cl := &cluster{creds: newCreds(), fake: fakeapi.New()}
 	cl.fake.SetCredentials(cl.creds.CorpID, cl.creds.Secret)
+	if setup != nil {
+		setup(cl.fake)
+	}
 	api := httptest.NewServer(cl.fake)
 	t.Cleanup(api.Close)
 	st, err := store.Open(context.Background(), store.Options{URL: redisURL, Prefix: prefix, Logger: slog.New(slog.DiscardHandler)})
@@ -171,5 +186,98 @@ func TestSeveralInstancesHandleEachMessageOnce(t *testing.T) {
 	if int(handled) != messages || int(duplicates) != len(cl.senders)*messages {
 		t.Errorf("instances handled %v messages and answered %v duplicates; want %d and %d",
 			handled, duplicates, messages, len(cl.senders)*messages)
+	}
+}
+
+// scheduleYAML is a campaign schedule with two announcements: one to
+// everybody already due when the instances start, and one to the workers
+// due a few seconds later.
+const scheduleYAML = `name: 测试日程
+timezone: Asia/Shanghai
+phases:
+  - name: 走访慰问
+    start: 2024-01-01
+    end: 2024-02-06
+announcements:
+  - id: started
+    when: {at: %s}
+    to: {roles: [all]}
+    template: "【测试】{{.Name}}：公告一"
+  - id: soon
+    when: {at: %s}
+    to: {roles: [workers]}
+    template: "【测试】{{.Committee}}{{.Name}}：公告二"
+`
+
+// broadcastSchedule writes the test schedule and returns its path and the
+// campaign time to start the instances at: a few seconds before the second
+// announcement goes out (its time plus its jitter, see broadcast.Jitter).
+func broadcastSchedule(t *testing.T) (string, time.Time) {
+	t.Helper()
+	soon := time.Date(2024, 1, 15, 8, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	yaml := fmt.Sprintf(scheduleYAML, soon.Add(-time.Hour).Format(time.RFC3339), soon.Format(time.RFC3339))
+	s, err := bot.ParseSchedule([]byte(yaml), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := s.Due(soon.Add(-time.Second), soon)
+	if len(due) != 1 {
+		t.Fatalf("schedule has %d occurrences at %v, want the second announcement", len(due), soon)
+	}
+	path := filepath.Join(t.TempDir(), "schedule.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, soon.Add(broadcast.Jitter(due[0])).Add(-5 * time.Second)
+}
+
+// TestSeveralInstancesBroadcastOnce runs a schedule on three instances at
+// once while WeCom refuses the first sends: every announcement reaches
+// every recipient once, the one due at start-up and the one that comes due
+// while they run.
+func TestSeveralInstancesBroadcastOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three bot processes for half a minute")
+	}
+	path, now := broadcastSchedule(t)
+	const sendPath = "/cgi-bin/message/send"
+	env := map[string]string{"SONGNUAN_SCHEDULE": path, "SONGNUAN_NOW": now.Format(time.RFC3339)}
+	cl := startClusterWith(t, 3, env, func(f *fakeapi.Server) {
+		f.FailNext(sendPath, -1, 3) // WeCom is busy at first
+	})
+
+	want := map[string]int{}
+	for _, s := range testStaff {
+		want["公告一 "+s.UserID] = 1
+		if s.Role == bot.RoleWorker {
+			want["公告二 "+s.UserID] = 1
+		}
+	}
+	got := func() map[string]int {
+		n := map[string]int{}
+		for _, r := range cl.fake.Sent() {
+			for _, u := range r.ToUsers {
+				switch {
+				case strings.Contains(r.Text, "：公告一"):
+					n["公告一 "+u]++
+				case strings.Contains(r.Text, "：公告二"):
+					n["公告二 "+u]++
+				default:
+					n["other "+r.Text]++
+				}
+			}
+		}
+		return n
+	}
+	for end := time.Now().Add(60 * time.Second); !maps.Equal(got(), want) && time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	// One more round of ticks on every instance: nothing goes again.
+	time.Sleep(16 * time.Second)
+	if g := got(); !maps.Equal(g, want) {
+		t.Errorf("sent %v, want each announcement once to each of %v", g, want)
+	}
+	if n := cl.fake.Calls(sendPath); n != len(want)+3 {
+		t.Errorf("message/send called %d times, want %d sends and the 3 refused", n, len(want))
 	}
 }

@@ -103,7 +103,7 @@ func newHarness(t *testing.T, fb *fakeBot, now func() time.Time) *harness {
 	p := handlers.NewPusher(rec, 2, log, m)
 	cb := &handlers.Callback{
 		Bot: fb, Crypto: c, CorpID: vecCorpID, Dedup: st, Pusher: p, Metrics: m, Log: log,
-		MaxBody: 64 << 10, DedupTTL: 24 * time.Hour, Budget: 300 * time.Millisecond, Now: now,
+		MaxBody: 64 << 10, DedupTTL: 24 * time.Hour, Budget: time.Second, Now: now,
 	}
 	srv := httptest.NewServer(handlers.Engine(cb, st.Ping))
 	t.Cleanup(func() {
@@ -227,26 +227,40 @@ func TestRefusesBadCallbacks(t *testing.T) {
 func TestConcurrentRedeliveriesHaveOneEffect(t *testing.T) {
 	fb := &fakeBot{delay: 50 * time.Millisecond}
 	h := newHarness(t, fb, time.Now)
+	const want = "收到：走访 甲一 发放900元"
 	var wg sync.WaitGroup
 	replies := make([]string, 3)
+	codes := make([]int, 3)
 	for i := range replies {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, replies[i] = h.post(t, "wang", "777001", "走访 甲一 发放900元")
+			codes[i], replies[i] = h.post(t, "wang", "777001", "走访 甲一 发放900元")
 		}()
 	}
 	wg.Wait()
 	if n := fb.calls.Load(); n != 1 {
 		t.Fatalf("three concurrent deliveries handled %d times, want 1", n)
 	}
+	// Each delivery gets the one reply, or — when the first is still
+	// being handled after the wait — a 503 so that WeCom tries again;
+	// never another answer, and never an empty 200 that would end the
+	// retries.
+	answered := 0
 	for i, r := range replies {
-		if r != "收到：走访 甲一 发放900元" {
-			t.Errorf("delivery %d got %q, want the one reply", i, r)
+		switch {
+		case codes[i] == 200 && r == want:
+			answered++
+		case codes[i] == http.StatusServiceUnavailable && r == "":
+		default:
+			t.Errorf("delivery %d got %d %q, want 200 %q or a 503", i, codes[i], r, want)
 		}
 	}
+	if answered == 0 {
+		t.Fatalf("no delivery got the reply: %v %q", codes, replies)
+	}
 	// A re-delivery after the first finished gets the same reply again.
-	if _, r := h.post(t, "wang", "777001", "走访 甲一 发放900元"); r != replies[0] || fb.calls.Load() != 1 {
+	if _, r := h.post(t, "wang", "777001", "走访 甲一 发放900元"); r != want || fb.calls.Load() != 1 {
 		t.Fatalf("late re-delivery = %q after %d calls", r, fb.calls.Load())
 	}
 	// A different MsgId is a different message.
@@ -282,7 +296,7 @@ func TestStoreDownAnswers503AndNoReply(t *testing.T) {
 }
 
 func TestSlowAndLongRepliesArePushed(t *testing.T) {
-	fb := &fakeBot{delay: 600 * time.Millisecond}
+	fb := &fakeBot{delay: 1300 * time.Millisecond}
 	h := newHarness(t, fb, time.Now)
 	code, reply := h.post(t, "wang", "555001", "导出")
 	if code != 200 || reply != "" {

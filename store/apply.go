@@ -27,65 +27,84 @@ const auditMaxLen = 100000
 // when it fails half way.
 //
 // A household's value is "<version>|<packed JSON>", so the script compares
-// versions without decoding JSON. Values written before the version moved
-// into them are plain JSON with the version in the versions hash; the
-// script still reads those, and drops the old version entry when it
-// rewrites the household.
+// versions without decoding JSON. The heads index is a hash head → codes
+// (comma-separated), small enough per entry for Redis's compact encoding.
+// Op markers are fields of a few time-bucketed hashes (see opBuckets)
+// rather than a key each.
 //
-// KEYS: 1 households, 2 versions (old layout), 3 heads, 4 todo, 5 counters,
-// 6 op marker, 7 undo stack, 8 audit stream.
+// KEYS: 1 households, 2 heads, 3 todo, 4 counters, 5 undo stack, 6 audit
+// stream, 7 the op bucket written now, 8… older op buckets still within
+// the op TTL.
 // ARGV: 1 code, 2 expected version ("" = the code must be free), 3 after
-// value ("" = delete), 4 unused, 5 before's head member ("" = none), 6
-// after's head member, 7 todo (1, -1, 0), 8 todo score, 9 result, 10 op TTL
-// in ms, 11 undo ("push", "pop" or ""), 12 undo record, 13 audit max length,
-// 14 kind, 15 actor, 16 at, 17 op id, 18 audit detail, then field, delta
-// pairs for the counters.
+// value ("" = delete), 4 before's head ("" = none, else "=" .. head), 5
+// after's head (likewise), 6 todo (1, -1, 0), 7 todo score, 8 op id, 9
+// result, 10 ms until the current op bucket expires, 11 undo ("push",
+// "pop" or ""), 12 undo record, 13 audit max length, 14 audit time, 15
+// audit entry, then field, delta pairs for the counters.
 // Returns {"replay", stored result, counters}, {"conflict"} or
 // {"ok", result, counters}; counters as HGETALL gives them.
 var applyScript = redis.NewScript(`
-local done = redis.call('GET', KEYS[6])
-if done then
-  return {'replay', done, redis.call('HGETALL', KEYS[5])}
+local code, op = ARGV[1], ARGV[8]
+for i = 7, #KEYS do
+  local done = redis.call('HGET', KEYS[i], op)
+  if done then
+    return {'replay', done, redis.call('HGETALL', KEYS[4])}
+  end
 end
-local code = ARGV[1]
 local cur = redis.call('HGET', KEYS[1], code)
-if cur then
-  cur = string.match(cur, '^(%d+)|') or redis.call('HGET', KEYS[2], code)
-end
+if cur then cur = string.match(cur, '^(%d+)|') end
 if ARGV[2] == '' then
   if cur then return {'conflict'} end
 elseif cur ~= ARGV[2] then
   return {'conflict'}
 end
-if ARGV[5] ~= '' then
-  redis.call('ZREM', KEYS[3], ARGV[5])
-end
-redis.call('HDEL', KEYS[2], code)
-if ARGV[3] == '' then
-  redis.call('HDEL', KEYS[1], code)
-  redis.call('ZREM', KEYS[4], code)
-else
-  redis.call('HSET', KEYS[1], code, ARGV[3])
-  redis.call('ZADD', KEYS[3], 0, ARGV[6])
-  if ARGV[7] == '1' then
-    redis.call('ZADD', KEYS[4], ARGV[8], code)
-  elseif ARGV[7] == '-1' then
-    redis.call('ZREM', KEYS[4], code)
+if ARGV[4] ~= ARGV[5] then
+  if ARGV[4] ~= '' then
+    local head = string.sub(ARGV[4], 2)
+    local list = redis.call('HGET', KEYS[2], head)
+    if list then
+      local keep = {}
+      for c in string.gmatch(list, '[^,]+') do
+        if c ~= code then keep[#keep + 1] = c end
+      end
+      if #keep == 0 then
+        redis.call('HDEL', KEYS[2], head)
+      else
+        redis.call('HSET', KEYS[2], head, table.concat(keep, ','))
+      end
+    end
+  end
+  if ARGV[5] ~= '' then
+    local head = string.sub(ARGV[5], 2)
+    local list = redis.call('HGET', KEYS[2], head)
+    if list then list = list .. ',' .. code else list = code end
+    redis.call('HSET', KEYS[2], head, list)
   end
 end
-for i = 19, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1])
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], code)
+  redis.call('ZREM', KEYS[3], code)
+else
+  redis.call('HSET', KEYS[1], code, ARGV[3])
+  if ARGV[6] == '1' then
+    redis.call('ZADD', KEYS[3], ARGV[7], code)
+  elseif ARGV[6] == '-1' then
+    redis.call('ZREM', KEYS[3], code)
+  end
 end
-redis.call('SET', KEYS[6], ARGV[9], 'PX', ARGV[10])
+for i = 16, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i + 1])
+end
+redis.call('HSET', KEYS[7], op, ARGV[9])
+redis.call('PEXPIRE', KEYS[7], ARGV[10])
 if ARGV[11] == 'push' then
-  redis.call('LPUSH', KEYS[7], ARGV[12])
-  redis.call('LTRIM', KEYS[7], 0, ` + strconv.Itoa(undoDepth-1) + `)
+  redis.call('LPUSH', KEYS[5], ARGV[12])
+  redis.call('LTRIM', KEYS[5], 0, ` + strconv.Itoa(undoDepth-1) + `)
 elseif ARGV[11] == 'pop' then
-  redis.call('LPOP', KEYS[7])
+  redis.call('LPOP', KEYS[5])
 end
-redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[13], '*',
-  'kind', ARGV[14], 'actor', ARGV[15], 'at', ARGV[16], 'op', ARGV[17], 'detail', ARGV[18])
-return {'ok', ARGV[9], redis.call('HGETALL', KEYS[5])}
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[13], '*', 'at', ARGV[14], 'e', ARGV[15])
+return {'ok', ARGV[9], redis.call('HGETALL', KEYS[4])}
 `)
 
 // Apply applies c atomically (see bot.Change): one script on the
@@ -99,11 +118,12 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 		return bot.Applied{}, err
 	}
 	keys := []string{
-		s.k.households(c.Committee), s.k.versions(c.Committee), s.k.heads(c.Committee),
-		s.k.todo(c.Committee), s.k.counters(c.Committee), s.k.op(c.Committee, c.OpID),
-		s.k.undo(c.Committee, c.Actor), s.k.audit(c.Committee),
+		s.k.households(c.Committee), s.k.heads(c.Committee), s.k.todo(c.Committee),
+		s.k.counters(c.Committee), s.k.undo(c.Committee, c.Actor), s.k.audit(c.Committee),
 	}
-	args, err := s.applyArgs(c)
+	now := s.now()
+	keys = append(keys, s.opBuckets(c.Committee, now)...)
+	args, err := s.applyArgs(c, now)
 	if err != nil {
 		return bot.Applied{}, err
 	}
@@ -164,6 +184,9 @@ func checkChange(c bot.Change) error {
 	switch {
 	case c.OpID == "" || c.Committee == "" || c.Code == "":
 		return fmt.Errorf("apply %s: change needs OpID, Committee and Code", c.Kind)
+	case strings.Contains(c.Code, ","):
+		// The heads index lists codes separated by commas.
+		return fmt.Errorf("apply %s %s: code %q contains a comma", c.Kind, c.OpID, c.Code)
 	case c.Before == nil && c.After == nil:
 		return fmt.Errorf("apply %s %s: change has neither Before nor After", c.Kind, c.OpID)
 	case c.Undoable && c.Undo:
@@ -188,21 +211,21 @@ func checkChange(c bot.Change) error {
 }
 
 // applyArgs lays out ARGV for applyScript.
-func (s *Store) applyArgs(c bot.Change) ([]any, error) {
-	expected, before, after, afterValue := "", "", "", ""
+func (s *Store) applyArgs(c bot.Change, now time.Time) ([]any, error) {
+	expected, beforeHead, afterHead, afterValue := "", "", "", ""
 	var afterVersion int64
 	if c.Before != nil {
 		expected = strconv.FormatInt(c.Before.Version, 10)
-		before = headMember(c.Before.Head, c.Code)
+		beforeHead = "=" + c.Before.Head
 	}
 	if c.After != nil {
-		b, err := json.Marshal(c.After)
+		frame, err := packHousehold(*c.After)
 		if err != nil {
 			return nil, fmt.Errorf("apply %s %s: encode household: %w", c.Kind, c.OpID, err)
 		}
 		afterVersion = c.After.Version
-		afterValue = householdValue(afterVersion, b)
-		after = headMember(c.After.Head, c.Code)
+		afterValue = strconv.FormatInt(afterVersion, 10) + "|" + frame
+		afterHead = "=" + c.After.Head
 	}
 	undo, record := "", ""
 	switch {
@@ -219,9 +242,9 @@ func (s *Store) applyArgs(c bot.Change) ([]any, error) {
 		undo = "pop"
 	}
 	args := []any{
-		c.Code, expected, afterValue, "", before, after,
-		c.Todo, codeScore(c.Code), pack(c.Result), s.opTTL.Milliseconds(), undo, record, auditMaxLen,
-		c.Kind, c.Actor, auditTime(c.At), c.OpID, pack(c.Audit),
+		c.Code, expected, afterValue, beforeHead, afterHead, c.Todo, codeScore(c.Code),
+		c.OpID, pack(c.Result), s.opBucketTTL(now).Milliseconds(), undo, record, auditMaxLen,
+		auditTime(c.At), auditEntry(c.Kind, c.Actor, c.OpID, c.Audit),
 	}
 	fields := make([]string, 0, len(c.Deltas))
 	for f, d := range c.Deltas {
@@ -278,25 +301,13 @@ func parseApplied(reply any) (status, result string, ctr bot.Counters, err error
 	return "", "", nil, fmt.Errorf("unexpected script status %q", status)
 }
 
-// householdValue is how a household is stored: its version, for the
-// script to compare, then its JSON packed.
-func householdValue(version int64, js []byte) string {
-	return strconv.FormatInt(version, 10) + "|" + pack(string(js))
-}
-
-// decodeHousehold reads a stored household: "<version>|<packed JSON>", or
-// plain JSON as stored before.
+// decodeHousehold reads a stored household: "<version>|<household frame>"
+// (see packHousehold); the version is for the script to compare.
 func decodeHousehold(v string) (bot.Household, error) {
-	if i := strings.IndexByte(v, '|'); i > 0 && v[0] >= '0' && v[0] <= '9' {
-		v = v[i+1:]
+	if version, frame, ok := strings.Cut(v, "|"); ok && version != "" && strings.Trim(version, "0123456789") == "" {
+		v = frame
 	}
-	js, err := unpack(v)
-	if err != nil {
-		return bot.Household{}, err
-	}
-	var h bot.Household
-	err = json.Unmarshal([]byte(js), &h)
-	return h, err
+	return unpackHousehold(v)
 }
 
 // auditTime is a change's campaign time as the audit stream keeps it:
@@ -309,17 +320,25 @@ func auditTime(t time.Time) string {
 	return strconv.FormatInt(t.UnixNano(), 10)
 }
 
-// parseAuditTime reads what auditTime wrote, or RFC 3339 as stored before.
+// parseAuditTime reads what auditTime wrote.
 func parseAuditTime(v string) time.Time {
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.Unix(0, n).UTC()
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return time.Time{}
 	}
-	t, _ := time.Parse(time.RFC3339Nano, v)
-	return t
+	return time.Unix(0, n).UTC()
 }
 
-// headMember is a household's member of the heads index.
-func headMember(head, code string) string { return head + "\x00" + code }
+// auditSep separates the parts of a packed audit entry. Kinds, userids
+// and op ids never contain it; a detail that does keeps it, being last.
+const auditSep = "\x1f"
+
+// auditEntry is an audit line's kind, actor, op id and detail as the
+// stream keeps them: one packed value, in which the actor and message id
+// that the detail repeats cost almost nothing.
+func auditEntry(kind, actor, opID, detail string) string {
+	return pack(kind + auditSep + actor + auditSep + opID + auditSep + detail)
+}
 
 // codeScore orders the not-yet-visited set: codes come from a sequence, so
 // the smallest is the oldest registration. A code that is not a number

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -114,51 +113,4 @@ func BenchmarkSaveReplyOnce(b *testing.B) {
 		}
 		i++
 	}
-}
-
-// BenchmarkHouseholdMemory stores 1000 realistic households (each
-// registered and visited once) and reports what Redis spends per
-// household: on the household itself (JSON, version, heads index,
-// not-yet-visited set, counters) and on its history (undo records, audit
-// entries, op markers until they expire). Only on a real Redis: the
-// embedded one cannot measure memory.
-func BenchmarkHouseholdMemory(b *testing.B) {
-	if os.Getenv("REDIS_URL") == "" {
-		b.Skip("MEMORY USAGE needs a real Redis: set REDIS_URL")
-	}
-	ctx := context.Background()
-	s := storetest.Open(b)
-	const n = 1000
-	for i := range n {
-		h := register(b, s, "甘泉一村", fmt.Sprintf("户主%d", i))
-		after := visited(h, 1460, bot.VisitorCommittee)
-		if i%2 == 0 { // half are still to visit
-			continue
-		}
-		if _, err := s.Apply(ctx, visit("m:"+h.Code, &h, &after)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	usage := func(key string) int64 {
-		v, err := s.Client().MemoryUsage(ctx, key, 0).Result()
-		if err != nil {
-			b.Fatalf("MEMORY USAGE %s: %v", key, err)
-		}
-		return v
-	}
-	p := s.Prefix() + "{c:甘泉一村}:"
-	var household, history int64
-	for _, k := range []string{"hh", "ver", "head", "todo", "ctr"} {
-		household += usage(p + k)
-	}
-	history = usage(p+"undo:worker1") + usage(p+"audit")
-	iter := s.Client().Scan(ctx, 0, p+"op:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		history += usage(iter.Val())
-	}
-	for b.Loop() { // the timed part: one MEMORY USAGE of the households hash
-		usage(p + "hh")
-	}
-	b.ReportMetric(float64(household)/n, "B/household")
-	b.ReportMetric(float64(history)/n, "B-history/household")
 }

@@ -16,26 +16,32 @@ import (
 
 // addOnceScript is bot.CounterChange as one atomic step on the committee's
 // slot: the op marker decides, so a re-delivered donation is never added
-// twice, and the counters come back read in the same step.
+// twice, and the counters come back read in the same step. Op markers and
+// audit lines are kept as Apply keeps them (see applyScript).
 //
-// KEYS: 1 counters, 2 op marker, 3 audit stream.
-// ARGV: 1 result, 2 op TTL in ms, 3 audit max length, 4 kind, 5 actor,
-// 6 at, 7 op id, 8 audit detail ("" = none), then field, delta pairs.
+// KEYS: 1 counters, 2 audit stream, 3 the op bucket written now, 4… older
+// op buckets still within the op TTL.
+// ARGV: 1 op id, 2 result, 3 ms until the current op bucket expires, 4
+// audit max length, 5 audit time, 6 audit entry ("" = none), then field,
+// delta pairs.
 // Returns {"replay", stored result, counters} or {"ok", result, counters}.
 var addOnceScript = redis.NewScript(`
-local done = redis.call('GET', KEYS[2])
-if done then
-  return {'replay', done, redis.call('HGETALL', KEYS[1])}
+local op = ARGV[1]
+for i = 3, #KEYS do
+  local done = redis.call('HGET', KEYS[i], op)
+  if done then
+    return {'replay', done, redis.call('HGETALL', KEYS[1])}
+  end
 end
-for i = 9, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
 end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-if ARGV[8] ~= '' then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*',
-    'kind', ARGV[4], 'actor', ARGV[5], 'at', ARGV[6], 'op', ARGV[7], 'detail', ARGV[8])
+redis.call('HSET', KEYS[3], op, ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+if ARGV[6] ~= '' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'at', ARGV[5], 'e', ARGV[6])
 end
-return {'ok', ARGV[1], redis.call('HGETALL', KEYS[1])}
+return {'ok', ARGV[2], redis.call('HGETALL', KEYS[1])}
 `)
 
 // AddCountersOnce applies c (see bot.Store): one script on the committee's
@@ -44,9 +50,13 @@ func (s *Store) AddCountersOnce(ctx context.Context, c bot.CounterChange) (bot.A
 	if c.OpID == "" || c.Committee == "" {
 		return bot.Applied{}, fmt.Errorf("add counters once %s: change needs OpID and Committee", c.Kind)
 	}
-	keys := []string{s.k.counters(c.Committee), s.k.op(c.Committee, c.OpID), s.k.audit(c.Committee)}
-	args := []any{c.Result, s.opTTL.Milliseconds(), auditMaxLen, c.Kind, c.Actor,
-		c.At.UTC().Format(time.RFC3339Nano), c.OpID, c.Audit}
+	now := s.now()
+	keys := append([]string{s.k.counters(c.Committee), s.k.audit(c.Committee)}, s.opBuckets(c.Committee, now)...)
+	entry := ""
+	if c.Audit != "" {
+		entry = auditEntry(c.Kind, c.Actor, c.OpID, c.Audit)
+	}
+	args := []any{c.OpID, pack(c.Result), s.opBucketTTL(now).Milliseconds(), auditMaxLen, auditTime(c.At), entry}
 	fields := make([]string, 0, len(c.Deltas))
 	for f, d := range c.Deltas {
 		if d != 0 {
@@ -78,7 +88,7 @@ func (s *Store) AddAudit(ctx context.Context, e bot.AuditEntry) error {
 	}
 	err := s.client.XAdd(ctx, &redis.XAddArgs{
 		Stream: s.k.audit(e.Committee), MaxLen: auditMaxLen, Approx: true,
-		Values: []any{"kind", e.Kind, "actor", e.Actor, "at", e.At.UTC().Format(time.RFC3339Nano), "op", e.OpID, "detail", e.Detail},
+		Values: []any{"at", auditTime(e.At), "e", auditEntry(e.Kind, e.Actor, e.OpID, e.Detail)},
 	}).Err()
 	if err != nil {
 		return fail("add audit to "+e.Committee, err)

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"compress/flate"
 	_ "embed" // the preset dictionary
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
+
+	"songnuan/bot"
 )
 
 // Long values — household JSON, undo records, change results, audit
@@ -46,45 +52,148 @@ var (
 	unpackers sync.Pool // of io.ReadCloser that are flate.Resetter
 )
 
-// pack returns text deflated against the dictionary, or text itself when
-// that is not shorter.
+// pack returns text deflated against the dictionary behind packedV1, or
+// text itself when that is not shorter.
 func pack(text string) string {
-	if len(text) < minPack && !strings.HasPrefix(text, "\x00") {
+	plain := !strings.HasPrefix(text, "\x00")
+	if len(text) < minPack && plain {
 		return text
 	}
+	packed := packedV1 + deflate(text)
+	if len(packed) >= len(text) && plain {
+		return text
+	}
+	return packed
+}
+
+// unpack returns the text pack was given.
+func unpack(stored string) (string, error) {
+	rest, ok := strings.CutPrefix(stored, packedV1)
+	if !ok {
+		return stored, nil
+	}
+	text, err := inflate(rest)
+	if err != nil {
+		return "", fmt.Errorf("unpack stored value: %w", err)
+	}
+	return text, nil
+}
+
+// deflate compresses text against the dictionary.
+func deflate(text string) string {
 	var buf bytes.Buffer
-	buf.Grow(len(text)/2 + len(packedV1) + 16)
-	buf.WriteString(packedV1)
+	buf.Grow(len(text)/2 + 16)
 	w := packers.Get().(*flate.Writer)
 	w.Reset(&buf)
 	// Writing to a bytes.Buffer cannot fail.
 	_, _ = io.WriteString(w, text)
 	_ = w.Close()
 	packers.Put(w)
-	if buf.Len() >= len(text) && !strings.HasPrefix(text, "\x00") {
-		return text
-	}
 	return buf.String()
 }
 
-// unpack returns the text pack was given.
-func unpack(stored string) (string, error) {
-	if !strings.HasPrefix(stored, packedV1) {
-		return stored, nil
-	}
-	src := strings.NewReader(stored[len(packedV1):])
+// inflate is the inverse of deflate.
+func inflate(data string) (string, error) {
+	src := strings.NewReader(data)
 	r, _ := unpackers.Get().(io.ReadCloser)
 	if r == nil {
 		r = flate.NewReaderDict(src, dictV1)
 	} else if err := r.(flate.Resetter).Reset(src, dictV1); err != nil {
-		return "", fmt.Errorf("unpack stored value: %w", err)
+		return "", err
 	}
 	var out bytes.Buffer
-	out.Grow(4 * len(stored))
+	out.Grow(4 * len(data))
 	_, err := out.ReadFrom(r)
 	unpackers.Put(r)
 	if err != nil {
-		return "", fmt.Errorf("unpack stored value: %w", err)
+		return "", err
 	}
 	return out.String(), nil
+}
+
+// A household is stored as "<version>|" followed by a household frame:
+// packedHousehold, then its three sealed or hashed numbers (ID hash, sealed
+// ID, sealed phone) as raw bytes, then the rest of its JSON deflated as
+// pack does. The numbers are random, so deflate cannot shrink them, and
+// in JSON they are base64 or hex text a third to a half longer than their
+// bytes; out of the JSON they are stored as bytes, which takes a typical
+// household from about 295 bytes to about 250. Each number has a slot:
+// uvarint(0) when it stays in the JSON (empty, or not in the canonical
+// encoding, so that the frame always gives back exactly what was stored),
+// else uvarint(1+n) and its n bytes.
+const packedHousehold = "\x00\x02"
+
+// householdNumbers lists the fields a frame stores as bytes, with their
+// text encoding.
+var householdNumbers = []struct {
+	get    func(*bot.Household) *string
+	decode func(string) ([]byte, error)
+	encode func([]byte) string
+}{
+	{func(h *bot.Household) *string { return &h.IDHash }, hex.DecodeString, hex.EncodeToString},
+	{func(h *bot.Household) *string { return &h.IDSealed }, base64.RawStdEncoding.DecodeString, base64.RawStdEncoding.EncodeToString},
+	{func(h *bot.Household) *string { return &h.PhoneSealed }, base64.RawStdEncoding.DecodeString, base64.RawStdEncoding.EncodeToString},
+}
+
+// packHousehold returns h's household frame.
+func packHousehold(h bot.Household) (string, error) {
+	var frame []byte
+	frame = append(frame, packedHousehold...)
+	for _, n := range householdNumbers {
+		field := n.get(&h)
+		raw, err := n.decode(*field)
+		if *field == "" || err != nil || n.encode(raw) != *field {
+			frame = binary.AppendUvarint(frame, 0)
+			continue
+		}
+		frame = binary.AppendUvarint(frame, uint64(1+len(raw)))
+		frame = append(frame, raw...)
+		*field = ""
+	}
+	js, err := json.Marshal(h)
+	if err != nil {
+		return "", err
+	}
+	return string(frame) + deflate(string(js)), nil
+}
+
+// unpackHousehold reads a household frame, or a household packed or stored
+// as plain JSON.
+func unpackHousehold(stored string) (bot.Household, error) {
+	var h bot.Household
+	rest, framed := strings.CutPrefix(stored, packedHousehold)
+	var numbers [3][]byte
+	if framed {
+		for i := range householdNumbers {
+			n, k := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
+			if k <= 0 || n > uint64(len(rest)-k)+1 {
+				return h, fmt.Errorf("unpack household: bad number slot %d", i)
+			}
+			rest = rest[k:]
+			if n > 0 {
+				numbers[i] = []byte(rest[:n-1])
+				rest = rest[n-1:]
+			}
+		}
+		js, err := inflate(rest)
+		if err != nil {
+			return h, fmt.Errorf("unpack household: %w", err)
+		}
+		rest = js
+	} else {
+		js, err := unpack(stored)
+		if err != nil {
+			return h, err
+		}
+		rest = js
+	}
+	if err := json.Unmarshal([]byte(rest), &h); err != nil {
+		return h, err
+	}
+	for i, n := range householdNumbers {
+		if numbers[i] != nil {
+			*n.get(&h) = n.encode(numbers[i])
+		}
+	}
+	return h, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -30,25 +31,26 @@ func (s *Store) Household(ctx context.Context, committee, code string) (bot.Hous
 	return h, nil
 }
 
-// findByHeadScript reads the heads index by range and the households it
-// names in one round trip. KEYS: heads, households. ARGV: range start and
-// end for ZRANGEBYLEX, length of the "head\x00" part of a member. Returns
-// the households' JSON.
+// findByHeadScript reads the codes the heads index lists for a head, and
+// the households they name, in one round trip. KEYS: heads, households.
+// ARGV: head. Returns the households' stored values.
 var findByHeadScript = redis.NewScript(`
 local out = {}
-for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2])) do
-  local h = redis.call('HGET', KEYS[2], string.sub(m, ARGV[3] + 1))
-  if h then out[#out + 1] = h end
+local list = redis.call('HGET', KEYS[1], ARGV[1])
+if list then
+  for code in string.gmatch(list, '[^,]+') do
+    local h = redis.call('HGET', KEYS[2], code)
+    if h then out[#out + 1] = h end
+  end
 end
 return out
 `)
 
 // FindByHead returns the committee's households whose head is head, by
-// code. It reads the heads index, never the households themselves.
+// code. It reads the heads index, never scans the households.
 func (s *Store) FindByHead(ctx context.Context, committee, head string) ([]bot.Household, error) {
-	prefix := head + "\x00"
 	keys := []string{s.k.heads(committee), s.k.households(committee)}
-	reply, err := findByHeadScript.Run(ctx, s.client, keys, "["+prefix, "("+head+"\x01", len(prefix)).Slice()
+	reply, err := findByHeadScript.Run(ctx, s.client, keys, head).Slice()
 	if err != nil {
 		return nil, fail("find households by head in "+committee, err)
 	}
@@ -179,14 +181,17 @@ func (s *Store) Audit(ctx context.Context, committee string, limit int) ([]bot.A
 	out := make([]bot.AuditEntry, 0, len(msgs))
 	for _, m := range msgs {
 		str := func(f string) string { v, _ := m.Values[f].(string); return v }
-		detail, err := unpack(str("detail"))
+		e := bot.AuditEntry{ID: m.ID, Committee: committee, At: parseAuditTime(str("at"))}
+		text, err := unpack(str("e"))
 		if err != nil {
 			return nil, fmt.Errorf("decode audit entry %s of %s: %w", m.ID, committee, err)
 		}
-		out = append(out, bot.AuditEntry{
-			ID: m.ID, Committee: committee, Kind: str("kind"), Actor: str("actor"),
-			At: parseAuditTime(str("at")), OpID: str("op"), Detail: detail,
-		})
+		parts := strings.SplitN(text, auditSep, 4)
+		if len(parts) != 4 {
+			return nil, fmt.Errorf("decode audit entry %s of %s: %d parts, want 4", m.ID, committee, len(parts))
+		}
+		e.Kind, e.Actor, e.OpID, e.Detail = parts[0], parts[1], parts[2], parts[3]
+		out = append(out, e)
 	}
 	return out, nil
 }

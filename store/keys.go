@@ -1,5 +1,10 @@
 package store
 
+import (
+	"hash/fnv"
+	"strconv"
+)
+
 // Every Redis key of the program is built here, so the layout can be read in
 // one place and a prefix change cannot miss a key.
 //
@@ -16,16 +21,13 @@ type keys struct{ prefix string }
 // committee returns the common beginning of a committee's keys.
 func (k keys) committee(c string) string { return k.prefix + "{c:" + c + "}:" }
 
-// households is the hash code → household JSON.
+// households is the hash code → "<version>|<packed household JSON>".
 func (k keys) households(c string) string { return k.committee(c) + "hh" }
 
-// versions is the hash code → version, so Apply compares versions without
-// decoding JSON.
-func (k keys) versions(c string) string { return k.committee(c) + "ver" }
-
-// heads is the sorted set of "head\x00code" (all scores 0), read by
-// ZRANGEBYLEX so FindByHead never scans.
-func (k keys) heads(c string) string { return k.committee(c) + "head" }
+// heads is the hash head → the codes of the households with that head,
+// comma-separated, so FindByHead never scans. Its entries are short enough
+// for Redis's compact hash encoding up to a few hundred households.
+func (k keys) heads(c string) string { return k.committee(c) + "heads" }
 
 // todo is the sorted set of codes not yet visited, scored by numeric code so
 // the oldest registrations come first.
@@ -37,8 +39,11 @@ func (k keys) counters(c string) string { return k.committee(c) + "ctr" }
 // seq is the committee's household-code sequence.
 func (k keys) seq(c string) string { return k.committee(c) + "seq" }
 
-// op marks an applied change and keeps its result for replays.
-func (k keys) op(c, opID string) string { return k.committee(c) + "op:" + opID }
+// opBucket is the hash op id → result of the changes applied in one
+// stretch of time (see Store.opBuckets).
+func (k keys) opBucket(c string, n int64) string {
+	return k.committee(c) + "ops:" + strconv.FormatInt(n, 10)
+}
 
 // undo is a user's undo stack in one committee (newest first).
 func (k keys) undo(c, userID string) string { return k.committee(c) + "undo:" + userID }
@@ -49,8 +54,18 @@ func (k keys) audit(c string) string { return k.committee(c) + "audit" }
 // committees is the set of committees that have households or counters.
 func (k keys) committees() string { return k.prefix + "committees" }
 
-// person maps an ID-number hash to where the person is registered.
-func (k keys) person(idHash string) string { return k.prefix + "person:" + idHash }
+// personBuckets is how many hashes the person index is spread over: few
+// enough that each holds hundreds of people, so a street's worth stays in
+// Redis's compact hash encoding (up to 512 entries per hash).
+const personBuckets = 64
+
+// persons is the hash of the person index that idHash belongs in: ID-number
+// hash → where the person is registered.
+func (k keys) persons(idHash string) string {
+	h := fnv.New32a()
+	h.Write([]byte(idHash))
+	return k.prefix + "pi:" + strconv.Itoa(int(h.Sum32()%personBuckets))
+}
 
 // lastUndo points at the committee of a user's latest undoable change.
 func (k keys) lastUndo(userID string) string { return k.prefix + "lastundo:" + userID }

@@ -27,8 +27,8 @@ func TestCommitteeKeysShareASlot(t *testing.T) {
 	for _, c := range []string{"甘泉一村", "a}b", "{x}", "c:1"} {
 		want := hashTag(k.households(c))
 		for _, key := range []string{
-			k.versions(c), k.heads(c), k.todo(c), k.counters(c), k.seq(c),
-			k.op(c, "m:{4561255354251345929}"), k.undo(c, "zhang{san}"), k.audit(c),
+			k.heads(c), k.todo(c), k.counters(c), k.seq(c),
+			k.opBucket(c, 123456), k.undo(c, "zhang{san}"), k.audit(c),
 		} {
 			if !strings.HasPrefix(key, "songnuan:") {
 				t.Errorf("key %q lacks the prefix", key)
@@ -41,9 +41,30 @@ func TestCommitteeKeysShareASlot(t *testing.T) {
 	if hashTag(k.households("甘泉一村")) == hashTag(k.households("甘泉二村")) {
 		t.Error("two committees share a hash tag")
 	}
-	for _, key := range []string{k.committees(), k.person("h"), k.lastUndo("u"), k.message("m"), k.wechat("w")} {
+	for _, key := range []string{
+		k.committees(), k.persons("h"), k.lastUndo("u"), k.message("m"), k.wechat("w"), k.userRate("u"),
+		k.lease("broadcast"), k.ledger(), k.lastRun(), k.sendRate("robot:abc"),
+	} {
 		if !strings.HasPrefix(key, "songnuan:") || strings.ContainsAny(key, "{}") {
 			t.Errorf("global key %q: want the prefix and no hash tag", key)
+		}
+	}
+}
+
+// TestPersonsSpreadOverBuckets: the person index uses every bucket, so
+// each stays small enough for Redis's compact hash encoding.
+func TestPersonsSpreadOverBuckets(t *testing.T) {
+	k := keys{prefix: "sn:"}
+	seen := map[string]int{}
+	for i := range 64 * 40 {
+		seen[k.persons(strings.Repeat("0", i%7)+string(rune('a'+i%26))+strings.Repeat("f", i/26))]++
+	}
+	if len(seen) != personBuckets {
+		t.Fatalf("%d buckets used, want %d", len(seen), personBuckets)
+	}
+	for key, n := range seen {
+		if n > 100 {
+			t.Errorf("bucket %s holds %d of %d", key, n, 64*40)
 		}
 	}
 }

@@ -38,6 +38,9 @@ type Options struct {
 	OpTTL time.Duration
 	// Logger receives the store's few log lines. Default slog.Default().
 	Logger *slog.Logger
+	// Now is the real clock, which op markers expire by (never the
+	// campaign clock). Default time.Now.
+	Now func() time.Time
 }
 
 // DefaultOpTTL is the OpTTL used when Options leave it zero: longer than any
@@ -49,6 +52,7 @@ type Store struct {
 	client redis.UniversalClient
 	k      keys
 	opTTL  time.Duration
+	now    func() time.Time
 	log    *slog.Logger
 	embed  *embedded // non-nil when Open started an embedded Redis
 }
@@ -98,10 +102,14 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &Store{
 		client: client,
 		k:      keys{prefix: opts.Prefix},
 		opTTL:  opts.OpTTL,
+		now:    opts.Now,
 		log:    opts.Logger.With("component", "store"),
 	}
 }
@@ -197,4 +205,33 @@ func unavailable(err error) bool {
 	return redis.IsLoadingError(err) || redis.IsReadOnlyError(err) || redis.IsClusterDownError(err) ||
 		redis.IsTryAgainError(err) || redis.IsMasterDownError(err) || redis.IsMaxClientsError(err) ||
 		redis.IsOOMError(err) || redis.IsNoReplicasError(err) || redis.HasErrorPrefix(err, "BUSY")
+}
+
+// opSpans is how many stretches of time the op TTL is cut into. An op
+// marker goes into the hash of the stretch it was applied in, which
+// expires OpTTL after the stretch ends: a marker lives between OpTTL and
+// OpTTL·(1+1/opSpans), and a lookup reads opSpans+1 hashes. A hash of
+// markers costs far less per marker than a key with a TTL each.
+const opSpans = 4
+
+// opSpan is the length of one stretch.
+func (s *Store) opSpan() time.Duration { return max(s.opTTL/opSpans, time.Millisecond) }
+
+// opBuckets returns the committee's op-marker hashes a change at now reads:
+// the one it writes first, then the older ones not yet expired.
+func (s *Store) opBuckets(committee string, now time.Time) []string {
+	n := now.UnixMilli() / s.opSpan().Milliseconds()
+	out := make([]string, 0, opSpans+1)
+	for i := range int64(opSpans + 1) {
+		out = append(out, s.k.opBucket(committee, n-i))
+	}
+	return out
+}
+
+// opBucketTTL is how long the hash written at now must live: until OpTTL
+// after its stretch ends.
+func (s *Store) opBucketTTL(now time.Time) time.Duration {
+	span := s.opSpan().Milliseconds()
+	end := (now.UnixMilli()/span + 1) * span
+	return time.Duration(end-now.UnixMilli())*time.Millisecond + s.opTTL
 }

@@ -297,16 +297,38 @@ func TestApplyConcurrentVisits(t *testing.T) {
 	}
 }
 
+// TestApplyOpMarkerExpires: a change is remembered, and replayed, for at
+// least the op TTL and at most a quarter more; then it is forgotten.
 func TestApplyOpMarkerExpires(t *testing.T) {
-	s := storetest.Open(t)
+	base := storetest.Open(t)
 	ctx := context.Background()
+	now := time.Now()
+	s := store.New(base.Client(), store.Options{Prefix: base.Prefix(), Now: func() time.Time { return now }})
 	h := register(t, s, "甘泉一村", "张三")
-	ttl, err := s.Client().PTTL(ctx, s.Prefix()+"{c:甘泉一村}:op:reg:甘泉一村:"+h.Code).Result()
-	if err != nil {
+	after := visited(h, 500, bot.VisitorCommittee)
+	c := visit("m:expiry", &h, &after)
+	if _, err := s.Apply(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if ttl <= store.DefaultOpTTL-time.Minute || ttl > store.DefaultOpTTL {
-		t.Errorf("op marker TTL = %v, want about %v", ttl, store.DefaultOpTTL)
+	var bucketTTL time.Duration
+	iter := s.Client().Scan(ctx, 0, s.Prefix()+"{c:甘泉一村}:ops:*", 100).Iterator()
+	for iter.Next(ctx) {
+		bucketTTL = max(bucketTTL, s.Client().PTTL(ctx, iter.Val()).Val())
+	}
+	if bucketTTL <= store.DefaultOpTTL-time.Minute || bucketTTL > store.DefaultOpTTL*5/4 {
+		t.Errorf("op markers expire in %v, want between %v and a quarter more", bucketTTL, store.DefaultOpTTL)
+	}
+	for _, d := range []time.Duration{time.Hour, store.DefaultOpTTL - time.Second} {
+		now = time.Now().Add(d)
+		if ap, err := s.Apply(ctx, c); err != nil || !ap.Replayed {
+			t.Fatalf("%v later: %+v, %v; want a replay", d, ap, err)
+		}
+	}
+	// Past the TTL and its last stretch the change is new again, and its
+	// Before no longer matches.
+	now = time.Now().Add(store.DefaultOpTTL * 5 / 4)
+	if _, err := s.Apply(ctx, c); !errors.Is(err, bot.ErrConflict) {
+		t.Fatalf("after the op TTL: %v, want a conflict (the change is forgotten)", err)
 	}
 }
 
