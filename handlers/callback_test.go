@@ -16,6 +16,7 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
 	"songnuan/handlers"
@@ -420,5 +421,45 @@ func TestRateLimitPerUser(t *testing.T) {
 				t.Errorf("bot handled %d messages, want 61", n)
 			}
 		})
+	}
+}
+
+// roundTrips counts what a Redis client sends: each command or pipeline
+// once, leaving out a new connection's handshake.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if !handshake[cmd.Name()] {
+			r.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+var handshake = map[string]bool{"hello": true, "client": true, "auth": true, "select": true, "readonly": true}
+
+// TestPureMessageIsOneRoundTrip: a message answered without the store
+// (帮助) costs one round trip to Redis, rate limit included.
+func TestPureMessageIsOneRoundTrip(t *testing.T) {
+	h := newHarness(t, &fakeBot{pure: true}, time.Now)
+	h.cb.RateLimit = 60
+	h.post(t, "wang", "720000", "帮助") // warm the connection
+	rt := &roundTrips{}
+	h.store.Client().AddHook(rt)
+	if _, r := h.post(t, "wang", "720001", "帮助"); r != "收到：帮助" {
+		t.Fatalf("reply %q", r)
+	}
+	if n := rt.n.Load(); n != 1 {
+		t.Errorf("a pure message took %d round trips to Redis, want 1", n)
 	}
 }

@@ -20,16 +20,17 @@ import (
 // details, stored replies — are kept deflated against a preset dictionary
 // of the campaign's own words: JSON field names, the policy's item names,
 // funds and departments, and the shapes of replies and audit lines. A
-// household's JSON shrinks from about 850 bytes to under 300, and a
-// 200-byte reply to about 60, where plain deflate saves little on values
-// this short. Nothing is lost: unpack gives back the exact text.
+// 200-byte reply shrinks to about 60 and a household (see packHousehold)
+// from about 850 bytes to 250, where plain deflate saves little on values
+// this short. Nothing is lost: unpack gives back the exact text. The price
+// is CPU on writes, some 50 µs a value (mostly deflate clearing its hash
+// tables), a few values per change; reading one back takes about 6 µs.
 //
 // A packed value starts with packedV1. Text the program stores never
-// starts with a NUL byte, so a value without the mark is plain text (short
-// ones, and values written before packing existed) and is returned as is.
-// The dictionary is part of the stored format: it must never change.
-// A better one would be a new file and a new mark, with v1 kept for
-// reading.
+// starts with a NUL byte, so a value without the mark is plain text (too
+// short to gain) and is returned as is. The dictionary is part of the
+// stored format: it must never change (TestPackedFormatIsFrozen). A better
+// one would be a new file and a new mark, with v1 kept for reading.
 
 //go:embed codec_dict_v1.txt
 var dictV1 []byte
@@ -162,7 +163,7 @@ func packHousehold(h bot.Household) (string, error) {
 func unpackHousehold(stored string) (bot.Household, error) {
 	var h bot.Household
 	rest, framed := strings.CutPrefix(stored, packedHousehold)
-	var numbers [3][]byte
+	numbers := make([][]byte, len(householdNumbers))
 	if framed {
 		for i := range householdNumbers {
 			n, k := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))

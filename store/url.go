@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -55,7 +56,7 @@ func newClient(raw string) (redis.UniversalClient, error) {
 
 // parseCluster reads the part after "redis+cluster://": h:p,h:p[/?opts].
 func parseCluster(scheme, rest string) (*redis.ClusterOptions, error) {
-	u, hosts, err := splitHosts(scheme, rest)
+	u, hosts, err := splitHosts(scheme, rest, "6379")
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func parseCluster(scheme, rest string) (*redis.ClusterOptions, error) {
 // are often unauthenticated); sentinel_password=… in the query sets the
 // sentinels' own.
 func parseSentinel(scheme, rest string) (*redis.FailoverOptions, error) {
-	u, hosts, err := splitHosts(scheme, rest)
+	u, hosts, err := splitHosts(scheme, rest, "26379")
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +115,8 @@ func parseSentinel(scheme, rest string) (*redis.FailoverOptions, error) {
 
 // splitHosts parses scheme://[userinfo@]h:p,h:p[/path][?query] into a URL
 // on the first host and the list of every host, which net/url cannot parse.
-func splitHosts(scheme, rest string) (*url.URL, []string, error) {
+// A host without a port gets defPort, as config.ParseRedisURL documents.
+func splitHosts(scheme, rest, defPort string) (*url.URL, []string, error) {
 	authority, tail := rest, ""
 	if i := strings.IndexAny(rest, "/?"); i >= 0 {
 		authority, tail = rest[:i], rest[i:]
@@ -126,6 +128,9 @@ func splitHosts(scheme, rest string) (*url.URL, []string, error) {
 	var hosts []string
 	for h := range strings.SplitSeq(authority, ",") {
 		if h = strings.TrimSpace(h); h != "" {
+			if _, _, err := net.SplitHostPort(h); err != nil {
+				h = net.JoinHostPort(strings.Trim(h, "[]"), defPort)
+			}
 			hosts = append(hosts, h)
 		}
 	}

@@ -55,6 +55,25 @@ func TestParseSentinel(t *testing.T) {
 	}
 }
 
+// TestDefaultPorts: hosts without a port get Redis's and Sentinel's
+// default ports, as config.ParseRedisURL promises.
+func TestDefaultPorts(t *testing.T) {
+	c, err := parseCluster("redis", "10.0.0.1,10.0.0.2:7001,[fd00::3]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Addrs, []string{"10.0.0.1:6379", "10.0.0.2:7001", "[fd00::3]:6379"}; !slices.Equal(got, want) {
+		t.Errorf("cluster Addrs = %q, want %q", got, want)
+	}
+	f, err := parseSentinel("redis", "10.0.0.1,10.0.0.2/mymaster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.SentinelAddrs, []string{"10.0.0.1:26379", "10.0.0.2:26379"}; !slices.Equal(got, want) {
+		t.Errorf("SentinelAddrs = %q, want %q", got, want)
+	}
+}
+
 func TestNewClientURLs(t *testing.T) {
 	for _, tc := range []struct {
 		url     string

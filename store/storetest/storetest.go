@@ -52,36 +52,49 @@ func Prefix() string {
 }
 
 // DeletePrefix deletes every key under prefix, scanning each master of a
-// cluster.
+// cluster. On a cluster each key is unlinked on its own (pipelined): a
+// master refuses a command whose keys lie in different slots, even its own.
 func DeletePrefix(ctx context.Context, client redis.UniversalClient, prefix string) error {
 	if prefix == "" {
 		return fmt.Errorf("refusing to delete every key: empty prefix")
 	}
-	del := func(ctx context.Context, c *redis.Client) error {
+	del := func(ctx context.Context, c *redis.Client, oneByOne bool) error {
 		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 		var batch []string
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			defer func() { batch = batch[:0] }()
+			if !oneByOne {
+				return c.Unlink(ctx, batch...).Err()
+			}
+			_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range batch {
+					p.Unlink(ctx, k)
+				}
+				return nil
+			})
+			return err
+		}
 		for iter.Next(ctx) {
 			batch = append(batch, iter.Val())
 			if len(batch) == 500 {
-				if err := c.Unlink(ctx, batch...).Err(); err != nil {
+				if err := flush(); err != nil {
 					return err
 				}
-				batch = batch[:0]
 			}
 		}
 		if err := iter.Err(); err != nil {
 			return err
 		}
-		if len(batch) > 0 {
-			return c.Unlink(ctx, batch...).Err()
-		}
-		return nil
+		return flush()
 	}
 	switch c := client.(type) {
 	case *redis.ClusterClient:
-		return c.ForEachMaster(ctx, del)
+		return c.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return del(ctx, c, true) })
 	case *redis.Client:
-		return del(ctx, c)
+		return del(ctx, c, false)
 	}
 	return fmt.Errorf("clean up keys: unsupported client %T", client)
 }
