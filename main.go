@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"songnuan/citygen"
 )
 
 const usage = `送暖 songnuan — 帮困送温暖 企业微信机器人
@@ -24,6 +26,7 @@ const usage = `送暖 songnuan — 帮困送温暖 企业微信机器人
   songnuan policy check FILE       检查补助标准文件
   songnuan schedule show [FILE]    显示活动日程
   songnuan schedule check FILE     检查日程文件
+  songnuan gen [load|time|memory]  生成城市规模的压测数据并测量（见 BENCHMARKS.md）
 `
 
 func main() {
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = policyMain(args, stdout)
 	case "schedule":
 		err = scheduleMain(args, stdout)
+	case "gen":
+		err = citygen.Main(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
