@@ -246,17 +246,24 @@ func (s *Store) applyArgs(c bot.Change, now time.Time) ([]any, error) {
 		c.OpID, pack(c.Result), s.opBucketTTL(now).Milliseconds(), undo, record, auditMaxLen,
 		auditTime(c.At), auditEntry(c.Kind, c.Actor, c.OpID, c.Audit),
 	}
-	fields := make([]string, 0, len(c.Deltas))
-	for f, d := range c.Deltas {
+	return appendDeltas(args, c.Deltas), nil
+}
+
+// appendDeltas adds the non-zero counter deltas to a script's arguments
+// as field, delta pairs, in field order so the same change always makes
+// the same call.
+func appendDeltas(args []any, deltas map[string]int64) []any {
+	fields := make([]string, 0, len(deltas))
+	for f, d := range deltas {
 		if d != 0 {
 			fields = append(fields, f)
 		}
 	}
 	sort.Strings(fields)
 	for _, f := range fields {
-		args = append(args, f, c.Deltas[f])
+		args = append(args, f, deltas[f])
 	}
-	return args, nil
+	return args
 }
 
 // evalPiped runs script by EVALSHA in one pipeline with the commands more

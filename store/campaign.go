@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
@@ -57,16 +56,7 @@ func (s *Store) AddCountersOnce(ctx context.Context, c bot.CounterChange) (bot.A
 		entry = auditEntry(c.Kind, c.Actor, c.OpID, c.Audit)
 	}
 	args := []any{c.OpID, pack(c.Result), s.opBucketTTL(now).Milliseconds(), auditMaxLen, auditTime(c.At), entry}
-	fields := make([]string, 0, len(c.Deltas))
-	for f, d := range c.Deltas {
-		if d != 0 {
-			fields = append(fields, f)
-		}
-	}
-	sort.Strings(fields)
-	for _, f := range fields {
-		args = append(args, f, c.Deltas[f])
-	}
+	args = appendDeltas(args, c.Deltas)
 	reply, err := s.evalPiped(ctx, addOnceScript, keys, args, func(p redis.Pipeliner) {
 		p.SAdd(ctx, s.k.committees(), c.Committee)
 	})
