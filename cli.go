@@ -119,7 +119,20 @@ func exportMain(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close(context.Background())
-	stats, err := app.Statistics(ctx, a.Store, a.Sealer, a.Config.Clock()(), *full)
+	now := a.Config.Clock()()
+	if *full {
+		// The archive copy holds every ID and phone number in full: it is
+		// audited before it is made, as 导出 完整 in chat is.
+		who := "命令行"
+		if u := os.Getenv("USER"); u != "" {
+			who += ":" + u
+		}
+		if err := a.Store.AddAudit(ctx, bot.AuditEntry{Committee: bot.StreetCommittee, Kind: "export", Actor: who, At: now,
+			Detail: who + " 用 songnuan export --full 导出完整统计表（含完整身份证号和电话）到 " + filepath.Base(*out)}); err != nil {
+			return fmt.Errorf("记录审计日志失败，未导出：%w", err)
+		}
+	}
+	stats, err := app.Statistics(ctx, a.Store, a.Sealer, now, *full)
 	if err != nil {
 		return err
 	}

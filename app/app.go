@@ -119,6 +119,10 @@ func Offline(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, er
 	if log == nil {
 		log = slog.Default()
 	}
+	if cfg.Demo() {
+		// The same demo staff and data key as a demo bot on this Redis.
+		cfg.ApplyDemo(cfg.HTTPAddr)
+	}
 	a := &App{Config: cfg, Log: log}
 	if err := a.openBot(ctx, prefixOf(cfg, ""), false); err != nil {
 		a.closeStore()
