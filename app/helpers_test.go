@@ -16,6 +16,7 @@ import (
 	"songnuan/app"
 	"songnuan/bot"
 	"songnuan/config"
+	"songnuan/store"
 	"songnuan/store/storetest"
 	"songnuan/wecom"
 )
@@ -69,16 +70,25 @@ func startAppWith(tb testing.TB, cfg config.Config, log *slog.Logger) *app.App {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st := a.Store // Close forgets it
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	tb.Cleanup(func() {
-		if err := storetest.DeletePrefix(context.Background(), st.Client(), prefix); err != nil {
-			tb.Logf("clean up keys under %s: %v", prefix, err)
-		}
+		// Stop first: the broadcast runner writes until it stops.
 		cancel()
 		<-done
+		if cfg.RedisURL == "" {
+			return // the embedded store went with the App
+		}
+		st, err := store.Open(context.Background(), store.Options{URL: cfg.RedisURL, Prefix: prefix, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			tb.Errorf("clean up keys under %s: %v", prefix, err)
+			return
+		}
+		defer st.Close()
+		if err := storetest.DeletePrefix(context.Background(), st.Client(), prefix); err != nil {
+			tb.Errorf("clean up keys under %s: %v", prefix, err)
+		}
 	})
 	return a
 }

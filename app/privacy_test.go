@@ -142,6 +142,26 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 		t.Fatalf("import answered %q, want two households added", reply)
 	}
 
+	// 导出 in chat: the table comes as a pushed file, numbers masked. A
+	// worker may not have it; an admin may ask for the full numbers, which
+	// is audited and is the one place they may appear.
+	say("w1", "导出 完整")
+	before := lastSent(cl)
+	if r := say("admin", "导出"); r != "" {
+		t.Fatalf("导出 answered %q passively, want the table pushed", r)
+	}
+	masked := waitFile(t, cl, "admin", before)
+	if !strings.Contains(masked, bot.MaskID(ids[0])) {
+		t.Fatalf("the exported table lacks 甲五's masked ID")
+	}
+	before = lastSent(cl)
+	say("admin", "导出 完整")
+	full := waitFile(t, cl, "admin", before)
+	if !strings.Contains(full, ids[0]) || !strings.Contains(full, phones[0]) {
+		t.Fatalf("the full export lacks 甲五's numbers: the leak check below could not see them either")
+	}
+	fullSeq := lastSent(cl)
+
 	// The office's command-line import and export, on the same store.
 	dir := t.TempDir()
 	list := filepath.Join(dir, "全街道.csv")
@@ -151,14 +171,24 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 	cliOut := runCLI(t, cl, "import", list, "--as", "admin")
 	book := filepath.Join(dir, "统计表.xlsx")
 	cliOut += runCLI(t, cl, "export", "--out", book)
-	exported := xlsxText(t, book)
+	data, err := os.ReadFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := xlsxText(t, data)
 	if !strings.Contains(exported, "己一") || !strings.Contains(exported, bot.MaskID(ids[8])) {
 		t.Fatalf("the export lacks the imported household or its masked ID")
 	}
 
 	var pushed []string
 	for _, r := range cl.fake.Sent() {
-		pushed = append(pushed, r.Title, r.Text, string(r.File))
+		if r.Seq > before && r.Seq <= fullSeq && r.FileName != "" {
+			continue // the full export, on purpose
+		}
+		pushed = append(pushed, r.Title, r.Text, r.FileName, string(r.File))
+		if strings.HasSuffix(r.FileName, ".xlsx") {
+			pushed = append(pushed, xlsxText(t, r.File))
+		}
 	}
 	sources := map[string]string{
 		"the JSON log":           cl.procs[0].stdout.String(),
@@ -177,6 +207,31 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 			t.Errorf("%s holds personal numbers: %v", where, found)
 		}
 	}
+}
+
+// lastSent is the sequence number of the newest push.
+func lastSent(cl *cluster) int64 {
+	sent := cl.fake.Sent()
+	if len(sent) == 0 {
+		return 0
+	}
+	return sent[len(sent)-1].Seq
+}
+
+// waitFile waits for a workbook pushed to user after since and returns
+// its XML.
+func waitFile(t *testing.T, cl *cluster, user string, since int64) string {
+	t.Helper()
+	for range 1000 {
+		for _, r := range cl.fake.SentTo(user, since) {
+			if strings.HasSuffix(r.FileName, ".xlsx") && r.File != nil {
+				return xlsxText(t, r.File)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no workbook pushed to %s", user)
+	return ""
 }
 
 // waitPushTo waits for a push to user after since and returns its text.
@@ -207,13 +262,12 @@ func runCLI(t *testing.T, cl *cluster, args ...string) string {
 }
 
 // xlsxText returns the XML of every part of a workbook.
-func xlsxText(t *testing.T, path string) string {
+func xlsxText(t *testing.T, data []byte) string {
 	t.Helper()
-	zr, err := zip.OpenReader(path)
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer zr.Close()
 	var b strings.Builder
 	for _, f := range zr.File {
 		r, err := f.Open()

@@ -161,14 +161,15 @@ func (h *Callback) answer(c *gin.Context, in bot.Incoming, key string, msg wecom
 		owner := store.NewOwner()
 		state, stored, over, err := h.Dedup.ClaimMessageLimited(ctx, key, owner, pendingTTL, limitUser, h.RateLimit)
 		if err != nil {
-			// Redis may have made the claim and lost only its answer.
-			h.release(key, owner)
+			// Redis may have made the claim and lost only its answer;
+			// it is in trouble, so release in the background only.
+			h.release(key, owner, false)
 			return h.unavailable(c, err)
 		}
 		if over {
 			// Not handled, so not remembered: a re-delivery after the
 			// window is handled afresh.
-			h.release(key, owner)
+			h.release(key, owner, true)
 			return h.limited(c, msg, ts, nonce)
 		}
 		switch state {
@@ -255,7 +256,7 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 			ctx := context.Background()
 			if res.err != nil {
 				h.Log.Error("late handling failed", "msg_id", in.MsgID, "err", res.err)
-				h.release(key, owner)
+				h.release(key, owner, true)
 				h.Pusher.Push(in.From, bot.Reply{Text: "刚才的消息没有处理成功，未作记录，请稍后重发。"}, key)
 				return
 			}
@@ -279,35 +280,39 @@ func (h *Callback) limited(c *gin.Context, msg wecom.Message, ts, nonce string) 
 // released and the answer is 503, so WeCom re-delivers and nothing the
 // user sent is lost; the bot never said 已记录.
 func (h *Callback) failed(c *gin.Context, key, owner string, err error) string {
-	h.release(key, owner)
+	h.release(key, owner, true)
 	return h.unavailable(c, err)
 }
 
 // release gives up the claim owner made on key, so that a re-delivery is
-// handled afresh. The claim usually failed because Redis could not be
-// reached, and then neither can the release: it is tried again in the
-// background until Redis is back or the claim has lapsed by itself. The
-// owner makes a late release safe: it never removes another delivery's
-// claim, or a reply.
-func (h *Callback) release(key, owner string) {
-	try := func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+// handled afresh: at once when now is set (briefly, so the answer is not
+// held up), and otherwise, or when that fails, in the background. The
+// claim usually failed because Redis could not be reached, and then
+// neither can the release: it is tried again until Redis is back or the
+// claim has lapsed by itself. The owner makes a late release safe: it
+// never removes another delivery's claim, or a reply.
+func (h *Callback) release(key, owner string, now bool) {
+	try := func(d time.Duration) error {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
 		return h.Dedup.ReleaseClaim(ctx, key, owner)
 	}
-	if try() == nil {
+	if now && try(500*time.Millisecond) == nil {
 		return
 	}
 	go func() {
 		end := time.Now().Add(pendingTTL)
-		var err error
-		for wait := 100 * time.Millisecond; time.Now().Add(wait).Before(end); wait = min(2*wait, 2*time.Second) {
-			time.Sleep(wait)
-			if err = try(); err == nil {
+		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+			err := try(2 * time.Second)
+			if err == nil {
 				return
 			}
+			if time.Now().Add(wait).After(end) {
+				h.Log.Warn("could not release a claim; re-deliveries wait until it lapses", "key", key, "err", err)
+				return
+			}
+			time.Sleep(wait)
 		}
-		h.Log.Warn("could not release a claim; re-deliveries wait until it lapses", "key", key, "err", err)
 	}()
 }
 

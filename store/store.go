@@ -63,6 +63,7 @@ var _ bot.Store = (*Store)(nil)
 // and checks that it answers. An unreachable server gives an error wrapping
 // bot.ErrUnavailable.
 func Open(ctx context.Context, opts Options) (*Store, error) {
+	routeGoRedisLog()
 	if strings.ContainsAny(opts.Prefix, "{}") {
 		return nil, fmt.Errorf("redis key prefix %q: must not contain { or }, which would become every key's hash tag", opts.Prefix)
 	}
