@@ -270,6 +270,45 @@ func TestLoadImportsEveryRowOnce(t *testing.T) {
 	}
 }
 
+func TestVisitRecordsAShareOfEachCommittee(t *testing.T) {
+	c, err := Generate(Options{Committees: 4, Households: 80, Leaders: 1, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, st := testBot(t, c, nil)
+	ctx := context.Background()
+	var lists []List
+	for i := range c.Committees {
+		lists = append(lists, List{Name: c.ListName(i), Hash: "h" + strconv.Itoa(i), Rows: c.Rows(i)})
+	}
+	if _, err := Load(ctx, b, directory(c), c.Staff[len(c.Staff)-1], lists, 2); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Visit(ctx, b, st, directory(c), 0.5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i, name := range c.Committees {
+		n := len(c.Of(i))
+		half := (n + 1) / 2
+		want += half
+		ctr, err := st.Counters(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ctr[bot.CtrVisited] != int64(half) || ctr[bot.CtrPaid] <= 0 {
+			t.Errorf("%s: %d of %d visited (paid %d), want %d", name, ctr[bot.CtrVisited], n, ctr[bot.CtrPaid], half)
+		}
+		if _, left, err := st.Unvisited(ctx, name, 1); err != nil || left != n-half {
+			t.Errorf("%s: %d left to visit (%v), want %d", name, left, err, n-half)
+		}
+	}
+	if res.Visits != want || res.Recorded != want || res.FirstOther != "" {
+		t.Errorf("visit: %s; want %d visits, all recorded", res, want)
+	}
+}
+
 // failingStore fails every Apply after the first ok ones.
 type failingStore struct {
 	bot.Store

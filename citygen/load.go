@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -162,4 +164,113 @@ func Load(ctx context.Context, b *bot.Bot, dir bot.Directory, admin bot.Staff, l
 		}
 	}
 	return res, loadErr
+}
+
+// VisitResult is what a round of visits did and how long it took.
+type VisitResult struct {
+	Committees int
+	Visits     int // messages sent
+	Recorded   int // answered 已记录
+	// FirstOther is the first answer that was not 已记录 (masked), so a
+	// visit the bot refused shows at once.
+	FirstOther string
+	Elapsed    time.Duration
+}
+
+// String is the result as `songnuan gen visit` prints it.
+func (r VisitResult) String() string {
+	s := fmt.Sprintf("走访 %d 个居委的 %d 户：记录 %d 户；用时 %.2f 秒，%.0f 条/秒",
+		r.Committees, r.Visits, r.Recorded, r.Elapsed.Seconds(), float64(r.Visits)/max(r.Elapsed.Seconds(), 1e-9))
+	if r.FirstOther != "" {
+		s += "\n第一个没有记录的回复：" + r.FirstOther
+	}
+	return s
+}
+
+// Visit reports a first visit, paying what is due, for share (0 to 1) of
+// each committee's not-yet-visited households, oldest first, as the
+// committee's worker would in chat: one message per household through
+// b.Handle, parallel committees at once. It is how a benchmark brings a
+// loaded city to the middle of its campaign.
+func Visit(ctx context.Context, b *bot.Bot, st bot.Store, dir bot.Directory, share float64, parallel int) (VisitResult, error) {
+	workers := map[string]bot.Staff{}
+	for _, s := range dir {
+		if s.Role == bot.RoleWorker {
+			if w, dup := workers[s.Committee]; !dup || s.UserID < w.UserID {
+				workers[s.Committee] = s
+			}
+		}
+	}
+	committees := make([]string, 0, len(workers))
+	for c := range workers {
+		committees = append(committees, c)
+	}
+	sort.Strings(committees)
+
+	res := VisitResult{Committees: len(committees)}
+	var (
+		next, visits, recorded atomic.Int64
+		mu                     sync.Mutex
+		wg                     sync.WaitGroup
+		errOnce                sync.Once
+		visitErr               error
+	)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fail := func(err error) { errOnce.Do(func() { visitErr = err; cancel() }) }
+	base := strconv.FormatInt(time.Now().UnixNano(), 36)
+	start := time.Now()
+	for range min(max(1, parallel), len(committees)) {
+		wg.Go(func() {
+			for lctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(committees) {
+					return
+				}
+				c, w := committees[i], workers[committees[i]]
+				refs, total, err := st.Unvisited(lctx, c, 1<<20)
+				if err != nil {
+					fail(fmt.Errorf("待走访 %s：%w", c, err))
+					return
+				}
+				n := min(len(refs), int(math.Ceil(share*float64(total))))
+				for _, ref := range refs[:n] {
+					h, err := st.Household(lctx, c, ref.Code)
+					if err != nil {
+						fail(fmt.Errorf("读 %s 编号%s：%w", c, ref.Code, err))
+						return
+					}
+					paid := h.Entitlement.Total
+					if paid <= 0 {
+						paid = 500 // every item needs an amount stated: pay a plausible one
+					}
+					in := bot.Incoming{MsgID: base + "-" + strconv.Itoa(i) + "-" + ref.Code, From: w.UserID, MsgType: "text",
+						Text: fmt.Sprintf("走访 %s 发放%d元", ref.Code, paid), At: time.Now()}
+					rep, err := b.Handle(lctx, in)
+					if err != nil {
+						fail(fmt.Errorf("走访 %s 编号%s：%w", c, ref.Code, err))
+						return
+					}
+					visits.Add(1)
+					if strings.HasPrefix(rep.Text, "已记录") {
+						recorded.Add(1)
+						continue
+					}
+					mu.Lock()
+					if res.FirstOther == "" {
+						first, _, _ := strings.Cut(bot.Redact(rep.Text+rep.Markdown), "\n")
+						res.FirstOther = c + " 编号" + ref.Code + "：" + first
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	res.Visits, res.Recorded = int(visits.Load()), int(recorded.Load())
+	if visitErr == nil {
+		visitErr = ctx.Err()
+	}
+	return res, visitErr
 }

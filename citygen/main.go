@@ -23,6 +23,8 @@ const usage = `用法：
       生成城市：DIR/city.yaml（人员配置）和 DIR/households/ 下每个居委一份 .csv 名单
   songnuan gen load [--dir city] [--parallel 8] [--allow-nonempty]
       把名单经机器人的导入流程并发写入 REDIS_URL 的 Redis，报告 行/秒 和 Redis 内存
+  songnuan gen visit [--dir city] [--share 0.7] [--parallel 8]
+      每个居委由社工走访一部分还没走访的户（按应发金额发放），把城市带到活动中途
   songnuan gen time --as 用户ID --text 进度 [--dir city] [--n 200] [--warmup 10] [--cpuprofile 文件]
       直接调用机器人 n 次（不经 HTTP），报告延迟 p50/p90/p99
   songnuan gen memory [--dir city]
@@ -44,6 +46,8 @@ func Main(ctx context.Context, args []string, stdout io.Writer) error {
 		err = genMain(args, stdout)
 	case "load":
 		err = loadMain(ctx, args, stdout)
+	case "visit":
+		err = visitMain(ctx, args, stdout)
 	case "time":
 		err = timeMain(ctx, args, stdout)
 	case "memory":
@@ -187,6 +191,28 @@ func loadMain(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("有 %d 行没有导入", res.Refused)
 	}
 	return nil
+}
+
+// visitMain is `songnuan gen visit`.
+func visitMain(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("songnuan gen visit", stdout)
+	dir := fs.String("dir", "city", "songnuan gen 的输出目录（取 city.yaml）")
+	share := fs.Float64("share", 0.7, "每个居委走访还没走访的户的比例（0 到 1）")
+	parallel := fs.Int("parallel", 8, "同时走访的居委数")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *share <= 0 || *share > 1 {
+		return fmt.Errorf("--share 应在 0 到 1 之间，例如 --share 0.7（收到 %g）", *share)
+	}
+	a, err := openCity(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.Background())
+	res, err := Visit(ctx, a.Bot, a.Store, a.Config.Directory(), *share, *parallel)
+	fmt.Fprintln(stdout, res)
+	return err
 }
 
 // timeMain is `songnuan gen time`.

@@ -60,6 +60,67 @@ SUBSET_HOUSEHOLDS=${SUBSET_HOUSEHOLDS:-30000}
 PROFILE=${PROFILE:-1}
 OUT=${OUT:-citybench-out}
 
+# stat NAME VALUE…: the median of the values, and their range.
+stat() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" | sort -g | awk -v name="$name" '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { printf "%-40s (no values)\n", name; exit }
+			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%-40s median %10.2f  range %.2f – %.2f  (%d runs)\n", name, m, v[1], v[NR], NR
+		}'
+}
+
+# field FILES… -- PATTERN: the number after PATTERN in each file.
+field() {
+	local files=() f
+	while [ "$1" != -- ]; do files+=("$1"); shift; done
+	for f in "${files[@]}"; do
+		[ -f "$f" ] && grep -o "$2[0-9.]*" "$f" | tail -1 | sed "s/^$2//"
+	done
+}
+
+# summarize: the medians of every run's headline numbers.
+summarize() {
+	local runs
+	runs=$(seq 1 "$RUNS")
+	echo "== medians over $RUNS runs"
+	stat "import rows/s (fsync $LOAD_FSYNC, full city)" $(for r in $runs; do sed -n 's/.*，\([0-9]*\) 行\/秒.*/\1/p' "$OUT/load-$r.txt"; done)
+	stat "import rows/s (fsync $FSYNC, subset)" $(for r in $runs; do sed -n 's/.*，\([0-9]*\) 行\/秒.*/\1/p' "$OUT/load-subset-$r.txt"; done)
+	stat "Redis bytes per household" $(for r in $runs; do sed -n '1s/.*每户 \([0-9]*\) 字节$/\1/p' "$OUT/memory-$r.txt"; done)
+	stat "进度 city, direct p50 ms" $(field "$OUT"/time-city-*.txt -- 'p50 ')
+	stat "进度 city, direct p99 ms" $(field "$OUT"/time-city-*.txt -- 'p99 ')
+	stat "进度 one committee, direct p50 ms" $(field "$OUT"/time-one-*.txt -- 'p50 ')
+	stat "进度 one committee, direct p99 ms" $(field "$OUT"/time-one-*.txt -- 'p99 ')
+	stat "进度 city, HTTP p50 ms" $(field "$OUT"/http-city-*.txt -- 'p50=')
+	stat "进度 city, HTTP p99 ms" $(field "$OUT"/http-city-*.txt -- 'p99=')
+	stat "进度 one committee, HTTP p50 ms" $(field "$OUT"/http-one-*.txt -- 'p50=')
+	stat "进度 one committee, HTTP p99 ms" $(field "$OUT"/http-one-*.txt -- 'p99=')
+	stat "mix (city 进度) msg/s" $(for r in $runs; do field "$OUT/mix-$r.txt" -- 'rate='; done)
+	stat "mix (city 进度) p99 ms" $(for r in $runs; do field "$OUT/mix-$r.txt" -- 'p99='; done)
+	stat "mix (committee 进度) msg/s" $(for r in $runs; do field "$OUT/mix-local-$r.txt" -- 'rate='; done)
+	stat "mix (committee 进度) p99 ms" $(for r in $runs; do field "$OUT/mix-local-$r.txt" -- 'p99='; done)
+	local who
+	for who in bot redis; do
+		stat "mix (city 进度) $who CPU µs/message" $(for r in $runs; do cpu_per "$OUT/summary.txt" "mix-$r" "$who" "$MIX_N"; done)
+		stat "mix (committee 进度) $who CPU µs/message" $(for r in $runs; do cpu_per "$OUT/summary.txt" "mix-local-$r" "$who" "$MIX_LOCAL_N"; done)
+	done
+}
+
+# cpu_per SUMMARY NAME WHO N: WHO's CPU microseconds per timed message of
+# the mix NAME, from the summary's "NAME cpu in the timed phase" line.
+cpu_per() {
+	sed -n "s/^== $2 cpu in the timed phase: .*$3 \\([0-9.]*\\) s.*/\\1/p" "$1" | awk -v n="$4" '{ printf "%.0f\n", $1 * 1e6 / n }'
+}
+
+if [ "${1:-}" = --summarize ]; then
+	OUT=$2
+	summarize
+	exit
+fi
+
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 : >"$OUT/summary.txt"
@@ -186,8 +247,9 @@ for run in $(seq 1 "$RUNS"); do
 	fsync "$FSYNC"
 	load
 	"$sn" gen time --dir "$city" --as ld001 --text 进度 --n "$PROGRESS_N" --cpuprofile "$OUT/progress-city-$run.pprof" |
+		tee "$OUT/time-city-$run.txt" | tee -a "$OUT/summary.txt"
+	"$sn" gen time --dir "$city" --as ld001 --text "进度 $one" --n "$ONE_N" | tee "$OUT/time-one-$run.txt" |
 		tee -a "$OUT/summary.txt"
-	"$sn" gen time --dir "$city" --as ld001 --text "进度 $one" --n "$ONE_N" | tee -a "$OUT/summary.txt"
 
 	hport=$(free_port 18080)
 	url="http://127.0.0.1:$hport"
@@ -228,4 +290,5 @@ for run in $(seq 1 "$RUNS"); do
 	stop "$redis_pid"
 	redis_pid=""
 done
-note "done; files in $OUT"
+summarize | tee -a "$OUT/summary.txt"
+note "done in $SECONDS s; files in $OUT"
