@@ -20,6 +20,10 @@
 #      committee, which shows what the rest of the path sustains.
 # Steps 3 to 5 run with FSYNC (default always, as production), set on the
 # running Redis with CONFIG SET once the import is done.
+# With MIDCAMPAIGN=1 it then loads the city once more on a fresh Redis, has
+# each committee's worker report a first visit for VISIT_SHARE of its
+# households through the bot (songnuan gen visit) and reads the memory
+# again: a city in the middle of its campaign, every op marker still live.
 # On the first run it also runs the committee mix twice more, not counted
 # with the others: against the bot under a CPU profile (songnuan gen serve
 # --cpuprofile), and with appendfsync everysec, to show what the fsync on
@@ -35,7 +39,8 @@
 #   MIX_LOCAL_N=10000 timed messages of the mix with committee 进度
 #   MIX_C=32 AOF=yes FSYNC=always (appendonly, fsync on every write, as
 #   docker-compose.yml runs Redis) LOAD_FSYNC=everysec
-#   SUBSET_COMMITTEES=600 SUBSET_HOUSEHOLDS=30000
+#   SUBSET_COMMITTEES=600 SUBSET_HOUSEHOLDS=30000 MIDCAMPAIGN=0 VISIT_SHARE=0.7
+#   (MIDCAMPAIGN=1 adds about five minutes here)
 #   PROFILE=1 OUT=citybench-out
 # Each mix first registers (untimed) one household per visit it will send,
 # so every timed visit is a first visit, which writes.
@@ -57,6 +62,8 @@ FSYNC=${FSYNC:-always}
 LOAD_FSYNC=${LOAD_FSYNC:-everysec}
 SUBSET_COMMITTEES=${SUBSET_COMMITTEES:-600}
 SUBSET_HOUSEHOLDS=${SUBSET_HOUSEHOLDS:-30000}
+MIDCAMPAIGN=${MIDCAMPAIGN:-0}
+VISIT_SHARE=${VISIT_SHARE:-0.7}
 PROFILE=${PROFILE:-1}
 OUT=${OUT:-citybench-out}
 
@@ -290,5 +297,16 @@ for run in $(seq 1 "$RUNS"); do
 	stop "$redis_pid"
 	redis_pid=""
 done
+if [ "$MIDCAMPAIGN" = 1 ]; then
+	note "mid-campaign: the city with $VISIT_SHARE of each committee's households visited"
+	load
+	redis "$LOAD_FSYNC"
+	"$sn" gen load --dir "$city" --parallel "$PARALLEL" | sed -n 1p >>"$OUT/summary.txt"
+	fsync "$FSYNC"
+	"$sn" gen visit --dir "$city" --share "$VISIT_SHARE" --parallel "$PARALLEL" | tee -a "$OUT/summary.txt"
+	"$sn" gen memory --dir "$city" | tee "$OUT/memory-midcampaign.txt" | sed -n 1p >>"$OUT/summary.txt"
+	stop "$redis_pid"
+	redis_pid=""
+fi
 summarize | tee -a "$OUT/summary.txt"
 note "done in $SECONDS s; files in $OUT"
