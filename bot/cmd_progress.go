@@ -197,9 +197,15 @@ func (r progressRow) line(n int) string {
 // becomes markdown that lists the worst committees and sums up the rest.
 func (b *Bot) streetProgress(ctx context.Context, all map[string]Counters) (Reply, error) {
 	committees := committeeOnly(all)
+	// Committees with staff but nothing recorded yet count too; a set
+	// keeps this linear at a city's thousands of committees.
 	names := slices.Clone(b.committees)
+	known := make(map[string]bool, len(names))
+	for _, c := range names {
+		known[c] = true
+	}
 	for c := range committees {
-		if !slices.Contains(names, c) {
+		if !known[c] {
 			names = append(names, c)
 		}
 	}
