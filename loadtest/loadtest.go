@@ -155,6 +155,7 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 	start := time.Now()
 	shots := fire(ctx, hc, timed, opt.C)
 	res.Elapsed = time.Since(start)
+	fmt.Fprintf(opt.Out, "计时结束，核对 %d 条回复…\n", len(timed))
 	res.Sent = len(timed)
 	res.summarise(c, timed, shots)
 	return res, ctx.Err()
