@@ -23,14 +23,6 @@ func cst(y int, m time.Month, d, h, mi int) time.Time {
 	return time.Date(y, m, d, h, mi, 0, 0, cstZone)
 }
 
-var staff = []broadcast.Recipient{
-	{UserID: "wang", Name: "王芳", Role: bot.RoleWorker, Committee: "甘泉一村"},
-	{UserID: "li", Name: "李强", Role: bot.RoleWorker, Committee: "甘泉二村"},
-	{UserID: "zhang", Name: "张敏", Role: bot.RoleWorker, Committee: "甘泉三村"},
-	{UserID: "zhao", Name: "赵书记", Role: bot.RoleLeader},
-	{UserID: "admin", Name: "社区服务办", Role: bot.RoleAdmin},
-}
-
 // env is one shared Redis, as far as the runners can tell.
 type env struct {
 	t       *testing.T
@@ -64,17 +56,13 @@ func (s *syncBuffer) String() string {
 func newEnv(t *testing.T, start time.Time) *env {
 	clock := broadcasttest.NewClock(start)
 	return &env{
-		t:       t,
-		clock:   clock,
-		ledger:  broadcasttest.NewLedger(clock.Now),
-		limiter: broadcasttest.NewLimiter(clock.Now),
-		sender:  &broadcasttest.Sender{},
-		logs:    &syncBuffer{},
-		counters: map[string]bot.Counters{
-			"甘泉一村": {bot.CtrHouseholds: 10, bot.CtrVisited: 7, bot.CtrShort: 300},
-			"甘泉二村": {bot.CtrHouseholds: 8, bot.CtrVisited: 8},
-			"甘泉三村": {bot.CtrHouseholds: 5, bot.CtrVisited: 5, bot.CtrShort: 200},
-		},
+		t:        t,
+		clock:    clock,
+		ledger:   broadcasttest.NewLedger(clock.Now),
+		limiter:  broadcasttest.NewLimiter(clock.Now),
+		sender:   &broadcasttest.Sender{},
+		logs:     &syncBuffer{},
+		counters: broadcasttest.Counters(),
 	}
 }
 
@@ -85,7 +73,7 @@ func (e *env) runner(s *bot.Schedule, owner string) *broadcast.Runner {
 		Ledger:     e.ledger,
 		Limiter:    e.limiter,
 		Clock:      e.clock.Now,
-		Recipients: func(context.Context) ([]broadcast.Recipient, error) { return staff, nil },
+		Recipients: func(context.Context) ([]broadcast.Recipient, error) { return broadcasttest.Staff(), nil },
 		Counters: func(_ context.Context, c string) (bot.Counters, error) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -230,28 +218,6 @@ func deliveries(e *env) map[string]int {
 	return out
 }
 
-// expectedDefault lists every delivery the default schedule makes to
-// staff with env's counters: each announcement to its roles, the
-// only_if_open ones only to committees with open work.
-func expectedDefault(s *bot.Schedule) []string {
-	var out []string
-	for _, o := range s.Occurrences() {
-		for _, rc := range staff {
-			if !slices.Contains(o.To.Roles, rc.Role) {
-				continue
-			}
-			// 甘泉二村 has visited everyone and paid in full; plan, list
-			// and summary are open everywhere (nobody reported them).
-			if o.OnlyIfOpen && rc.Committee == "甘泉二村" && strings.HasPrefix(o.Announcement, "visits-") {
-				continue
-			}
-			out = append(out, o.ID+"/u/"+rc.UserID)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 func TestExactlyOnceWithTwoRunners(t *testing.T) {
 	for _, c := range []struct {
 		name       string
@@ -303,7 +269,7 @@ func TestExactlyOnceWithTwoRunners(t *testing.T) {
 				ids = append(ids, id)
 			}
 			slices.Sort(ids)
-			if want := expectedDefault(s); !slices.Equal(ids, want) {
+			if want := broadcasttest.ExpectedDefault(s); !slices.Equal(ids, want) {
 				t.Errorf("delivered %d, want %d\n got %v\nwant %v", len(ids), len(want), ids, want)
 			}
 			if strings.Contains(e.logs.String(), "in doubt") {

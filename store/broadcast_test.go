@@ -191,35 +191,19 @@ func TestLimiterSharedAcrossInstances(t *testing.T) {
 	}
 }
 
-// staff are the recipients of the runner tests.
-var staff = []broadcast.Recipient{
-	{UserID: "wang", Name: "王芳", Role: bot.RoleWorker, Committee: "甘泉一村"},
-	{UserID: "li", Name: "李强", Role: bot.RoleWorker, Committee: "甘泉二村"},
-	{UserID: "zhang", Name: "张敏", Role: bot.RoleWorker, Committee: "甘泉三村"},
-	{UserID: "zhao", Name: "赵书记", Role: bot.RoleLeader},
-	{UserID: "admin", Name: "社区服务办", Role: bot.RoleAdmin},
-}
-
-// runnerCounters are the committees' counters the runner tests read:
-// 甘泉二村 has visited everyone and paid in full.
-var runnerCounters = map[string]bot.Counters{
-	"甘泉一村": {bot.CtrHouseholds: 10, bot.CtrVisited: 7, bot.CtrShort: 300},
-	"甘泉二村": {bot.CtrHouseholds: 8, bot.CtrVisited: 8},
-	"甘泉三村": {bot.CtrHouseholds: 5, bot.CtrVisited: 5, bot.CtrShort: 200},
-}
-
 // newRunner is a runner on the store's ledger and a limiter on clock.
 func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *bot.Schedule, clock *broadcasttest.Clock,
 	sender bot.Sender, owner string, logs *lockedBuffer) *broadcast.Runner {
+	counters := broadcasttest.Counters()
 	return &broadcast.Runner{
 		Schedule:   s,
 		Sender:     sender,
 		Ledger:     l,
 		Limiter:    lim,
 		Clock:      clock.Now,
-		Recipients: func(context.Context) ([]broadcast.Recipient, error) { return staff, nil },
+		Recipients: func(context.Context) ([]broadcast.Recipient, error) { return broadcasttest.Staff(), nil },
 		Counters: func(_ context.Context, c string) (bot.Counters, error) {
-			return runnerCounters[c], nil
+			return counters[c], nil
 		},
 		Admins: []string{"admin"},
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
@@ -326,7 +310,7 @@ func TestTwoRunnersOnRedisSendEveryOccurrenceOnce(t *testing.T) {
 				ids = append(ids, id)
 			}
 			slices.Sort(ids)
-			if want := expectedDefault(sched); !slices.Equal(ids, want) {
+			if want := broadcasttest.ExpectedDefault(sched); !slices.Equal(ids, want) {
 				t.Errorf("delivered %d, want %d\n got %v\nwant %v", len(ids), len(want), ids, want)
 			}
 			if strings.Contains(logs.String(), "in doubt") {
@@ -336,33 +320,13 @@ func TestTwoRunnersOnRedisSendEveryOccurrenceOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, id := range expectedDefault(sched) {
+			for _, id := range broadcasttest.ExpectedDefault(sched) {
 				if !strings.HasPrefix(entries[id+"#ok"], "sent at ") {
 					t.Errorf("ledger has no #ok for %s", id)
 				}
 			}
 		})
 	}
-}
-
-// expectedDefault lists every delivery the built-in schedule makes to
-// staff with runnerCounters: each announcement to its roles, the
-// only_if_open visit reminders not to 甘泉二村.
-func expectedDefault(s *bot.Schedule) []string {
-	var out []string
-	for _, o := range s.Occurrences() {
-		for _, rc := range staff {
-			if !slices.Contains(o.To.Roles, rc.Role) {
-				continue
-			}
-			if o.OnlyIfOpen && rc.Committee == "甘泉二村" && strings.HasPrefix(o.Announcement, "visits-") {
-				continue
-			}
-			out = append(out, o.ID+"/u/"+rc.UserID)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // steps are the times the exactly-once test ticks at: every six hours,

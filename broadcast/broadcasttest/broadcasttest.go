@@ -1,7 +1,8 @@
 // Package broadcasttest provides in-memory implementations of the
 // broadcast runner's Ledger and Limiter with exactly the documented
-// semantics, a recording Sender that can be told to fail, and a settable
-// clock, for tests.
+// semantics, a recording Sender that can be told to fail, a settable
+// clock, and the staff, counters and expected deliveries of a whole
+// built-in campaign, for tests.
 package broadcasttest
 
 import (
