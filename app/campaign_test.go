@@ -2,9 +2,7 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -15,7 +13,6 @@ import (
 
 	"songnuan/app"
 	"songnuan/config"
-	"songnuan/store/storetest"
 	"songnuan/wecom/fakeapi"
 )
 
@@ -26,26 +23,7 @@ func startCampaignApp(tb testing.TB, rescue config.Rescue) *app.App {
 	cfg := config.Default()
 	cfg.RedisURL = os.Getenv("REDIS_URL")
 	cfg.Rescue = rescue
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	prefix := storetest.Prefix()
-	a, err := app.New(context.Background(), cfg, app.Options{Listener: ln, KeyPrefix: prefix, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	tb.Cleanup(func() {
-		if err := storetest.DeletePrefix(context.Background(), a.Store.Client(), prefix); err != nil {
-			tb.Errorf("clean up: %v", err)
-		}
-		cancel()
-		<-done
-	})
-	return a
+	return startAppWith(tb, cfg, slog.New(slog.DiscardHandler))
 }
 
 // waitSent polls the fake WeCom API until keep accepts a record.
