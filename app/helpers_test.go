@@ -61,6 +61,15 @@ var testStaff = []bot.Staff{
 // log, under a random key prefix that is deleted at the end.
 func startAppWith(tb testing.TB, cfg config.Config, log *slog.Logger) *app.App {
 	tb.Helper()
+	a, _ := launchApp(tb, cfg, log, nil)
+	return a
+}
+
+// launchApp is startAppWith that lets prepare change the App before it
+// runs, and returns stop, which ends Run and returns its error. The
+// clean-up stops the App, unless stop did, before it deletes the keys.
+func launchApp(tb testing.TB, cfg config.Config, log *slog.Logger, prepare func(*app.App)) (*app.App, func() error) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -70,13 +79,19 @@ func startAppWith(tb testing.TB, cfg config.Config, log *slog.Logger) *app.App {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if prepare != nil {
+		prepare(a)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
+	stop := sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
 	tb.Cleanup(func() {
 		// Stop first: the broadcast runner writes until it stops.
-		cancel()
-		<-done
+		stop()
 		if cfg.RedisURL == "" {
 			return // the embedded store went with the App
 		}
@@ -90,7 +105,7 @@ func startAppWith(tb testing.TB, cfg config.Config, log *slog.Logger) *app.App {
 			tb.Errorf("clean up keys under %s: %v", prefix, err)
 		}
 	})
-	return a
+	return a, stop
 }
 
 // sender delivers messages to one callback URL as WeCom does, with its
