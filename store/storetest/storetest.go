@@ -10,7 +10,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,11 +48,66 @@ func Open(tb testing.TB) *store.Store {
 	return s
 }
 
+// issued holds every prefix Prefix has returned in this process, for
+// Leftovers.
+var issued struct {
+	sync.Mutex
+	prefixes map[string]bool
+}
+
 // Prefix returns a fresh random key prefix.
 func Prefix() string {
 	b := make([]byte, 6)
 	rand.Read(b)
-	return "test:" + hex.EncodeToString(b) + ":"
+	p := "test:" + hex.EncodeToString(b) + ":"
+	issued.Lock()
+	defer issued.Unlock()
+	if issued.prefixes == nil {
+		issued.prefixes = map[string]bool{}
+	}
+	issued.prefixes[p] = true
+	return p
+}
+
+// Leftovers returns, sorted, the keys under any prefix Prefix returned in
+// this process: keys a test wrote after its clean-up deleted its prefix,
+// or never cleaned up. A package whose tests leave goroutines writing (a
+// running App) calls it from TestMain once every test has ended.
+func Leftovers(ctx context.Context, client redis.UniversalClient) ([]string, error) {
+	issued.Lock()
+	mine := maps.Clone(issued.prefixes)
+	issued.Unlock()
+	var (
+		mu  sync.Mutex
+		out []string
+	)
+	err := eachNode(ctx, client, func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, "test:*", 1000).Iterator()
+		for iter.Next(ctx) {
+			k := iter.Val()
+			id, _, _ := strings.Cut(strings.TrimPrefix(k, "test:"), ":")
+			if mine["test:"+id+":"] {
+				mu.Lock()
+				out = append(out, k)
+				mu.Unlock()
+			}
+		}
+		return iter.Err()
+	})
+	slices.Sort(out)
+	return out, err
+}
+
+// eachNode calls fn with the client itself, or with each master of a
+// cluster (a SCAN reaches one node's keys only).
+func eachNode(ctx context.Context, client redis.UniversalClient, fn func(context.Context, *redis.Client) error) error {
+	switch c := client.(type) {
+	case *redis.ClusterClient:
+		return c.ForEachMaster(ctx, fn)
+	case *redis.Client:
+		return fn(ctx, c)
+	}
+	return fmt.Errorf("scan keys: unsupported client %T", client)
 }
 
 // DeletePrefix deletes every key under prefix, scanning each master of a
@@ -90,13 +149,8 @@ func DeletePrefix(ctx context.Context, client redis.UniversalClient, prefix stri
 		}
 		return flush()
 	}
-	switch c := client.(type) {
-	case *redis.ClusterClient:
-		return c.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return del(ctx, c, true) })
-	case *redis.Client:
-		return del(ctx, c, false)
-	}
-	return fmt.Errorf("clean up keys: unsupported client %T", client)
+	_, cluster := client.(*redis.ClusterClient)
+	return eachNode(ctx, client, func(ctx context.Context, c *redis.Client) error { return del(ctx, c, cluster) })
 }
 
 // Household returns a realistic household of committee: a 低保 family of
