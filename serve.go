@@ -31,11 +31,12 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
 	}
+	gc := app.TuneGC()
 	a, err := app.New(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return err
 	}
-	log.Info("starting", "addr", a.Addr(), "config", a.Config)
+	log.Info("starting", "addr", a.Addr(), "config", a.Config, "gogc", gc)
 	lw.Flush()
 	fmt.Fprint(stderr, banner(a))
 	return a.Run(ctx)

@@ -336,6 +336,7 @@ func serveMain(ctx context.Context, args []string, stdout io.Writer) error {
 	lw := app.NewLogWriter(stdout, 200*time.Millisecond)
 	defer lw.Close()
 	log := slog.New(slog.NewJSONHandler(lw, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	app.TuneGC()
 	a, err := app.New(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return err

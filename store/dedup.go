@@ -95,21 +95,32 @@ func (s *Store) SaveReply(ctx context.Context, key, reply string, ttl time.Durat
 	if err := checkTTL("save reply", ttl); err != nil {
 		return err
 	}
-	if err := s.client.Set(ctx, s.k.message(key), markReply+replyValue(reply), ttl).Err(); err != nil {
+	var set *redis.StatusCmd
+	if err := s.batch.do(ctx, func(p redis.Pipeliner) {
+		set = p.Set(ctx, s.k.message(key), markReply+replyValue(reply), ttl)
+	}); err != nil {
+		return fail("save reply", err)
+	}
+	if err := set.Err(); err != nil {
 		return fail("save reply", err)
 	}
 	return nil
 }
 
 // SaveReplyOnce stores reply for a message whose answer needed no store
-// access, in one round trip (SET NX GET), and returns the reply to send: the
+// access, in one round trip (SET NX GET, in a batch), and returns the reply to send: the
 // stored one if another delivery answered first, else reply.
 func (s *Store) SaveReplyOnce(ctx context.Context, key, reply string, ttl time.Duration) (string, error) {
 	if err := checkTTL("save reply once", ttl); err != nil {
 		return "", err
 	}
-	old, err := s.client.SetArgs(ctx, s.k.message(key), markReply+replyValue(reply),
-		redis.SetArgs{Mode: "NX", Get: true, TTL: ttl}).Result()
+	var set *redis.StatusCmd
+	if err := s.batch.do(ctx, func(p redis.Pipeliner) {
+		set = p.SetArgs(ctx, s.k.message(key), markReply+replyValue(reply), redis.SetArgs{Mode: "NX", Get: true, TTL: ttl})
+	}); err != nil {
+		return "", fail("save reply once", err)
+	}
+	old, err := set.Result()
 	if errors.Is(err, redis.Nil) {
 		return reply, nil
 	}
@@ -225,15 +236,12 @@ func (s *Store) ClaimMessageLimited(ctx context.Context, key, owner string, pend
 	if err := checkTTL("claim message", pendingTTL); err != nil {
 		return 0, "", false, err
 	}
-	claim := func(p redis.Cmdable) *redis.StatusCmd {
-		return p.SetArgs(ctx, s.k.message(key), markPending+owner, redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL})
-	}
 	var set *redis.StatusCmd
-	var count int64
-	if user == "" || perMinute <= 0 {
-		set = claim(s.client)
-	} else {
-		count, err = s.counted(ctx, user, key, func(p redis.Pipeliner) { set = claim(p) })
+	count, err, sendErr := s.counted(ctx, user, perMinute, key, func(p redis.Pipeliner) {
+		set = p.SetArgs(ctx, s.k.message(key), markPending+owner, redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL})
+	})
+	if sendErr != nil {
+		return 0, "", false, fail("claim message", sendErr)
 	}
 	old, serr := set.Result()
 	switch {
@@ -268,9 +276,12 @@ func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl
 	}
 	mark := markReply + replyValue(reply)
 	var set *redis.StatusCmd
-	count, err := s.counted(ctx, user, key, func(p redis.Pipeliner) {
+	count, err, sendErr := s.counted(ctx, user, perMinute, key, func(p redis.Pipeliner) {
 		set = p.SetArgs(ctx, s.k.message(key), mark, redis.SetArgs{Mode: "NX", Get: true, TTL: ttl})
 	})
+	if sendErr != nil {
+		return "", false, fail("save reply once", sendErr)
+	}
 	old, serr := set.Result()
 	switch {
 	case errors.Is(serr, redis.Nil):
@@ -298,26 +309,40 @@ func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl
 	return reply, false, nil
 }
 
-// counted runs the commands first adds and records message key of user
-// in the same pipeline, returning how many distinct messages the user
-// sent in the window. The window is a set of message keys, not a counter,
-// so WeCom's re-deliveries of one message count once however many
-// instances receive them. Its error is the count's only; the caller reads
-// its own commands' results.
-func (s *Store) counted(ctx context.Context, user, key string, first func(redis.Pipeliner)) (int64, error) {
+// counted sends the commands first adds, and records message key of user
+// in the same pipeline, in a batch with other callbacks' (see batch.go).
+// It returns how many distinct messages the user sent in the window. The
+// window is a set of message keys, not a counter, so WeCom's re-deliveries
+// of one message count once however many instances receive them. With no
+// user or no limit nothing is recorded and the count is 0.
+// countErr is the count's error. sendErr says the batch was not sent, or
+// its fate is unknown (ctx ended while it waited): the caller must then
+// not read its commands, which the batch may still be filling. Otherwise
+// it reads their results itself.
+func (s *Store) counted(ctx context.Context, user string, perMinute int, key string, first func(redis.Pipeliner)) (n int64, countErr, sendErr error) {
+	count := user != "" && perMinute > 0
 	rk := s.k.userRate(user)
-	pipe := s.client.Pipeline()
-	first(pipe)
-	add := pipe.SAdd(ctx, rk, key)
-	exp := pipe.ExpireNX(ctx, rk, userWindow)
-	n := pipe.SCard(ctx, rk)
-	_, _ = pipe.Exec(ctx) // each command's error is read from its Cmd
-	for _, c := range []redis.Cmder{add, exp, n} {
+	var add, card *redis.IntCmd
+	var exp *redis.BoolCmd
+	if err := s.batch.do(ctx, func(p redis.Pipeliner) {
+		first(p)
+		if count {
+			add = p.SAdd(ctx, rk, key)
+			exp = p.ExpireNX(ctx, rk, userWindow)
+			card = p.SCard(ctx, rk)
+		}
+	}); err != nil {
+		return 0, nil, err
+	}
+	if !count {
+		return 0, nil, nil
+	}
+	for _, c := range []redis.Cmder{add, exp, card} {
 		if err := c.Err(); err != nil {
-			return 0, fail("count messages of user", err)
+			return 0, fail("count messages of user", err), nil
 		}
 	}
-	return n.Val(), nil
+	return card.Val(), nil, nil
 }
 
 // replyValue is how a reply is kept for re-deliveries: as it is. Packing

@@ -55,6 +55,7 @@ type Store struct {
 	now    func() time.Time
 	log    *slog.Logger
 	embed  *embedded // non-nil when Open started an embedded Redis
+	batch  *batcher  // the callback's dedup writes, sent together (batch.go)
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -112,11 +113,14 @@ func New(client redis.UniversalClient, opts Options) *Store {
 		opTTL:  opts.OpTTL,
 		now:    opts.Now,
 		log:    opts.Logger.With("component", "store"),
+		batch:  newBatcher(client),
 	}
 }
 
-// Close closes the connection pool and stops an embedded Redis.
+// Close waits for the dedup writes in flight, then closes the connection
+// pool and stops an embedded Redis.
 func (s *Store) Close() error {
+	s.batch.close()
 	err := s.client.Close()
 	if s.embed != nil {
 		s.embed.close()

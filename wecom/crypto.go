@@ -263,11 +263,11 @@ func (c *Crypto) SealReply(plainXML []byte, timestamp, nonce string) ([]byte, er
 	}
 	sig := sign(c.token, timestamp, nonce, enc)
 	b := make([]byte, 0, len(enc)+len(timestamp)+len(nonce)+160)
-	b = append(b, "<xml><Encrypt>"...)
-	b = appendCDATA(b, enc)
-	b = append(b, "</Encrypt><MsgSignature>"...)
-	b = appendCDATA(b, string(sig[:]))
-	b = append(b, "</MsgSignature><TimeStamp>"...)
+	b = append(b, "<xml><Encrypt><![CDATA["...)
+	b = append(b, enc...) // base64: nothing to sanitize or split
+	b = append(b, "]]></Encrypt><MsgSignature><![CDATA["...)
+	b = append(b, sig[:]...) // hex
+	b = append(b, "]]></MsgSignature><TimeStamp>"...)
 	b = appendText(b, timestamp)
 	b = append(b, "</TimeStamp><Nonce>"...)
 	b = appendCDATA(b, nonce)

@@ -390,6 +390,23 @@ func entity(e string) (rune, bool) {
 // validText is encoding/xml's character check, and it refuses '\r', which
 // encoding/xml rewrites to '\n'.
 func validText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 && c != '\t' && c != '\n':
+			return false
+		case c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE:
+			return false // U+FFFE or U+FFFF
+		}
+	}
+	return true
+}
+
+// validTextSlow is validText rune by rune, the specification the fast one
+// is tested against.
+func validTextSlow(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -474,7 +491,11 @@ func Sanitize(s string) string {
 // appendCDATA writes s as CDATA; a "]]>" inside is split across two
 // sections so it cannot end the value early. s is sanitized first.
 func appendCDATA(b []byte, s string) []byte {
-	s = Sanitize(s)
+	return appendSafeCDATA(b, Sanitize(s))
+}
+
+// appendSafeCDATA is appendCDATA for text already sanitized.
+func appendSafeCDATA(b []byte, s string) []byte {
 	b = append(b, "<![CDATA["...)
 	for {
 		k := strings.Index(s, "]]>")
@@ -523,7 +544,7 @@ func TextReplyXML(toUser, fromCorp string, createTime int64, content string) []b
 	b = append(b, "</FromUserName><CreateTime>"...)
 	b = strconv.AppendInt(b, createTime, 10)
 	b = append(b, "</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>"...)
-	b = appendCDATA(b, content)
+	b = appendSafeCDATA(b, content)
 	return append(b, "</Content></xml>"...)
 }
 

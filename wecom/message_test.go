@@ -168,3 +168,27 @@ func TestTextMessageXMLOptionalFields(t *testing.T) {
 		t.Errorf("default MsgType = %q, want text", def.MsgType)
 	}
 }
+
+// validText must agree with the rune-by-rune specification.
+func TestValidTextAgreesWithSpecification(t *testing.T) {
+	for _, s := range []string{
+		"", "帮助", "a\tb\nc", "a\rb", "\x00", "\x1f", "\x7f", "已登记\uFFFD", "\uFFFE", "\uFFFF", "x\uFFFFy",
+		"\xef\xbf", "\xef\xbf\xbd", "\xef\xbf\xbe", "\xed\xa0\x80", "\xff", "末尾\xe5", "𠮷野家", "\U0010FFFF",
+		"]]>", "<xml>", "\xc0\x80",
+	} {
+		if got, want := validText(s), validTextSlow(s); got != want {
+			t.Errorf("validText(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func FuzzValidText(f *testing.F) {
+	for _, s := range []string{"帮助", "\uFFFE", "a\x01", "\xef\xbf\xbf", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validText(s), validTextSlow(s); got != want {
+			t.Errorf("validText(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
