@@ -164,6 +164,11 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 		fmt.Fprintf(opt.Out, "预热 %d 条（不计时）…\n", len(warm))
 		w := fire(ctx, warm, lanes)
 		res.WarmupFailed = w.failures(c)
+		if raw {
+			// Room for the timed bodies, a quarter more than the warm-up's
+			// sizes foretell.
+			reserveBodies(lanes, w.bodyBytes()*len(timed)/len(warm)*5/4)
+		}
 	}
 
 	fmt.Fprintf(opt.Out, "计时发送 %d 条，并发 %d…\n", len(timed), opt.C)
@@ -331,6 +336,15 @@ func (l httpLane) send(r *request) shot {
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return shot{status: resp.StatusCode, latency: time.Since(start), body: body, err: err}
+}
+
+// bodyBytes is the size of all the bodies in s.
+func (s shots) bodyBytes() int {
+	n := 0
+	for _, x := range s {
+		n += len(x.body)
+	}
+	return n
 }
 
 // failures counts the shots that did not get a good answer.
