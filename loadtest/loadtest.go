@@ -3,9 +3,11 @@
 // with C in flight and reports messages per second, latency percentiles
 // and every request that failed.
 //
-// The tool measures the bot, not itself: every request is signed,
-// encrypted and built before the clock starts, connections are reused,
-// and replies are decrypted and checked only after the clock stops.
+// The tool measures the bot, not itself: it shares the bot's cores, so
+// every request is signed, encrypted and serialised to its wire form
+// before the clock starts, each request in flight has its own persistent
+// connection, and replies are decrypted and checked only after the clock
+// stops.
 package loadtest
 
 import (
@@ -14,6 +16,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,8 +62,10 @@ type Options struct {
 	Timeout time.Duration // per request; default 10 s
 	// Out receives progress lines; nil discards them.
 	Out io.Writer
-	// Transport carries every request; nil means a keep-alive transport
-	// with C idle connections to the bot.
+	// Transport carries every request; nil means, for an http:// URL, C
+	// raw persistent connections for the warm-up and the timed messages
+	// (see rawConn) and a keep-alive transport for the rest, and for an
+	// https:// URL a keep-alive transport for everything.
 	Transport http.RoundTripper
 }
 
@@ -122,12 +127,22 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	ids := &idSet{seen: map[string]bool{}}
+	setupLanes := httpLanes(hc, opt.C)
+	lanes, raw := setupLanes, false
+	if opt.Transport == nil && strings.HasPrefix(c.URL(), "http://") {
+		rl, err := rawLanes(ctx, c.URL(), opt.C, opt.Timeout)
+		if err != nil {
+			return Result{}, err
+		}
+		defer closeLanes(rl)
+		lanes, raw = rl, true
+	}
 
 	var gen generator = &plain{opt: opt}
 	res := Result{URL: c.URL(), N: opt.N, C: opt.C, Warmup: opt.Warmup, Mix: opt.Mix}
 	if opt.Mix {
 		fmt.Fprintf(opt.Out, "登记 %d 户（不计时）…\n", opt.Households)
-		m, setup, err := register(ctx, c, hc, opt, ids)
+		m, setup, err := register(ctx, c, setupLanes, opt, ids)
 		res.Setup = setup
 		if err != nil {
 			return res, err
@@ -136,24 +151,29 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 	}
 
 	fmt.Fprintf(opt.Out, "加密 %d 条消息（不计时）…\n", opt.Warmup+opt.N)
-	warm, err := build(ctx, c, gen, opt.Warmup, ids)
+	warm, err := build(ctx, c, gen, opt.Warmup, ids, raw)
 	if err != nil {
 		return res, err
 	}
-	timed, err := build(ctx, c, gen, opt.N, ids)
+	timed, err := build(ctx, c, gen, opt.N, ids, raw)
 	if err != nil {
 		return res, err
 	}
 
 	if len(warm) > 0 {
 		fmt.Fprintf(opt.Out, "预热 %d 条（不计时）…\n", len(warm))
-		w := fire(ctx, hc, warm, opt.C)
+		w := fire(ctx, warm, lanes)
 		res.WarmupFailed = w.failures(c)
+		if raw {
+			// Room for the timed bodies, a quarter more than the warm-up's
+			// sizes foretell.
+			reserveBodies(lanes, w.bodyBytes()*len(timed)/len(warm)*5/4)
+		}
 	}
 
 	fmt.Fprintf(opt.Out, "计时发送 %d 条，并发 %d…\n", len(timed), opt.C)
 	start := time.Now()
-	shots := fire(ctx, hc, timed, opt.C)
+	shots := fire(ctx, timed, lanes)
 	res.Elapsed = time.Since(start)
 	fmt.Fprintf(opt.Out, "计时结束，核对 %d 条回复…\n", len(timed))
 	res.Sent = len(timed)
@@ -208,7 +228,8 @@ const (
 
 // request is one prepared request and what it carries.
 type request struct {
-	req   *http.Request
+	req   *http.Request // for a net/http lane
+	wire  []byte        // for a raw lane: the request as sent, headers and body
 	msgID string
 	kind  string
 }
@@ -232,8 +253,9 @@ func (s *idSet) fresh() string {
 	}
 }
 
-// build signs and encrypts n messages from gen.
-func build(ctx context.Context, c *chat.Client, gen generator, n int, ids *idSet) ([]request, error) {
+// build signs and encrypts n messages from gen; raw serialises each to
+// its wire form for a raw lane.
+func build(ctx context.Context, c *chat.Client, gen generator, n int, ids *idSet, raw bool) ([]request, error) {
 	out := make([]request, n)
 	for i := range out {
 		m := gen.next()
@@ -244,6 +266,12 @@ func build(ctx context.Context, c *chat.Client, gen generator, n int, ids *idSet
 			return nil, err
 		}
 		out[i] = request{req: req, msgID: wm.MsgID, kind: m.kind}
+		if raw {
+			if out[i].wire, err = wireForm(req); err != nil {
+				return nil, err
+			}
+			out[i].req = nil // its body is spent; the wire form replaces it
+		}
 	}
 	return out, nil
 }
@@ -258,20 +286,27 @@ type shot struct {
 
 type shots []shot
 
-// fire sends reqs with c in flight and records each answer. Replies are
-// kept raw: decrypting them here would spend the bot's CPU on the tool.
-func fire(ctx context.Context, hc *http.Client, reqs []request, c int) shots {
+// lane sends requests one after the other; fire runs one goroutine per
+// lane, so a lane needs no locking.
+type lane interface {
+	send(r *request) shot
+}
+
+// fire sends reqs over lanes, one request in flight on each, and records
+// each answer. Replies are kept raw: decrypting them here would spend the
+// bot's CPU on the tool.
+func fire(ctx context.Context, reqs []request, lanes []lane) shots {
 	out := make(shots, len(reqs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(c, len(reqs)) {
+	for _, l := range lanes[:min(len(lanes), len(reqs))] {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(reqs) || ctx.Err() != nil {
 					return
 				}
-				out[i] = send(hc, reqs[i].req)
+				out[i] = l.send(&reqs[i])
 			}
 		})
 	}
@@ -279,15 +314,37 @@ func fire(ctx context.Context, hc *http.Client, reqs []request, c int) shots {
 	return out
 }
 
-func send(hc *http.Client, req *http.Request) shot {
+// httpLane sends through net/http: for https://, a caller's Transport,
+// and the untimed registrations of a mixed run.
+type httpLane struct{ hc *http.Client }
+
+// httpLanes is c lanes sharing hc, whose transport keeps the connections.
+func httpLanes(hc *http.Client, c int) []lane {
+	ls := make([]lane, c)
+	for i := range ls {
+		ls[i] = httpLane{hc}
+	}
+	return ls
+}
+
+func (l httpLane) send(r *request) shot {
 	start := time.Now()
-	resp, err := hc.Do(req)
+	resp, err := l.hc.Do(r.req)
 	if err != nil {
 		return shot{latency: time.Since(start), err: err}
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return shot{status: resp.StatusCode, latency: time.Since(start), body: body, err: err}
+}
+
+// bodyBytes is the size of all the bodies in s.
+func (s shots) bodyBytes() int {
+	n := 0
+	for _, x := range s {
+		n += len(x.body)
+	}
+	return n
 }
 
 // failures counts the shots that did not get a good answer.

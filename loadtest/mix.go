@@ -84,7 +84,7 @@ var (
 // with opt.C in flight, and reads each one's code and total from its
 // reply. Any registration the bot refuses stops the run: the mixed
 // traffic would measure error replies instead.
-func register(ctx context.Context, c *chat.Client, hc *http.Client, opt Options, ids *idSet) (*mixed, Setup, error) {
+func register(ctx context.Context, c *chat.Client, lanes []lane, opt Options, ids *idSet) (*mixed, Setup, error) {
 	rnd := rand.New(rand.NewPCG(uint64(opt.Seed), 1))
 	offset := rnd.IntN(nameSpace) // another run's heads stay apart
 	hh := make([]household, opt.Households)
@@ -103,7 +103,7 @@ func register(ctx context.Context, c *chat.Client, hc *http.Client, opt Options,
 		reqs[i] = request{req: req, msgID: m.MsgID, kind: kindRegister}
 	}
 	start := time.Now()
-	got := fire(ctx, hc, reqs, opt.C)
+	got := fire(ctx, reqs, lanes)
 	setup := Setup{Elapsed: time.Since(start)}
 	if err := ctx.Err(); err != nil {
 		return nil, setup, err
