@@ -24,8 +24,12 @@ import (
 // the load and the round trips do not. Each caller still reads the
 // results of its own commands, and each command still has its own error.
 
-// batchConns is how many batches may be in flight at once: a second one
-// fills while the first is out; more would only make smaller batches.
+// batchConns is how many batches may be in flight at once. One: the
+// next batch fills while the last is out, which makes batches as large as
+// the load allows (about 4 callers each at 8,000 callbacks/s, against 2.7
+// with two in flight, for 14 µs of Redis CPU per message against 25). A
+// connection that stalls holds every callback up to the client's read
+// timeout, as Redis stalling would anyway.
 const batchConns = 1
 
 // maxBatch caps the callers in one batch, and so the size of a pipeline.

@@ -262,7 +262,7 @@ func (c *Crypto) SealReply(plainXML []byte, timestamp, nonce string) ([]byte, er
 		return nil, fmt.Errorf("seal reply: %w", err)
 	}
 	sig := sign(c.token, timestamp, nonce, enc)
-	b := make([]byte, 0, len(enc)+len(timestamp)+len(nonce)+160)
+	b := make([]byte, 0, len(enc)+len(sig)+len(timestamp)+len(nonce)+len(replyFrame))
 	b = append(b, "<xml><Encrypt><![CDATA["...)
 	b = append(b, enc...) // base64: nothing to sanitize or split
 	b = append(b, "]]></Encrypt><MsgSignature><![CDATA["...)
@@ -274,6 +274,11 @@ func (c *Crypto) SealReply(plainXML []byte, timestamp, nonce string) ([]byte, er
 	b = append(b, "</Nonce></xml>"...)
 	return b, nil
 }
+
+// replyFrame is the envelope's markup, what SealReply adds around the
+// values (a nonce with "]]>" in it needs more; append grows then).
+const replyFrame = "<xml><Encrypt><![CDATA[]]></Encrypt><MsgSignature><![CDATA[]]></MsgSignature>" +
+	"<TimeStamp></TimeStamp><Nonce><![CDATA[]]></Nonce></xml>"
 
 // replyEnvelope is what SealReply produces.
 type replyEnvelope struct {
