@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# callbackbench.sh — the callback throughput benchmark recorded in
+# BENCHMARKS.md ("The callback").
+#
+# Builds the bot, starts it on a free loopback port against REDIS_URL (by
+# default the Redis on 127.0.0.1:6379) under a key prefix of its own, and
+# runs `songnuan bench` RUNS times: N distinct encrypted messages (TEXT,
+# default 帮助) with C in flight, then N1 with one in flight. For each run
+# it prints the bench's own line and the CPU the bot, Redis and the load
+# tool spent per message in the timed phase (from /proc, so the load tool
+# is seen to measure the bot and not itself), and at the end the medians.
+# It deletes the keys under its prefix when done; nothing else is touched.
+#
+# Settings (environment), with their defaults:
+#   RUNS=3 N=20000 C=32 N1=3000 TEXT=帮助 LOG_LEVEL=info
+#   REDIS_URL=redis://127.0.0.1:6379/0
+# Sends as one user, so it runs the bot with a per-user limit it never
+# reaches (rate_limit_per_minute in a config file of its own).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+N=${N:-20000}
+C=${C:-32}
+N1=${N1:-3000}
+TEXT=${TEXT:-帮助}
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+LOG_LEVEL=${LOG_LEVEL:-info}
+
+work=$(mktemp -d)
+prefix="bench$(date +%s)$$:"
+bin="$work/songnuan"
+go build -o "$bin" .
+printf 'rate_limit_per_minute: 1000000000\n' >"$work/config.yaml"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+redis_cli() { redis-cli -u "$REDIS_URL" "$@"; }
+cleanup() {
+	[[ -n ${bot:-} ]] && kill -INT "$bot" 2>/dev/null && wait "$bot" 2>/dev/null || true
+	redis_cli --scan --pattern "${prefix}*" | xargs -r -n 500 redis-cli -u "$REDIS_URL" del >/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+SONGNUAN_CONFIG="$work/config.yaml" SONGNUAN_KEY_PREFIX="$prefix" REDIS_URL="$REDIS_URL" \
+	LOG_LEVEL="$LOG_LEVEL" HTTP_ADDR="127.0.0.1:$port" "$bin" >"$work/bot.log" 2>&1 &
+bot=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+redis_pid=$(redis_cli info server | tr -d '\r' | awk -F: '$1=="process_id"{print $2}')
+
+ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz=$(getconf CLK_TCK)
+
+# one C N: runs the bench once and prints its line and the CPU per message.
+one() {
+	local c=$1 n=$2 out="$work/bench.out" tool b0 r0 l0 b1 r1 l1
+	"$bin" bench --url "http://127.0.0.1:$port" --n "$n" --c "$c" --text "$TEXT" >"$out" 2>&1 &
+	tool=$!
+	until grep -q 计时发送 "$out" || ! kill -0 "$tool" 2>/dev/null; do sleep 0.005; done
+	b0=$(ticks "$bot") r0=$(ticks "$redis_pid") l0=$(ticks "$tool")
+	b1=$b0 r1=$r0 l1=$l0
+	until grep -q 计时结束 "$out" || ! kill -0 "$tool" 2>/dev/null; do
+		b1=$(ticks "$bot") r1=$(ticks "$redis_pid") l1=$(ticks "$tool")
+		sleep 0.01
+	done
+	wait "$tool" || { cat "$out"; exit 1; }
+	grep '^bench ' "$out"
+	awk -v b=$((b1 - b0)) -v r=$((r1 - r0)) -v l=$((l1 - l0)) -v n="$n" -v hz="$hz" 'BEGIN{
+		printf "cpu per message: bot %.0f us, redis %.0f us, load tool %.0f us\n", b*1e6/hz/n, r*1e6/hz/n, l*1e6/hz/n }'
+}
+
+median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+
+echo "songnuan bench --n $N --c $C --text $TEXT, $RUNS runs; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+for i in $(seq "$RUNS"); do one "$C" "$N" | tee -a "$work/many.txt"; done
+echo "songnuan bench --n $N1 --c 1, $RUNS runs"
+for i in $(seq "$RUNS"); do one 1 "$N1" | tee -a "$work/one.txt"; done
+
+field() { grep '^bench ' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1==k{sub(/ms$/,"",$2); print $2}' | median; }
+echo "median at c=$C: $(field "$work/many.txt" rate) msg/s, p50 $(field "$work/many.txt" p50) ms, p99 $(field "$work/many.txt" p99) ms"
+echo "median at c=1: p50 $(field "$work/one.txt" p50) ms, p99 $(field "$work/one.txt" p99) ms"
