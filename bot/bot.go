@@ -57,6 +57,7 @@ type Bot struct {
 	keep       []string // the words with a Chinese numeral, which Normalize must keep
 	committees []string // committees that have staff, sorted
 	routes     []route
+	helpText   map[Role]string // 帮助 for each role, built once
 }
 
 // campaignZone is Shanghai time; dates in chat ("今天", "1月15日") are local
@@ -120,6 +121,10 @@ func New(cfg Config) (*Bot, error) {
 	}
 	sort.Strings(b.committees)
 	b.routes = b.commands()
+	b.helpText = map[Role]string{}
+	for _, role := range []Role{RoleWorker, RoleLeader, RoleAdmin} {
+		b.helpText[role] = b.helpFor(role)
+	}
 	return b, nil
 }
 

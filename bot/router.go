@@ -130,19 +130,27 @@ func (r *route) exampleFor(role Role) string {
 
 // help lists exactly the commands the sender may use, one line each.
 func (b *Bot) help(_ context.Context, m *msg) (Reply, error) {
+	if text, ok := b.helpText[m.staff.Role]; ok {
+		return Reply{Text: text}, nil
+	}
+	return Reply{Text: b.helpFor(m.staff.Role)}, nil
+}
+
+// helpFor lists the commands role may use, each with an example.
+func (b *Bot) helpFor(role Role) string {
 	var sb strings.Builder
 	sb.WriteString("可用命令（照示例发送）：")
 	for i := range b.routes {
 		r := &b.routes[i]
-		if r.name == "help" || !r.roles.has(m.staff.Role) {
+		if r.name == "help" || !r.roles.has(role) {
 			continue
 		}
-		sb.WriteString("\n· " + r.usage + "：" + r.exampleFor(m.staff.Role))
+		sb.WriteString("\n· " + r.usage + "：" + r.exampleFor(role))
 	}
-	if m.staff.Role == RoleWorker || m.staff.Role == RoleAdmin {
+	if role == RoleWorker || role == RoleAdmin {
 		sb.WriteString("\n· 批量登记：直接发送户名单文件（.xlsx/.csv，列：户主 人数 类别 身份证 电话 地址 居委）")
 	}
-	return Reply{Text: sb.String()}, nil
+	return sb.String()
 }
 
 // unknown answers a text that matches no command with the format of the

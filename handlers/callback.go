@@ -81,10 +81,17 @@ func (h *Callback) Receive(c *gin.Context) {
 		c.String(http.StatusBadRequest, "missing msg_signature, timestamp or nonce")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.MaxBody))
-	if err != nil {
+	body, err := readBody(c, h.MaxBody)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		h.Metrics.Messages.WithLabelValues("unknown", "too_large").Inc()
 		c.String(http.StatusRequestEntityTooLarge, "body too large")
+		return
+	case err != nil:
+		// The client hung up or sent less than it announced.
+		h.Metrics.Messages.WithLabelValues("unknown", "bad_request").Inc()
+		c.String(http.StatusBadRequest, "incomplete body")
 		return
 	}
 	msg, err := h.Crypto.Open(sig, ts, nonce, body)
@@ -112,6 +119,21 @@ func (h *Callback) Receive(c *gin.Context) {
 	h.Log.LogAttrs(c.Request.Context(), slog.LevelInfo, "message",
 		slog.String("msg_id", in.MsgID), slog.String("user", in.From), slog.String("type", msg.MsgType),
 		slog.String("outcome", outcome), slog.Duration("latency", lat))
+}
+
+// readBody reads the request body, at most limit bytes. A body that says
+// its length is read into a buffer of that size at once.
+func readBody(c *gin.Context, limit int64) ([]byte, error) {
+	r := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	n := c.Request.ContentLength
+	if n <= 0 || n > limit {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 // dedupKey is MsgId for messages and FromUserName+CreateTime+Event for

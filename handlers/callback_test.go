@@ -1,11 +1,13 @@
 package handlers_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -461,5 +463,37 @@ func TestPureMessageIsOneRoundTrip(t *testing.T) {
 	}
 	if n := rt.n.Load(); n != 1 {
 		t.Errorf("a pure message took %d round trips to Redis, want 1", n)
+	}
+}
+
+// A body shorter than its Content-Length (the client hung up) is a bad
+// request, not one too large, and never reaches the bot.
+func TestIncompleteBody(t *testing.T) {
+	h := newHarness(t, &fakeBot{}, time.Now)
+	q, body, err := h.crypto.SealRequest(wecom.TextMessageXML(wecom.Message{
+		ToUserName: "corp", FromUserName: "wang", CreateTime: time.Now().Unix(), MsgID: "778001", Content: "帮助",
+	}), "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /wecom/callback?%s HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n",
+		q.Encode(), len(body)+100)
+	conn.Write(body)
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("body 100 bytes short: HTTP %d, want 400", resp.StatusCode)
+	}
+	if n := h.bot.calls.Load(); n != 0 {
+		t.Errorf("bot handled an incomplete callback %d times", n)
 	}
 }

@@ -12,10 +12,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -182,15 +182,22 @@ func sign(token, timestamp, nonce, data string) [40]byte {
 			p[j], p[j-1] = p[j-1], p[j]
 		}
 	}
-	h := sha1.New()
+	bp := signBufs.Get().(*[]byte)
+	b := (*bp)[:0]
 	for _, s := range p {
-		_, _ = io.WriteString(h, s)
+		b = append(b, s...)
 	}
-	var sum [sha1.Size]byte
+	sum := sha1.Sum(b)
+	*bp = b
+	signBufs.Put(bp)
 	var out [40]byte
-	hex.Encode(out[:], h.Sum(sum[:0]))
+	hex.Encode(out[:], sum[:])
 	return out
 }
+
+// signBufs hold the concatenation sign hashes (a few kilobytes for a
+// long reply), which would otherwise be allocated and copied per message.
+var signBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // Signature returns WeCom's msg_signature for the given values. The
 // terminal chat and tests use it to sign what they send.
