@@ -12,10 +12,11 @@
 # It deletes the keys under its prefix when done; nothing else is touched.
 #
 # Settings (environment), with their defaults:
-#   RUNS=3 N=20000 C=32 N1=3000 TEXT=帮助 LOG_LEVEL=info
+#   RUNS=3 N=20000 C=32 N1=3000 TEXT=帮助 USERS=64 LOG_LEVEL=info
 #   REDIS_URL=redis://127.0.0.1:6379/0
-# Sends as one user, so it runs the bot with a per-user limit it never
-# reaches (rate_limit_per_minute in a config file of its own).
+# The messages come from USERS workers in turn (WeCom's traffic comes
+# from many people), listed in a config file of the script's own, with a
+# per-user limit the run never reaches (rate_limit_per_minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,7 @@ N=${N:-20000}
 C=${C:-32}
 N1=${N1:-3000}
 TEXT=${TEXT:-帮助}
+USERS=${USERS:-64}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 LOG_LEVEL=${LOG_LEVEL:-info}
 
@@ -31,7 +33,13 @@ work=$(mktemp -d)
 prefix="bench$(date +%s)$$:"
 bin="$work/songnuan"
 go build -o "$bin" .
-printf 'rate_limit_per_minute: 1000000000\n' >"$work/config.yaml"
+{
+	printf 'rate_limit_per_minute: 1000000000\nstaff:\n'
+	printf '  - {userid: admin, name: 管理员, role: admin}\n  - {userid: zhao, name: 赵敏, role: leader}\n'
+	for i in $(seq "$USERS"); do
+		printf '  - {userid: w%03d, name: 社工%d, role: worker, committee: 居委%d}\n' "$i" "$i" $((i % 8))
+	done
+} >"$work/config.yaml"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 redis_cli() { redis-cli -u "$REDIS_URL" "$@"; }
@@ -46,6 +54,7 @@ SONGNUAN_CONFIG="$work/config.yaml" SONGNUAN_KEY_PREFIX="$prefix" REDIS_URL="$RE
 	LOG_LEVEL="$LOG_LEVEL" HTTP_ADDR="127.0.0.1:$port" "$bin" >"$work/bot.log" 2>&1 &
 bot=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the bot did not start:" >&2; cat "$work/bot.log" >&2; exit 1; }
 redis_pid=$(redis_cli info server | tr -d '\r' | awk -F: '$1=="process_id"{print $2}')
 
 ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -54,7 +63,7 @@ hz=$(getconf CLK_TCK)
 # one C N: runs the bench once and prints its line and the CPU per message.
 one() {
 	local c=$1 n=$2 out="$work/bench.out" tool b0 r0 l0 b1 r1 l1
-	"$bin" bench --url "http://127.0.0.1:$port" --n "$n" --c "$c" --text "$TEXT" >"$out" 2>&1 &
+	"$bin" bench --url "http://127.0.0.1:$port" --n "$n" --c "$c" --text "$TEXT" --staff "$work/config.yaml" >"$out" 2>&1 &
 	tool=$!
 	until grep -q 计时发送 "$out" || ! kill -0 "$tool" 2>/dev/null; do sleep 0.005; done
 	b0=$(ticks "$bot") r0=$(ticks "$redis_pid") l0=$(ticks "$tool")
@@ -71,7 +80,7 @@ one() {
 
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
-echo "songnuan bench --n $N --c $C --text $TEXT, $RUNS runs; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "songnuan bench --n $N --c $C --text $TEXT from $USERS users, $RUNS runs; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq "$RUNS"); do one "$C" "$N" | tee -a "$work/many.txt"; done
 echo "songnuan bench --n $N1 --c 1, $RUNS runs"
 for i in $(seq "$RUNS"); do one 1 "$N1" | tee -a "$work/one.txt"; done
