@@ -172,9 +172,10 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 	}
 
 	fmt.Fprintf(opt.Out, "计时发送 %d 条，并发 %d…\n", len(timed), opt.C)
-	start := time.Now()
+	start, cpu := time.Now(), selfCPU()
 	shots := fire(ctx, timed, lanes)
 	res.Elapsed = time.Since(start)
+	res.ToolCPU = selfCPU() - cpu
 	fmt.Fprintf(opt.Out, "计时结束，核对 %d 条回复…\n", len(timed))
 	res.Sent = len(timed)
 	res.summarise(c, timed, shots)

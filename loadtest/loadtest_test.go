@@ -360,7 +360,7 @@ func TestMainSucceeds(t *testing.T) {
 	if len(b.messages()) != 60 {
 		t.Errorf("bot received %d messages, want 60", len(b.messages()))
 	}
-	if !regexp.MustCompile(`(?m)^bench n=50 c=5 mix=false elapsed=\S+s rate=\S+ p50=\S+ms p90=\S+ms p99=\S+ms max=\S+ms ok=50 empty=0 non200=0 no_answer=0 bad_reply=0 warmup_failed=0$`).MatchString(out.String()) {
+	if !regexp.MustCompile(`(?m)^bench n=50 c=5 mix=false elapsed=\S+s rate=\S+ p50=\S+ms p90=\S+ms p99=\S+ms max=\S+ms ok=50 empty=0 non200=0 no_answer=0 bad_reply=0 warmup_failed=0 tool_cpu_us=\d+$`).MatchString(out.String()) {
 		t.Errorf("report lacks the result line:\n%s", out.String())
 	}
 }

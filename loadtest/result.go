@@ -34,6 +34,7 @@ type Result struct {
 	FirstErr  string        // the first transport error, for the report
 	Elapsed   time.Duration // wall time of the timed phase
 	PerSecond float64       // Sent / Elapsed
+	ToolCPU   time.Duration // this tool's own CPU in the timed phase, taken from the bot on a shared machine (0: unknown)
 
 	Latency Latency
 	// Kinds breaks a mixed run down by message kind, in report order.
@@ -217,6 +218,9 @@ func (r Result) Write(w io.Writer) {
 		r.PerSecond, r.Elapsed.Seconds(), ms(r.Latency.P50), ms(r.Latency.P90), ms(r.Latency.P99), ms(r.Latency.Max))
 	fmt.Fprintf(w, "成功 %d（其中空回复 %d）；非200 %d；无应答 %d；回复解不开 %d；预热失败 %d\n",
 		r.OK, r.Empty, r.Non200, r.NoAnswer, r.BadReply, r.WarmupFailed)
+	if r.ToolCPU > 0 && r.Sent > 0 {
+		fmt.Fprintf(w, "压测工具自身用 CPU 每条 %.0fµs（与机器人同机时，这部分 CPU 机器人用不上）\n", r.toolCPUPerMessage())
+	}
 	if len(r.Statuses) > 0 {
 		var parts []string
 		for _, s := range slices.Sorted(maps.Keys(r.Statuses)) {
@@ -242,9 +246,19 @@ func (r Result) Write(w io.Writer) {
 
 // Line is the report as one key=value line, stable for scripts:
 //
-//	bench n=20000 c=32 mix=false elapsed=1.953s rate=10240.6 p50=2.91ms p90=4.80ms p99=9.70ms max=31.20ms ok=20000 empty=0 non200=0 no_answer=0 bad_reply=0 warmup_failed=0
+//	bench n=20000 c=32 mix=false elapsed=1.953s rate=10240.6 p50=2.91ms p90=4.80ms p99=9.70ms max=31.20ms ok=20000 empty=0 non200=0 no_answer=0 bad_reply=0 warmup_failed=0 tool_cpu_us=35
+//
+// tool_cpu_us is the tool's own CPU per timed message, in microseconds.
 func (r Result) Line() string {
-	return fmt.Sprintf("bench n=%d c=%d mix=%t elapsed=%.3fs rate=%.1f p50=%s p90=%s p99=%s max=%s ok=%d empty=%d non200=%d no_answer=%d bad_reply=%d warmup_failed=%d",
+	return fmt.Sprintf("bench n=%d c=%d mix=%t elapsed=%.3fs rate=%.1f p50=%s p90=%s p99=%s max=%s ok=%d empty=%d non200=%d no_answer=%d bad_reply=%d warmup_failed=%d tool_cpu_us=%.0f",
 		r.Sent, r.C, r.Mix, r.Elapsed.Seconds(), r.PerSecond, ms(r.Latency.P50), ms(r.Latency.P90), ms(r.Latency.P99), ms(r.Latency.Max),
-		r.OK, r.Empty, r.Non200, r.NoAnswer, r.BadReply, r.WarmupFailed)
+		r.OK, r.Empty, r.Non200, r.NoAnswer, r.BadReply, r.WarmupFailed, r.toolCPUPerMessage())
+}
+
+// toolCPUPerMessage is ToolCPU per timed message, in microseconds.
+func (r Result) toolCPUPerMessage() float64 {
+	if r.Sent == 0 {
+		return 0
+	}
+	return float64(r.ToolCPU.Microseconds()) / float64(r.Sent)
 }

@@ -8,12 +8,17 @@
 # default 帮助) with C in flight, then N1 with one in flight. For each run
 # it prints the bench's own line and the CPU the bot, Redis and the load
 # tool spent per message in the timed phase (from /proc, so the load tool
-# is seen to measure the bot and not itself), and at the end the medians.
+# is seen to measure the bot and not itself), with the whole machine's CPU
+# per message and how busy it was (the kernel's loopback networking is
+# charged to no process), and at the end the medians. Each run first sends
+# WARMUP untimed messages.
 # It deletes the keys under its prefix when done; nothing else is touched.
 #
 # Settings (environment), with their defaults:
-#   RUNS=3 N=20000 C=32 N1=3000 TEXT=帮助 USERS=64 LOG_LEVEL=info
+#   RUNS=3 N=20000 C=32 N1=3000 WARMUP=5000 TEXT=帮助 USERS=64 LOG_LEVEL=info
 #   REDIS_URL=redis://127.0.0.1:6379/0
+#   BOT_BIN=(the binary built here)  another build of the bot to measure
+#   with this tree's load tool, e.g. an older commit's, to compare
 # The messages come from USERS workers in turn (WeCom's traffic comes
 # from many people), listed in a config file of the script's own, with a
 # per-user limit the run never reaches (rate_limit_per_minute).
@@ -26,6 +31,7 @@ C=${C:-32}
 N1=${N1:-3000}
 TEXT=${TEXT:-帮助}
 USERS=${USERS:-64}
+WARMUP=${WARMUP:-5000}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 LOG_LEVEL=${LOG_LEVEL:-info}
 
@@ -51,31 +57,66 @@ cleanup() {
 trap cleanup EXIT
 
 SONGNUAN_CONFIG="$work/config.yaml" SONGNUAN_KEY_PREFIX="$prefix" REDIS_URL="$REDIS_URL" \
-	LOG_LEVEL="$LOG_LEVEL" HTTP_ADDR="127.0.0.1:$port" "$bin" >"$work/bot.log" 2>&1 &
+	LOG_LEVEL="$LOG_LEVEL" HTTP_ADDR="127.0.0.1:$port" "${BOT_BIN:-$bin}" >"$work/bot.log" 2>&1 &
 bot=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the bot did not start:" >&2; cat "$work/bot.log" >&2; exit 1; }
 redis_pid=$(redis_cli info server | tr -d '\r' | awk -F: '$1=="process_id"{print $2}')
 
-ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# The measuring loop runs no other program: forking one every few
+# milliseconds would take CPU from what is measured. The load tool counts
+# its own CPU (tool_cpu_us on its report line).
+mkfifo "$work/tick"
+exec 3<>"$work/tick"
+nap() { read -rt "$1" -u 3 _ || true; }
+# ticks PID VAR: the process's CPU (user+system) in clock ticks.
+ticks() {
+	local s a
+	if ! read -r s <"/proc/$1/stat"; then printf -v "$2" 0; return; fi
+	read -ra a <<<"${s##*) }"
+	printf -v "$2" %d $((a[11] + a[12]))
+}
+# machine BUSY TOTAL: all CPUs' busy and total ticks, the kernel's work
+# that no process is charged with (loopback networking, interrupts) and
+# every other program on the machine included.
+machine() {
+	local l a t=0 i
+	read -r l </proc/stat
+	read -ra a <<<"$l"
+	for ((i = 1; i < ${#a[@]}; i++)); do t=$((t + a[i])); done
+	printf -v "$1" %d $((t - a[4] - a[5]))
+	printf -v "$2" %d "$t"
+}
+# seen FILE TEXT: whether FILE holds TEXT.
+seen() {
+	local l
+	while read -r l; do [[ $l == *"$2"* ]] && return 0; done <"$1"
+	return 1
+}
 hz=$(getconf CLK_TCK)
 
 # one C N: runs the bench once and prints its line and the CPU per message.
 one() {
-	local c=$1 n=$2 out="$work/bench.out" tool b0 r0 l0 b1 r1 l1
-	"$bin" bench --url "http://127.0.0.1:$port" --n "$n" --c "$c" --text "$TEXT" --staff "$work/config.yaml" >"$out" 2>&1 &
+	local c=$1 n=$2 out="$work/bench.out" tool b0 r0 b1 r1 m0 t0 m1 t1 line
+	: >"$out"
+	"$bin" bench --url "http://127.0.0.1:$port" --n "$n" --c "$c" --warmup "$WARMUP" --text "$TEXT" \
+		--staff "$work/config.yaml" >"$out" 2>&1 &
 	tool=$!
-	until grep -q 计时发送 "$out" || ! kill -0 "$tool" 2>/dev/null; do sleep 0.005; done
-	b0=$(ticks "$bot") r0=$(ticks "$redis_pid") l0=$(ticks "$tool")
-	b1=$b0 r1=$r0 l1=$l0
-	until grep -q 计时结束 "$out" || ! kill -0 "$tool" 2>/dev/null; do
-		b1=$(ticks "$bot") r1=$(ticks "$redis_pid") l1=$(ticks "$tool")
-		sleep 0.01
-	done
+	until seen "$out" 计时发送 || ! kill -0 "$tool" 2>/dev/null; do nap 0.002; done
+	ticks "$bot" b0
+	ticks "$redis_pid" r0
+	machine m0 t0
+	until seen "$out" 计时结束 || ! kill -0 "$tool" 2>/dev/null; do nap 0.002; done
+	ticks "$bot" b1
+	ticks "$redis_pid" r1
+	machine m1 t1
 	wait "$tool" || { cat "$out"; exit 1; }
-	grep '^bench ' "$out"
-	awk -v b=$((b1 - b0)) -v r=$((r1 - r0)) -v l=$((l1 - l0)) -v n="$n" -v hz="$hz" 'BEGIN{
-		printf "cpu per message: bot %.0f us, redis %.0f us, load tool %.0f us\n", b*1e6/hz/n, r*1e6/hz/n, l*1e6/hz/n }'
+	line=$(grep '^bench ' "$out")
+	echo "$line"
+	awk -v b=$((b1 - b0)) -v r=$((r1 - r0)) -v m=$((m1 - m0)) -v t=$((t1 - t0)) -v n="$n" -v hz="$hz" -v line="$line" 'BEGIN{
+		tool = line; sub(/.*tool_cpu_us=/, "", tool)
+		printf "cpu per message: bot %.0f us, redis %.0f us, load tool %d us; the whole machine %.0f us, busy %.0f%%\n",
+			b*1e6/hz/n, r*1e6/hz/n, tool, m*1e6/hz/n, 100*m/(t+1e-9) }'
 }
 
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
