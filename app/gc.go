@@ -9,7 +9,7 @@ import (
 // GOGC is set. The bot's live heap is a few megabytes, and each callback
 // allocates some tens of kilobytes (request, decrypted XML, reply,
 // ciphertext), so at Go's default of 100 it collected every hundred-odd
-// messages and spent a fifth of its CPU on it under load. At 400 it
+// messages and spent an eighth of its CPU on it under load. At 400 it
 // collects a quarter as often, for some megabytes more of memory.
 const GCPercent = 400
 
