@@ -242,6 +242,42 @@ func TestRescueReports(t *testing.T) {
 	}
 }
 
+func TestRescueAlerted(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	if _, _, err := s.OpenRescue(ctx, "m:1", rescueReport("甘泉公园")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.OpenRescue(ctx, "m:2", rescueReport("宜川路桥下")); err != nil {
+		t.Fatal(err)
+	}
+	if r, created, err := s.OpenRescue(ctx, "m:1", rescueReport("甘泉公园")); err != nil || created || !r.Alerted.IsZero() {
+		t.Fatalf("re-delivery before any alert = %+v, created %v, %v; want not alerted", r, created, err)
+	}
+	sent := at.Add(time.Minute)
+	if err := s.MarkRescueAlerted(ctx, "1", sent); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkRescueAlerted(ctx, "1", sent.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	r, created, err := s.OpenRescue(ctx, "m:1", rescueReport("别处"))
+	if err != nil || created || r.ID != "1" || r.Place != "甘泉公园" || !r.Alerted.Equal(sent) {
+		t.Errorf("re-delivery after the alert = %+v, created %v, %v; want report 1 alerted at %v, the first mark", r, created, err, sent)
+	}
+	if r, _, err := s.OpenRescue(ctx, "m:2", rescueReport("宜川路桥下")); err != nil || r.ID != "2" || !r.Alerted.IsZero() {
+		t.Errorf("report 2 = %+v, %v; want it not alerted", r, err)
+	}
+	if r, created, err := s.OpenRescue(ctx, "m:3", rescueReport("新地点")); err != nil || !created || !r.Alerted.IsZero() {
+		t.Errorf("new report = %+v, created %v, %v; want created, not alerted", r, created, err)
+	}
+	for _, id := range []string{"9", "x", ""} {
+		if err := s.MarkRescueAlerted(ctx, id, sent); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("mark %q: %v, want ErrNotFound", id, err)
+		}
+	}
+}
+
 func TestRescueNumbersUnderConcurrency(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
