@@ -23,7 +23,8 @@ const msgCallNow = "请立即拨打110或区救助管理站电话"
 
 // rescueReport handles 流浪 <地点> <情况> (寒冬送温暖): any staff member reports a
 // rough sleeper, the report is recorded once per message and the rescue
-// group is alerted at once. With no rescue group configured the admins
+// group is alerted at once; a re-delivery alerts only if no alert of the
+// report has reached anyone yet. With no rescue group configured the admins
 // are alerted instead and the reporter is told to phone. 流浪 结案 <编号>
 // closes a report.
 func (b *Bot) rescueReport(ctx context.Context, m *msg) (Reply, error) {
@@ -47,15 +48,22 @@ func (b *Bot) rescueReport(ctx context.Context, m *msg) (Reply, error) {
 	if err != nil {
 		return Reply{}, fmt.Errorf("record rescue report: %w", err)
 	}
-	if !created {
-		// A re-delivery: the alert went out (or was tried) the first time.
+	if !created && !r.Alerted.IsZero() {
+		// A re-delivery of a report someone has heard of.
 		return Reply{Text: fmt.Sprintf("流浪求助%s号已在%s登记过，不再重复通知。如情况紧急，%s。", r.ID, b.schedule.FormatTime(r.At), msgCallNow)}, nil
 	}
+	// A first delivery, or a re-delivery of a report whose alert may not
+	// have gone out: the process died before sending or before marking,
+	// or every send failed. The alert is the stored report's, with the
+	// same idempotency keys, so WeCom's duplicate check (app messages,
+	// 30 minutes) drops it where the first try did arrive; a group robot
+	// has no such check and may then get it twice.
 	text := b.alertRescue(ctx, r)
 	ctrCommittee := StreetCommittee
 	if r.Committee != "" {
 		ctrCommittee = r.Committee
 	}
+	// Counted once per message, whichever delivery gets this far.
 	_, err = b.store.AddCountersOnce(ctx, CounterChange{
 		OpID: m.opID(), Kind: "rescue", Actor: m.staff.UserID, At: r.At, Committee: ctrCommittee,
 		Deltas: map[string]int64{CtrAlerts: 1}, Result: text,
@@ -83,7 +91,10 @@ func (b *Bot) alertText(r RescueReport) string {
 	)
 }
 
-// alertRescue sends the alert and says to the reporter who heard of it.
+// alertRescue sends the alert, marks the report alerted once anyone has
+// it, and says to the reporter who heard of it. Each target's
+// Idempotency key depends only on the report and the target, so an alert
+// sent again for the same report carries the same keys.
 func (b *Bot) alertRescue(ctx context.Context, r RescueReport) string {
 	recorded := fmt.Sprintf("已登记流浪求助%s号：%s。", r.ID, r.Place)
 	if b.sender == nil {
@@ -110,6 +121,7 @@ func (b *Bot) alertRescue(ctx context.Context, r RescueReport) string {
 			b.log.ErrorContext(ctx, "alert admins of rescue report", "report", r.ID, "err", err)
 			return recorded + "本机器人没有设置救助联系人，通知管理员也失败了，" + msgCallNow + "，并告知社区服务办。"
 		}
+		b.markAlerted(ctx, r)
 		return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "；已通知社区服务办管理员。"
 	}
 	sent := 0
@@ -124,7 +136,16 @@ func (b *Bot) alertRescue(ctx context.Context, r RescueReport) string {
 	if sent == 0 {
 		return recorded + "通知救助组失败，" + msgCallNow + "，并告知社区服务办。"
 	}
+	b.markAlerted(ctx, r)
 	return recorded + "已通知救助组，请在安全的前提下留意现场；情况危急" + strings.TrimPrefix(msgCallNow, "请") + "。"
+}
+
+// markAlerted records that r's alert reached someone. When that fails the
+// alert still stands: at worst a re-delivery sends it again.
+func (b *Bot) markAlerted(ctx context.Context, r RescueReport) {
+	if err := b.store.MarkRescueAlerted(ctx, r.ID, b.now()); err != nil {
+		b.log.WarnContext(ctx, "mark rescue report alerted", "report", r.ID, "err", err)
+	}
 }
 
 // admins are the userids of the admins, sorted, for alerts nobody else is

@@ -488,6 +488,122 @@ func TestRescueWithoutTargetsTellsAdminsOnly(t *testing.T) {
 	}
 }
 
+// alertTargets counts the alerts of report id sent so far, by
+// Idempotency key: one key per target.
+func alertTargets(t *testing.T, bt *bottest.Bot, id string) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for _, m := range bt.Sender.Sent() {
+		if !strings.HasPrefix(m.Idempotency, "rescue:"+id+":") {
+			t.Errorf("a message that is not an alert of report %s: %+v", id, m)
+		}
+		mustContain(t, m.Text, "流浪人员求助", id+"号")
+		got[m.Idempotency]++
+	}
+	return got
+}
+
+// mustAlertEachOnce fails unless each of n targets got report id's alert
+// exactly once.
+func mustAlertEachOnce(t *testing.T, bt *bottest.Bot, id string, n int) {
+	t.Helper()
+	got := alertTargets(t, bt, id)
+	if len(got) != n {
+		t.Errorf("alert of report %s reached %d targets, want %d: %v", id, len(got), n, got)
+	}
+	for key, times := range got {
+		if times != 1 {
+			t.Errorf("alert %s sent %d times, want once", key, times)
+		}
+	}
+}
+
+// TestRescueRedeliveryRetriesAFailedAlert: when no target took the alert
+// the reporter is told to phone, and WeCom's re-delivery of the message
+// tries again instead of answering that it was registered before.
+func TestRescueRedeliveryRetriesAFailedAlert(t *testing.T) {
+	bt := bottest.NewWith(t, bottest.Options{Rescue: rescueTargets})
+	const text = "流浪 甘泉公园东门 老人衣着单薄睡在长椅上"
+	msgID := bt.NextMsgID()
+	bt.Sender.FailWith(func(bot.Message) error { return errors.New("wecom down") })
+	first, err := bt.Deliver("wang", msgID, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, first.Text, "已登记流浪求助1号", "通知救助组失败", "请立即拨打110")
+	if n := len(bt.Sender.Sent()); n != 0 {
+		t.Fatalf("%d alerts recorded by a failing sender", n)
+	}
+
+	bt.Sender.FailWith(nil)
+	again, err := bt.Deliver("wang", msgID, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, again.Text, "已登记流浪求助1号", "已通知救助组")
+	mustNotContain(t, again.Text, "不再重复通知", "失败")
+	mustAlertEachOnce(t, bt, "1", 3)
+
+	// Heard now: a further re-delivery keeps quiet, and it is all one report.
+	third, err := bt.Deliver("wang", msgID, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, third.Text, "1号已在", "不再重复通知", "请立即拨打110")
+	mustAlertEachOnce(t, bt, "1", 3)
+	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
+		t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+	}
+	if _, n, err := bt.Store.OpenRescues(context.Background(), 0); err != nil || n != 1 {
+		t.Errorf("%d open reports, %v; want 1", n, err)
+	}
+}
+
+// TestRescueRecordedButNotSent: the process died after recording the
+// report and before any alert went out; the re-delivery sends it, once.
+func TestRescueRecordedButNotSent(t *testing.T) {
+	tests := []struct {
+		name    string
+		rescue  bot.Message
+		targets int
+		reply   []string
+	}{
+		{"rescue group", rescueTargets, 3, []string{"已登记流浪求助1号", "已通知救助组"}},
+		{"admins only", bot.Message{}, 1, []string{"已登记流浪求助1号", "请立即拨打110", "已通知社区服务办管理员"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bt := bottest.NewWith(t, bottest.Options{Rescue: tt.rescue})
+			msgID := bt.NextMsgID()
+			_, created, err := bt.Store.OpenRescue(context.Background(), "m:"+msgID, bot.RescueReport{
+				Place: "宜川路桥下", Situation: "有人露宿", By: "wang", ByName: "王芳", Committee: "甘泉一村",
+				At: bt.Now(), MsgID: msgID,
+			})
+			if err != nil || !created {
+				t.Fatalf("record: created %v, %v", created, err)
+			}
+			r, err := bt.Deliver("wang", msgID, "流浪 宜川路桥下 有人露宿")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustContain(t, r.Text, tt.reply...)
+			mustAlertEachOnce(t, bt, "1", tt.targets)
+			for _, m := range bt.Sender.Sent() {
+				mustContain(t, m.Text, "宜川路桥下", "有人露宿", "王芳（甘泉一村）")
+			}
+			r, err = bt.Deliver("wang", msgID, "流浪 宜川路桥下 有人露宿")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustContain(t, r.Text, "不再重复通知")
+			mustAlertEachOnce(t, bt, "1", tt.targets)
+			if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
+				t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+			}
+		})
+	}
+}
+
 func TestBroadcastPreviewConfirm(t *testing.T) {
 	bt := bottest.New(t)
 	text := "广播 明天上午9点在街道三楼开会\n请各居委准时参加 对象:社工"
