@@ -37,6 +37,10 @@ func (s noStore) CloseRescue(context.Context, string, string, time.Time) (Rescue
 	s.fail("CloseRescue")
 	return RescueReport{}, false, ErrUnavailable
 }
+func (s noStore) UnalertedRescues(context.Context, int) ([]RescueReport, error) {
+	s.fail("UnalertedRescues")
+	return nil, ErrUnavailable
+}
 func (s noStore) OpenRescues(context.Context, int) ([]RescueReport, int, error) {
 	s.fail("OpenRescues")
 	return nil, 0, ErrUnavailable

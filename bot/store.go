@@ -154,6 +154,10 @@ type Store interface {
 	// OpenRescues returns up to limit open reports, oldest first, and how
 	// many are open.
 	OpenRescues(ctx context.Context, limit int) ([]RescueReport, int, error)
+	// UnalertedRescues returns, of the newest open reports, those
+	// MarkRescueAlerted was not called for, oldest first: the reports
+	// whose alert may have reached nobody.
+	UnalertedRescues(ctx context.Context, newest int) ([]RescueReport, error)
 }
 
 // CounterChange is an exactly-once addition to a committee's counters
@@ -184,5 +188,6 @@ type RescueReport struct {
 	ClosedAt  time.Time `json:"-"` // zero while open
 	// Alerted is when the alert first reached someone (MarkRescueAlerted).
 	// Only OpenRescue reads it; zero there means nobody may have heard.
+	// UnalertedRescues returns only reports without it.
 	Alerted time.Time `json:"-"`
 }

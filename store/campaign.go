@@ -265,6 +265,45 @@ func (s *Store) OpenRescues(ctx context.Context, limit int) ([]bot.RescueReport,
 	return out, int(n), nil
 }
 
+// unalertedRescuesScript reads, of the newest open reports, those whose
+// alert is not marked as having reached anyone.
+// KEYS: 1 open set, 2 reports, 3 alerted. ARGV: how many of the newest.
+// Returns {number, JSON, …}, newest first.
+var unalertedRescuesScript = redis.NewScript(`
+local out = {}
+local n = tonumber(ARGV[1])
+if n <= 0 then return out end
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, n - 1)) do
+  if redis.call('HEXISTS', KEYS[3], id) == 0 then
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+  end
+end
+return out
+`)
+
+// UnalertedRescues returns, of the newest open reports, those not marked
+// alerted, oldest first.
+func (s *Store) UnalertedRescues(ctx context.Context, newest int) ([]bot.RescueReport, error) {
+	keys := []string{s.k.rescueOpen(), s.k.rescueReports(), s.k.rescueAlerted()}
+	reply, err := unalertedRescuesScript.Run(ctx, s.client, keys, newest).StringSlice()
+	if err != nil {
+		return nil, fail("read unalerted rescue reports", err)
+	}
+	if len(reply)%2 != 0 {
+		return nil, fmt.Errorf("read unalerted rescue reports: reply of %d values", len(reply))
+	}
+	out := make([]bot.RescueReport, 0, len(reply)/2)
+	for i := len(reply) - 2; i >= 0; i -= 2 {
+		r, err := decodeRescue(reply[i], reply[i+1], "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 // decodeRescue builds a report from its number, its JSON and, when it is
 // closed, the closing JSON.
 func decodeRescue(id, js, closed string) (bot.RescueReport, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -274,6 +275,51 @@ func TestRescueAlerted(t *testing.T) {
 	for _, id := range []string{"9", "x", ""} {
 		if err := s.MarkRescueAlerted(ctx, id, sent); !errors.Is(err, bot.ErrNotFound) {
 			t.Errorf("mark %q: %v, want ErrNotFound", id, err)
+		}
+	}
+}
+
+func TestUnalertedRescues(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	if got, err := s.UnalertedRescues(ctx, 10); err != nil || len(got) != 0 {
+		t.Fatalf("no reports: %+v, %v; want none", got, err)
+	}
+	for i, place := range []string{"甘泉公园", "宜川路桥下", "志丹路", "西乡路", "沪太路"} {
+		if _, _, err := s.OpenRescue(ctx, fmt.Sprintf("m:%d", i), rescueReport(place)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkRescueAlerted(ctx, "2", at); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CloseRescue(ctx, "3", "admin", at); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(rs []bot.RescueReport) string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.ID+r.Place)
+		}
+		return strings.Join(out, ",")
+	}
+	tests := []struct {
+		newest int
+		want   string
+	}{
+		{10, "1甘泉公园,4西乡路,5沪太路"},
+		{4, "1甘泉公园,4西乡路,5沪太路"}, // the newest four open: 1, 2, 4, 5
+		{3, "4西乡路,5沪太路"},
+		{1, "5沪太路"},
+		{0, ""},
+	}
+	for _, tt := range tests {
+		got, err := s.UnalertedRescues(ctx, tt.newest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids(got) != tt.want {
+			t.Errorf("UnalertedRescues(%d) = %s, want %s", tt.newest, ids(got), tt.want)
 		}
 	}
 }
