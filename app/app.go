@@ -214,7 +214,7 @@ func (a *App) open(ctx context.Context, opts Options) error {
 	a.Broadcast = &broadcast.Runner{
 		Schedule: a.Schedule, Sender: a.WeCom, Ledger: st.Ledger(), Limiter: st.Limiter(nil), Clock: a.clock,
 		Recipients: broadcast.FromDirectory(cfg.Directory()), Counters: st.Counters, Admins: cfg.NotifyAdmins(),
-		Logger: a.Log,
+		Logger: a.Log, Sweep: a.Bot.SweepRescueAlerts,
 	}
 	engine := handlers.Engine(cb, st.Ping)
 	if a.Fake != nil {

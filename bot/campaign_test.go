@@ -29,9 +29,17 @@ func (s noStore) OpenRescue(context.Context, string, RescueReport) (RescueReport
 	s.fail("OpenRescue")
 	return RescueReport{}, false, ErrUnavailable
 }
+func (s noStore) MarkRescueAlerted(context.Context, string, time.Time) error {
+	s.fail("MarkRescueAlerted")
+	return ErrUnavailable
+}
 func (s noStore) CloseRescue(context.Context, string, string, time.Time) (RescueReport, bool, error) {
 	s.fail("CloseRescue")
 	return RescueReport{}, false, ErrUnavailable
+}
+func (s noStore) UnalertedRescues(context.Context, int) ([]RescueReport, error) {
+	s.fail("UnalertedRescues")
+	return nil, ErrUnavailable
 }
 func (s noStore) OpenRescues(context.Context, int) ([]RescueReport, int, error) {
 	s.fail("OpenRescues")

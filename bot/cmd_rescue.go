@@ -23,7 +23,8 @@ const msgCallNow = "请立即拨打110或区救助管理站电话"
 
 // rescueReport handles 流浪 <地点> <情况> (寒冬送温暖): any staff member reports a
 // rough sleeper, the report is recorded once per message and the rescue
-// group is alerted at once. With no rescue group configured the admins
+// group is alerted at once; a re-delivery alerts only if no alert of the
+// report has reached anyone yet. With no rescue group configured the admins
 // are alerted instead and the reporter is told to phone. 流浪 结案 <编号>
 // closes a report.
 func (b *Bot) rescueReport(ctx context.Context, m *msg) (Reply, error) {
@@ -47,25 +48,37 @@ func (b *Bot) rescueReport(ctx context.Context, m *msg) (Reply, error) {
 	if err != nil {
 		return Reply{}, fmt.Errorf("record rescue report: %w", err)
 	}
-	if !created {
-		// A re-delivery: the alert went out (or was tried) the first time.
+	if !created && !r.Alerted.IsZero() {
+		// A re-delivery of a report someone has heard of.
 		return Reply{Text: fmt.Sprintf("流浪求助%s号已在%s登记过，不再重复通知。如情况紧急，%s。", r.ID, b.schedule.FormatTime(r.At), msgCallNow)}, nil
 	}
-	text := b.alertRescue(ctx, r)
+	// A first delivery, or a re-delivery of a report whose alert may not
+	// have gone out: the process died before sending or before marking,
+	// or every send failed. The alert is the stored report's, with the
+	// same idempotency keys, so WeCom's duplicate check (app messages,
+	// 30 minutes) drops it where the first try did arrive; a group robot
+	// has no such check and may then get it twice.
+	text, _ := b.alertRescue(ctx, r)
+	b.countAlert(ctx, m.opID(), r, text)
+	return Reply{Text: text}, nil
+}
+
+// countAlert counts r's alert once per opID (its message), whichever
+// delivery or sweep gets this far; text is what the reporter was told.
+func (b *Bot) countAlert(ctx context.Context, opID string, r RescueReport, text string) {
 	ctrCommittee := StreetCommittee
 	if r.Committee != "" {
 		ctrCommittee = r.Committee
 	}
-	_, err = b.store.AddCountersOnce(ctx, CounterChange{
-		OpID: m.opID(), Kind: "rescue", Actor: m.staff.UserID, At: r.At, Committee: ctrCommittee,
+	_, err := b.store.AddCountersOnce(ctx, CounterChange{
+		OpID: opID, Kind: "rescue", Actor: r.By, At: r.At, Committee: ctrCommittee,
 		Deltas: map[string]int64{CtrAlerts: 1}, Result: text,
-		Audit: fmt.Sprintf("%s(%s) 流浪求助%s号 %s；MsgId=%s", m.staff.Name, m.staff.UserID, r.ID, r.Place, m.in.MsgID),
+		Audit: fmt.Sprintf("%s(%s) 流浪求助%s号 %s；MsgId=%s", r.ByName, r.By, r.ID, r.Place, r.MsgID),
 	})
 	if err != nil {
 		// The report and the alert stand; only the tally is behind.
 		b.log.WarnContext(ctx, "count rescue alert", "report", r.ID, "err", err)
 	}
-	return Reply{Text: text}, nil
 }
 
 // alertText is the alert the rescue group (or the admins) receive.
@@ -83,11 +96,14 @@ func (b *Bot) alertText(r RescueReport) string {
 	)
 }
 
-// alertRescue sends the alert and says to the reporter who heard of it.
-func (b *Bot) alertRescue(ctx context.Context, r RescueReport) string {
+// alertRescue sends the alert, marks the report alerted once anyone has
+// it, and says to the reporter who heard of it; reached is whether anyone
+// did. Each target's Idempotency key depends only on the report and the
+// target, so an alert sent again for the same report carries the same keys.
+func (b *Bot) alertRescue(ctx context.Context, r RescueReport) (text string, reached bool) {
 	recorded := fmt.Sprintf("已登记流浪求助%s号：%s。", r.ID, r.Place)
 	if b.sender == nil {
-		return recorded + "本机器人不能发出通知，" + msgCallNow + "，并告知社区服务办。"
+		return recorded + "本机器人不能发出通知，" + msgCallNow + "，并告知社区服务办。", false
 	}
 	body := b.alertText(r)
 	var targets []Message
@@ -103,14 +119,15 @@ func (b *Bot) alertRescue(ctx context.Context, r RescueReport) string {
 	if len(targets) == 0 {
 		admins := b.admins()
 		if len(admins) == 0 {
-			return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "，并告知社区服务办。"
+			return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "，并告知社区服务办。", false
 		}
 		err := b.sender.Send(ctx, Message{ToUsers: admins, Kind: KindText, Text: body, Idempotency: "rescue:" + r.ID + ":admins"})
 		if err != nil {
 			b.log.ErrorContext(ctx, "alert admins of rescue report", "report", r.ID, "err", err)
-			return recorded + "本机器人没有设置救助联系人，通知管理员也失败了，" + msgCallNow + "，并告知社区服务办。"
+			return recorded + "本机器人没有设置救助联系人，通知管理员也失败了，" + msgCallNow + "，并告知社区服务办。", false
 		}
-		return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "；已通知社区服务办管理员。"
+		b.markAlerted(ctx, r)
+		return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "；已通知社区服务办管理员。", true
 	}
 	sent := 0
 	for i, t := range targets {
@@ -122,9 +139,18 @@ func (b *Bot) alertRescue(ctx context.Context, r RescueReport) string {
 		sent++
 	}
 	if sent == 0 {
-		return recorded + "通知救助组失败，" + msgCallNow + "，并告知社区服务办。"
+		return recorded + "通知救助组失败，" + msgCallNow + "，并告知社区服务办。", false
 	}
-	return recorded + "已通知救助组，请在安全的前提下留意现场；情况危急" + strings.TrimPrefix(msgCallNow, "请") + "。"
+	b.markAlerted(ctx, r)
+	return recorded + "已通知救助组，请在安全的前提下留意现场；情况危急" + strings.TrimPrefix(msgCallNow, "请") + "。", true
+}
+
+// markAlerted records that r's alert reached someone. When that fails the
+// alert still stands: at worst a re-delivery sends it again.
+func (b *Bot) markAlerted(ctx context.Context, r RescueReport) {
+	if err := b.store.MarkRescueAlerted(ctx, r.ID, b.now()); err != nil {
+		b.log.WarnContext(ctx, "mark rescue report alerted", "report", r.ID, "err", err)
+	}
 }
 
 // admins are the userids of the admins, sorted, for alerts nobody else is

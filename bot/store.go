@@ -140,8 +140,13 @@ type Store interface {
 
 	// OpenRescue records r under the next report number and returns it
 	// with created true, unless opID recorded a report before: then that
-	// report is returned with created false and nothing changes.
+	// report is returned with created false and nothing changes, with
+	// Alerted set if MarkRescueAlerted was called for it.
 	OpenRescue(ctx context.Context, opID string, r RescueReport) (report RescueReport, created bool, err error)
+	// MarkRescueAlerted records that report id's alert reached someone at
+	// at, so that a re-delivery of the report does not alert again; the
+	// first time is kept. ErrNotFound when there is no such report.
+	MarkRescueAlerted(ctx context.Context, id string, at time.Time) error
 	// CloseRescue closes report id, by userID at at, and returns it with
 	// closed true; a report closed before is returned as it stands with
 	// closed false. ErrNotFound when there is no such report.
@@ -149,6 +154,10 @@ type Store interface {
 	// OpenRescues returns up to limit open reports, oldest first, and how
 	// many are open.
 	OpenRescues(ctx context.Context, limit int) ([]RescueReport, int, error)
+	// UnalertedRescues returns, of the newest open reports, those
+	// MarkRescueAlerted was not called for, oldest first: the reports
+	// whose alert may have reached nobody.
+	UnalertedRescues(ctx context.Context, newest int) ([]RescueReport, error)
 }
 
 // CounterChange is an exactly-once addition to a committee's counters
@@ -177,4 +186,8 @@ type RescueReport struct {
 	MsgID     string    `json:"msg,omitempty"`
 	ClosedBy  string    `json:"-"`
 	ClosedAt  time.Time `json:"-"` // zero while open
+	// Alerted is when the alert first reached someone (MarkRescueAlerted).
+	// Only OpenRescue reads it; zero there means nobody may have heard.
+	// UnalertedRescues returns only reports without it.
+	Alerted time.Time `json:"-"`
 }

@@ -488,6 +488,122 @@ func TestRescueWithoutTargetsTellsAdminsOnly(t *testing.T) {
 	}
 }
 
+// alertTargets counts the alerts of report id sent so far, by
+// Idempotency key: one key per target.
+func alertTargets(t *testing.T, bt *bottest.Bot, id string) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for _, m := range bt.Sender.Sent() {
+		if !strings.HasPrefix(m.Idempotency, "rescue:"+id+":") {
+			t.Errorf("a message that is not an alert of report %s: %+v", id, m)
+		}
+		mustContain(t, m.Text, "流浪人员求助", id+"号")
+		got[m.Idempotency]++
+	}
+	return got
+}
+
+// mustAlertEachOnce fails unless each of n targets got report id's alert
+// exactly once.
+func mustAlertEachOnce(t *testing.T, bt *bottest.Bot, id string, n int) {
+	t.Helper()
+	got := alertTargets(t, bt, id)
+	if len(got) != n {
+		t.Errorf("alert of report %s reached %d targets, want %d: %v", id, len(got), n, got)
+	}
+	for key, times := range got {
+		if times != 1 {
+			t.Errorf("alert %s sent %d times, want once", key, times)
+		}
+	}
+}
+
+// TestRescueRedeliveryRetriesAFailedAlert: when no target took the alert
+// the reporter is told to phone, and WeCom's re-delivery of the message
+// tries again instead of answering that it was registered before.
+func TestRescueRedeliveryRetriesAFailedAlert(t *testing.T) {
+	bt := bottest.NewWith(t, bottest.Options{Rescue: rescueTargets})
+	const text = "流浪 甘泉公园东门 老人衣着单薄睡在长椅上"
+	msgID := bt.NextMsgID()
+	bt.Sender.FailWith(func(bot.Message) error { return errors.New("wecom down") })
+	first, err := bt.Deliver("wang", msgID, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, first.Text, "已登记流浪求助1号", "通知救助组失败", "请立即拨打110")
+	if n := len(bt.Sender.Sent()); n != 0 {
+		t.Fatalf("%d alerts recorded by a failing sender", n)
+	}
+
+	bt.Sender.FailWith(nil)
+	again, err := bt.Deliver("wang", msgID, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, again.Text, "已登记流浪求助1号", "已通知救助组")
+	mustNotContain(t, again.Text, "不再重复通知", "失败")
+	mustAlertEachOnce(t, bt, "1", 3)
+
+	// Heard now: a further re-delivery keeps quiet, and it is all one report.
+	third, err := bt.Deliver("wang", msgID, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, third.Text, "1号已在", "不再重复通知", "请立即拨打110")
+	mustAlertEachOnce(t, bt, "1", 3)
+	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
+		t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+	}
+	if _, n, err := bt.Store.OpenRescues(context.Background(), 0); err != nil || n != 1 {
+		t.Errorf("%d open reports, %v; want 1", n, err)
+	}
+}
+
+// TestRescueRecordedButNotSent: the process died after recording the
+// report and before any alert went out; the re-delivery sends it, once.
+func TestRescueRecordedButNotSent(t *testing.T) {
+	tests := []struct {
+		name    string
+		rescue  bot.Message
+		targets int
+		reply   []string
+	}{
+		{"rescue group", rescueTargets, 3, []string{"已登记流浪求助1号", "已通知救助组"}},
+		{"admins only", bot.Message{}, 1, []string{"已登记流浪求助1号", "请立即拨打110", "已通知社区服务办管理员"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bt := bottest.NewWith(t, bottest.Options{Rescue: tt.rescue})
+			msgID := bt.NextMsgID()
+			_, created, err := bt.Store.OpenRescue(context.Background(), "m:"+msgID, bot.RescueReport{
+				Place: "宜川路桥下", Situation: "有人露宿", By: "wang", ByName: "王芳", Committee: "甘泉一村",
+				At: bt.Now(), MsgID: msgID,
+			})
+			if err != nil || !created {
+				t.Fatalf("record: created %v, %v", created, err)
+			}
+			r, err := bt.Deliver("wang", msgID, "流浪 宜川路桥下 有人露宿")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustContain(t, r.Text, tt.reply...)
+			mustAlertEachOnce(t, bt, "1", tt.targets)
+			for _, m := range bt.Sender.Sent() {
+				mustContain(t, m.Text, "宜川路桥下", "有人露宿", "王芳（甘泉一村）")
+			}
+			r, err = bt.Deliver("wang", msgID, "流浪 宜川路桥下 有人露宿")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustContain(t, r.Text, "不再重复通知")
+			mustAlertEachOnce(t, bt, "1", tt.targets)
+			if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
+				t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+			}
+		})
+	}
+}
+
 func TestBroadcastPreviewConfirm(t *testing.T) {
 	bt := bottest.New(t)
 	text := "广播 明天上午9点在街道三楼开会\n请各居委准时参加 对象:社工"
@@ -816,4 +932,125 @@ func TestCampaignGolden(t *testing.T) {
 			t.Errorf("a reply shows a full number:\n%s", s)
 		}
 	}
+}
+
+// recordRescue records a report through the store as a callback that died
+// before alerting would have, at campaign time at.
+func recordRescue(t *testing.T, bt *bottest.Bot, place string, at time.Time) bot.RescueReport {
+	t.Helper()
+	msgID := bt.NextMsgID()
+	r, created, err := bt.Store.OpenRescue(context.Background(), "m:"+msgID, bot.RescueReport{
+		Place: place, Situation: "有人露宿", By: "wang", ByName: "王芳", Committee: "甘泉一村", At: at, MsgID: msgID,
+	})
+	if err != nil || !created {
+		t.Fatalf("record %s: created %v, %v", place, created, err)
+	}
+	return r
+}
+
+// sweep runs one sweep at the test's campaign time and checks how many
+// reports it says it alerted.
+func sweep(t *testing.T, bt *bottest.Bot, want int) {
+	t.Helper()
+	got, err := bt.SweepRescueAlerts(context.Background(), bt.Now())
+	if err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	if got != want {
+		t.Errorf("sweep alerted %d reports, want %d", got, want)
+	}
+}
+
+// TestRescueSweepAlertsUnheardReports: a report recorded minutes ago whose
+// alert never went out is alerted by one sweep, once; a report being
+// handled right now, a closed one, one already heard and one from long
+// ago are left alone.
+func TestRescueSweepAlertsUnheardReports(t *testing.T) {
+	tests := []struct {
+		name    string
+		rescue  bot.Message
+		targets int
+	}{
+		{"rescue group", rescueTargets, 3},
+		{"admins only", bot.Message{}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bt := bottest.NewWith(t, bottest.Options{Rescue: tt.rescue})
+			ctx := context.Background()
+			now := bt.Now()
+			unheard := recordRescue(t, bt, "宜川路桥下", now.Add(-3*time.Minute))
+			recent := recordRescue(t, bt, "甘泉公园", now.Add(-30*time.Second))
+			closed := recordRescue(t, bt, "志丹路", now.Add(-3*time.Minute))
+			if _, _, err := bt.Store.CloseRescue(ctx, closed.ID, "admin", now.Add(-time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			heard := recordRescue(t, bt, "西乡路", now.Add(-3*time.Minute))
+			if err := bt.Store.MarkRescueAlerted(ctx, heard.ID, now.Add(-3*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			recordRescue(t, bt, "沪太路", now.Add(-2*time.Hour))
+
+			sweep(t, bt, 1)
+			mustAlertEachOnce(t, bt, unheard.ID, tt.targets)
+			for _, m := range bt.Sender.Sent() {
+				mustContain(t, m.Text, "宜川路桥下", "有人露宿", "王芳（甘泉一村）")
+			}
+			if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
+				t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+			}
+			sweep(t, bt, 0)
+			mustAlertEachOnce(t, bt, unheard.ID, tt.targets)
+
+			// Heard now: WeCom's late re-delivery keeps quiet.
+			r, err := bt.Deliver("wang", unheard.MsgID, "流浪 宜川路桥下 有人露宿")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustContain(t, r.Text, unheard.ID+"号已在", "不再重复通知")
+			mustAlertEachOnce(t, bt, unheard.ID, tt.targets)
+
+			// The recent report was left only for its age.
+			bt.Sender.Reset()
+			bt.SetNow(now.Add(2 * time.Minute))
+			sweep(t, bt, 1)
+			mustAlertEachOnce(t, bt, recent.ID, tt.targets)
+			sweep(t, bt, 0)
+			mustAlertEachOnce(t, bt, recent.ID, tt.targets)
+		})
+	}
+}
+
+// TestRescueSweepRetriesAFailedAlert: a sweep whose sends all fail leaves
+// the report unmarked, tries each target once, and the next sweep sends it.
+func TestRescueSweepRetriesAFailedAlert(t *testing.T) {
+	bt := bottest.NewWith(t, bottest.Options{Rescue: rescueTargets})
+	r := recordRescue(t, bt, "宜川路桥下", bt.Now().Add(-3*time.Minute))
+	var mu sync.Mutex
+	tries := map[string]int{}
+	bt.Sender.FailWith(func(m bot.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		tries[m.Idempotency]++
+		return errors.New("wecom down")
+	})
+	sweep(t, bt, 0)
+	if len(tries) != 3 {
+		t.Errorf("a failing sweep tried %d targets, want 3: %v", len(tries), tries)
+	}
+	for key, n := range tries {
+		if n != 1 {
+			t.Errorf("a failing sweep tried %s %d times, want once", key, n)
+		}
+	}
+	left, err := bt.Store.UnalertedRescues(context.Background(), 10)
+	if err != nil || len(left) != 1 || left[0].ID != r.ID {
+		t.Fatalf("unalerted after a failing sweep = %+v, %v; want report %s", left, err, r.ID)
+	}
+
+	bt.Sender.FailWith(nil)
+	sweep(t, bt, 1)
+	mustAlertEachOnce(t, bt, r.ID, 3)
+	sweep(t, bt, 0)
+	mustAlertEachOnce(t, bt, r.ID, 3)
 }

@@ -83,6 +83,12 @@ type Runner struct {
 	// Admins are told, by userid, about deliveries that failed.
 	Admins []string
 	Logger *slog.Logger
+	// Sweep, when set, runs at the end of every tick that holds the
+	// lease, so that one instance at a time does it, with at most
+	// Interval to finish; its error is logged and stops nothing. The
+	// program sweeps 流浪 reports whose alert reached nobody
+	// (bot.Bot.SweepRescueAlerts).
+	Sweep func(ctx context.Context, now time.Time) (int, error)
 
 	// Optional settings; zero means the default in parentheses.
 	Owner           string        // lease owner (random per Runner)
@@ -272,6 +278,7 @@ func (r *Runner) Tick(ctx context.Context, now time.Time) error {
 		r.recovering = true
 	}
 	r.holder = true
+	defer r.sweep(ctx, now)
 	fresh := r.recovering
 	r.tc = &tickCache{counters: map[string]bot.Counters{}}
 	defer func() { r.tc = nil }()
@@ -308,6 +315,19 @@ func (r *Runner) Tick(ctx context.Context, now time.Time) error {
 		r.recovering = false
 	}
 	return errors.Join(errs...)
+}
+
+// sweep runs Sweep, bounded by Interval so that the lease, renewed at the
+// start of the tick, is still held while it works.
+func (r *Runner) sweep(ctx context.Context, now time.Time) {
+	if r.Sweep == nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, r.Interval)
+	defer cancel()
+	if _, err := r.Sweep(sctx, now); err != nil && ctx.Err() == nil {
+		r.Logger.Error("sweep", "error", clean(err))
+	}
 }
 
 func minTime(a, b time.Time) time.Time {

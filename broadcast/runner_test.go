@@ -619,3 +619,44 @@ func TestFromDirectory(t *testing.T) {
 		t.Errorf("FromDirectory = %+v, %v", got, err)
 	}
 }
+
+// TestSweepRunsUnderTheLease: only the lease holder sweeps, at every tick,
+// and a failing sweep is logged without holding up the announcements.
+func TestSweepRunsUnderTheLease(t *testing.T) {
+	s := parse(t, head+`
+announcements:
+  - {id: a1, when: {at: 2024-01-09T09:00:00+08:00}, to: {users: [wang]}, template: 一}
+`)
+	e := newEnv(t, cst(2024, 1, 9, 9, 0))
+	var mu sync.Mutex
+	swept := map[string][]time.Time{}
+	sweeper := func(owner string) func(context.Context, time.Time) (int, error) {
+		return func(_ context.Context, now time.Time) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			swept[owner] = append(swept[owner], now)
+			return 0, errors.New("rescue reports unreadable")
+		}
+	}
+	a, b := e.runner(s, "a"), e.runner(s, "b")
+	a.Sweep, b.Sweep = sweeper("a"), sweeper("b")
+	a.LeaseTTL = time.Hour
+	e.tick(a, cst(2024, 1, 9, 9, 0))
+	e.tick(b, cst(2024, 1, 9, 9, 10))
+	e.tick(a, cst(2024, 1, 9, 9, 20))
+	mu.Lock()
+	got := swept
+	mu.Unlock()
+	if want := []time.Time{cst(2024, 1, 9, 9, 0), cst(2024, 1, 9, 9, 20)}; !slices.EqualFunc(got["a"], want, time.Time.Equal) {
+		t.Errorf("the lease holder swept at %v, want %v", got["a"], want)
+	}
+	if len(got["b"]) != 0 {
+		t.Errorf("a runner without the lease swept at %v", got["b"])
+	}
+	if n := len(e.to("wang")); n != 1 {
+		t.Errorf("%d announcements sent with a failing sweep, want 1", n)
+	}
+	if !strings.Contains(e.logs.String(), "rescue reports unreadable") {
+		t.Errorf("the sweep's error was not logged:\n%s", e.logs.String())
+	}
+}

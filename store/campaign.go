@@ -113,19 +113,20 @@ func (s *Store) TakePending(ctx context.Context, userID, kind string) (string, e
 // openRescueScript records a report under the next number unless the op
 // marker names one already.
 //
-// KEYS: 1 reports, 2 open set, 3 sequence, 4 op marker.
+// KEYS: 1 reports, 2 open set, 3 sequence, 4 op marker, 5 alerted.
 // ARGV: 1 report JSON, 2 op TTL in ms.
-// Returns {"replay", number, JSON} or {"ok", number, JSON}.
+// Returns {"replay", number, JSON, alerted} or {"ok", number, JSON, ""};
+// alerted is "" until MarkRescueAlerted.
 var openRescueScript = redis.NewScript(`
 local id = redis.call('GET', KEYS[4])
 if id then
-  return {'replay', id, redis.call('HGET', KEYS[1], id) or ''}
+  return {'replay', id, redis.call('HGET', KEYS[1], id) or '', redis.call('HGET', KEYS[5], id) or ''}
 end
 id = tostring(redis.call('INCR', KEYS[3]))
 redis.call('HSET', KEYS[1], id, ARGV[1])
 redis.call('ZADD', KEYS[2], tonumber(id), id)
 redis.call('SET', KEYS[4], id, 'PX', ARGV[2])
-return {'ok', id, ARGV[1]}
+return {'ok', id, ARGV[1], ''}
 `)
 
 // OpenRescue records r unless opID recorded a report before.
@@ -137,19 +138,48 @@ func (s *Store) OpenRescue(ctx context.Context, opID string, r bot.RescueReport)
 	if err != nil {
 		return bot.RescueReport{}, false, fmt.Errorf("open rescue report: encode: %w", err)
 	}
-	keys := []string{s.k.rescueReports(), s.k.rescueOpen(), s.k.rescueSeq(), s.k.rescueOp(opID)}
+	keys := []string{s.k.rescueReports(), s.k.rescueOpen(), s.k.rescueSeq(), s.k.rescueOp(opID), s.k.rescueAlerted()}
 	reply, err := openRescueScript.Run(ctx, s.client, keys, string(js), s.opTTL.Milliseconds()).StringSlice()
 	if err != nil {
 		return bot.RescueReport{}, false, fail("open rescue report", err)
 	}
-	if len(reply) != 3 {
+	if len(reply) != 4 {
 		return bot.RescueReport{}, false, fmt.Errorf("open rescue report: reply of %d values", len(reply))
 	}
 	out, err := decodeRescue(reply[1], reply[2], "")
 	if err != nil {
 		return bot.RescueReport{}, false, err
 	}
+	if reply[3] != "" {
+		if out.Alerted, err = time.Parse(time.RFC3339Nano, reply[3]); err != nil {
+			return bot.RescueReport{}, false, fmt.Errorf("rescue report %s: alerted at %q: %w", out.ID, reply[3], err)
+		}
+	}
 	return out, reply[0] == "ok", nil
+}
+
+// markRescueAlertedScript keeps the first time a report's alert reached
+// someone.
+//
+// KEYS: 1 reports, 2 alerted. ARGV: 1 number, 2 time.
+// Returns 0 when there is no such report, else 1.
+var markRescueAlertedScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
+return 1
+`)
+
+// MarkRescueAlerted records that report id's alert reached someone at at.
+func (s *Store) MarkRescueAlerted(ctx context.Context, id string, at time.Time) error {
+	keys := []string{s.k.rescueReports(), s.k.rescueAlerted()}
+	n, err := markRescueAlertedScript.Run(ctx, s.client, keys, id, at.Format(time.RFC3339Nano)).Int()
+	if err != nil {
+		return fail("mark rescue report "+id+" alerted", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("rescue report %s: %w", id, bot.ErrNotFound)
+	}
+	return nil
 }
 
 // closeRescueScript closes an open report once.
@@ -233,6 +263,45 @@ func (s *Store) OpenRescues(ctx context.Context, limit int) ([]bot.RescueReport,
 		out = append(out, r)
 	}
 	return out, int(n), nil
+}
+
+// unalertedRescuesScript reads, of the newest open reports, those whose
+// alert is not marked as having reached anyone.
+// KEYS: 1 open set, 2 reports, 3 alerted. ARGV: how many of the newest.
+// Returns {number, JSON, …}, newest first.
+var unalertedRescuesScript = redis.NewScript(`
+local out = {}
+local n = tonumber(ARGV[1])
+if n <= 0 then return out end
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, n - 1)) do
+  if redis.call('HEXISTS', KEYS[3], id) == 0 then
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+  end
+end
+return out
+`)
+
+// UnalertedRescues returns, of the newest open reports, those not marked
+// alerted, oldest first.
+func (s *Store) UnalertedRescues(ctx context.Context, newest int) ([]bot.RescueReport, error) {
+	keys := []string{s.k.rescueOpen(), s.k.rescueReports(), s.k.rescueAlerted()}
+	reply, err := unalertedRescuesScript.Run(ctx, s.client, keys, newest).StringSlice()
+	if err != nil {
+		return nil, fail("read unalerted rescue reports", err)
+	}
+	if len(reply)%2 != 0 {
+		return nil, fmt.Errorf("read unalerted rescue reports: reply of %d values", len(reply))
+	}
+	out := make([]bot.RescueReport, 0, len(reply)/2)
+	for i := len(reply) - 2; i >= 0; i -= 2 {
+		r, err := decodeRescue(reply[i], reply[i+1], "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // decodeRescue builds a report from its number, its JSON and, when it is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -239,6 +240,87 @@ func TestRescueReports(t *testing.T) {
 	}
 	if open, n, err = s.OpenRescues(ctx, 0); err != nil || n != 1 || len(open) != 0 {
 		t.Errorf("count only = %+v, %d, %v", open, n, err)
+	}
+}
+
+func TestRescueAlerted(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	if _, _, err := s.OpenRescue(ctx, "m:1", rescueReport("甘泉公园")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.OpenRescue(ctx, "m:2", rescueReport("宜川路桥下")); err != nil {
+		t.Fatal(err)
+	}
+	if r, created, err := s.OpenRescue(ctx, "m:1", rescueReport("甘泉公园")); err != nil || created || !r.Alerted.IsZero() {
+		t.Fatalf("re-delivery before any alert = %+v, created %v, %v; want not alerted", r, created, err)
+	}
+	sent := at.Add(time.Minute)
+	if err := s.MarkRescueAlerted(ctx, "1", sent); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkRescueAlerted(ctx, "1", sent.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	r, created, err := s.OpenRescue(ctx, "m:1", rescueReport("别处"))
+	if err != nil || created || r.ID != "1" || r.Place != "甘泉公园" || !r.Alerted.Equal(sent) {
+		t.Errorf("re-delivery after the alert = %+v, created %v, %v; want report 1 alerted at %v, the first mark", r, created, err, sent)
+	}
+	if r, _, err := s.OpenRescue(ctx, "m:2", rescueReport("宜川路桥下")); err != nil || r.ID != "2" || !r.Alerted.IsZero() {
+		t.Errorf("report 2 = %+v, %v; want it not alerted", r, err)
+	}
+	if r, created, err := s.OpenRescue(ctx, "m:3", rescueReport("新地点")); err != nil || !created || !r.Alerted.IsZero() {
+		t.Errorf("new report = %+v, created %v, %v; want created, not alerted", r, created, err)
+	}
+	for _, id := range []string{"9", "x", ""} {
+		if err := s.MarkRescueAlerted(ctx, id, sent); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("mark %q: %v, want ErrNotFound", id, err)
+		}
+	}
+}
+
+func TestUnalertedRescues(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	if got, err := s.UnalertedRescues(ctx, 10); err != nil || len(got) != 0 {
+		t.Fatalf("no reports: %+v, %v; want none", got, err)
+	}
+	for i, place := range []string{"甘泉公园", "宜川路桥下", "志丹路", "西乡路", "沪太路"} {
+		if _, _, err := s.OpenRescue(ctx, fmt.Sprintf("m:%d", i), rescueReport(place)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkRescueAlerted(ctx, "2", at); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CloseRescue(ctx, "3", "admin", at); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(rs []bot.RescueReport) string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.ID+r.Place)
+		}
+		return strings.Join(out, ",")
+	}
+	tests := []struct {
+		newest int
+		want   string
+	}{
+		{10, "1甘泉公园,4西乡路,5沪太路"},
+		{4, "1甘泉公园,4西乡路,5沪太路"}, // the newest four open: 1, 2, 4, 5
+		{3, "4西乡路,5沪太路"},
+		{1, "5沪太路"},
+		{0, ""},
+	}
+	for _, tt := range tests {
+		got, err := s.UnalertedRescues(ctx, tt.newest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids(got) != tt.want {
+			t.Errorf("UnalertedRescues(%d) = %s, want %s", tt.newest, ids(got), tt.want)
+		}
 	}
 }
 

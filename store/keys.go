@@ -110,6 +110,10 @@ func (k keys) rescueReports() string { return k.rescue() + "reports" }
 // entry is open.
 func (k keys) rescueClosed() string { return k.rescue() + "closed" }
 
+// rescueAlerted is the hash number → time (RFC 3339) the report's alert
+// first reached someone; a report without an entry may not have been heard.
+func (k keys) rescueAlerted() string { return k.rescue() + "alerted" }
+
 // rescueOpen is the sorted set of open report numbers, scored by number.
 func (k keys) rescueOpen() string { return k.rescue() + "open" }
 
