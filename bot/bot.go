@@ -142,7 +142,12 @@ type msg struct {
 }
 
 // opID is the idempotency key of the change a message makes.
-func (m *msg) opID() string { return "m:" + m.in.MsgID }
+func (m *msg) opID() string { return messageOpID(m.in.MsgID) }
+
+// messageOpID is the op id of the change a message with this MsgId makes,
+// so that work done later on the message's behalf (the 流浪 sweep) is
+// recognised as the same change.
+func messageOpID(msgID string) string { return "m:" + msgID }
 
 // Handle answers one message. A user's mistake is answered in the Reply;
 // an error means the system failed and nothing the reply would claim was
