@@ -95,7 +95,8 @@ var words = map[string]cue{
 	// what is left, for workers
 	"没跑": cueTodo, "没走访": cueTodo, "没走访的": cueTodo, "没做完": cueTodo, "还剩": cueTodo, "还有几户": cueTodo,
 	"几户没": cueTodo, "几家没": cueTodo, "哪几户": cueTodo, "哪些户": cueTodo, "钱没发": cueTodo, "待办": cueTodo,
-	"还没走访": cueTodo, "还有哪些": cueTodo,
+	"还没走访": cueTodo, "还有哪些": cueTodo, "还差几户": cueTodo, "差几户": cueTodo, "还差几家": cueTodo,
+	"没发钱": cueTodo, "还没发钱": cueTodo,
 	// dates and phases
 	"截止": cueSchedule, "截止日期": cueSchedule, "期限": cueSchedule, "最后期限": cueSchedule, "几号": cueSchedule | cueQuestion,
 	"什么时候": cueSchedule | cueQuestion, "哪一步": cueSchedule, "阶段": cueSchedule, "日程": cueSchedule,
@@ -105,13 +106,13 @@ var words = map[string]cue{
 	"应发多少": cueQuery, "应该发多少": cueQuery, "发了多少": cueQuery, "应发多少钱": cueQuery,
 	// take back
 	"撤销": cueUndo, "撤回": cueUndo, "撤掉": cueUndo, "作废": cueUndo, "删掉": cueUndo, "删除": cueUndo,
-	"发错": cueUndo, "发错了": cueUndo, "写错": cueUndo, "写错了": cueUndo, "撤回一下": cueUndo, "取消上一条": cueUndo,
+	"发错": cueUndo, "发错了": cueUndo, "写错": cueUndo, "写错了": cueUndo, "撤回一下": cueUndo, "取消上一条": cueUndo, "错了": cueUndo,
 	"上一条": 0, "刚才": 0, "刚刚": 0, "那条": 0, "那条记录": 0,
 	// donations
 	"捐款": cueDonate, "捐赠": cueDonate, "募捐": cueDonate, "一日捐": cueDonate, "募捐款": cueDonate,
 	// reports
 	"上报": cueReport, "已上报": cueReport, "报上去": cueReport, "报上去了": cueReport, "报好了": cueReport,
-	"报了": cueReport, "交了": cueReport, "写好交了": cueReport, "已经报上去了": cueReport,
+	"报了": cueReport, "已报": cueReport, "交了": cueReport, "写好交了": cueReport, "已经报上去了": cueReport,
 	// rough sleepers
 	"流浪": cueRescue, "露宿": cueRescue, "乞讨": cueRescue, "流浪乞讨": cueRescue, "睡在外面": cueRescue,
 	// help and small talk

@@ -108,6 +108,9 @@ type number struct {
 func readNumber(rs []rune, i int) (number, bool) {
 	n := number{start: i}
 	j := i
+	if i >= len(rs) {
+		return n, false
+	}
 	if rs[i] >= '0' && rs[i] <= '9' {
 		var v int64
 		for j < len(rs) && rs[j] >= '0' && rs[j] <= '9' {

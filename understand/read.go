@@ -11,6 +11,9 @@ import (
 // Read interprets one message. It never fails: what it cannot read comes
 // back as Mode Ask, with the closest command for the sender's role.
 func (it *Interpreter) Read(in Input) Reading {
+	if !utf8.ValidString(in.Text) {
+		in.Text = strings.ToValidUTF8(in.Text, "")
+	}
 	stripped := stripTrailing(in.Text)
 	if r, ok := it.exact(in, stripped); ok {
 		return r
@@ -74,7 +77,7 @@ func endsWithAny(s string, ends ...string) bool {
 }
 
 func startsWithDigitOrCode(tok string) bool {
-	return tok == "" || isDigit([]rune(tok)[0]) || strings.HasPrefix(tok, "编号")
+	return tok == "" || isDigit(firstRune(tok)) || strings.HasPrefix(tok, "编号")
 }
 
 // sortedHeads is heads with the longest names first.
@@ -142,7 +145,7 @@ func resolve(typed string, heads []Head) who {
 		sur := rn[len(rn)-1]
 		var hs []Head
 		for _, h := range heads {
-			if []rune(h.Name)[0] == sur {
+			if firstRune(h.Name) == sur {
 				hs = append(hs, h)
 			}
 		}
@@ -158,10 +161,10 @@ func resolve(typed string, heads []Head) who {
 	}
 	var near []Head
 	for _, h := range heads {
-		hn := []rune(h.Name)
-		if len(hn) != len(rn) || len(rn) < 2 {
+		if utf8.RuneCountInString(h.Name) != len(rn) || len(rn) < 2 {
 			continue
 		}
+		hn := []rune(h.Name)
 		diff := 0
 		for i := range hn {
 			if hn[i] != rn[i] {
@@ -294,7 +297,7 @@ func (it *Interpreter) decide(in Input, d *doc) Reading {
 	case d.id != "" || d.phone != "":
 		return ask(Register, "登记 张三 低保 3人 身份证:… 电话:…", "请写户主姓名、类别和人数。")
 	case hh.head != nil:
-		return inferred(Query, "查询 "+ref(*hh.head, in.Heads))
+		return inferred(Query, "查询 "+hh.ref(in.Heads))
 	case len(d.cats) > 0:
 		return it.standard(d)
 	case len(d.committees) == 1 && in.Role != Worker:
@@ -315,10 +318,7 @@ func (it *Interpreter) question(in Input, d *doc, hh who, question bool) (Readin
 	case d.cues&cueSchedule != 0:
 		return inferred(Schedule, "日程"), true
 	case hh.head != nil && d.cues&cueAll == 0 && (question || d.cues&cueQuery != 0):
-		if strings.HasPrefix(hh.typed, "编号") {
-			return inferred(Query, "查询 "+hh.typed), true
-		}
-		return inferred(Query, "查询 "+ref(*hh.head, in.Heads)), true
+		return inferred(Query, "查询 "+hh.ref(in.Heads)), true
 	case len(hh.ambiguous) > 0 && (question || d.cues&cueQuery != 0):
 		return inferred(Query, "查询 "+hh.ambiguous[0].Name), true
 	case hh.newName != "" && (question || d.cues&cueQuery != 0) && len(d.committees) == 0:
@@ -334,7 +334,7 @@ func (it *Interpreter) question(in Input, d *doc, hh who, question bool) (Readin
 			return inferred(Todo, "待办 居委:"+d.committees[0]), true
 		}
 		return inferred(Todo, "待办"), true
-	case len(d.cats) > 0 && d.cues&cueStandard != 0 && len(d.committees) == 0:
+	case len(d.cats) > 0 && len(d.committees) == 0 && (d.cues&cueStandard != 0 || strings.Contains(d.s, "多少") && d.cues&(cueProgress|cueVisit|cueFund) == 0):
 		return it.standard(d), true
 	case d.cues&(cueProgress|cueFund|cueOverdue|cueByCategory|cueAll) != 0 || len(d.committees) > 0 || leader && (len(d.cats) > 0 || d.cues&cueMoney != 0):
 		return it.progress(in, d), true
@@ -705,7 +705,7 @@ func (it *Interpreter) visit(in Input, d *doc, hh who) Reading {
 		r.Amount, r.HasAmount = explicit[0], true
 	case len(bare) == 1 && bare[0] >= 10:
 		r.Amount, r.HasAmount = bare[0], true
-	case d.cues&cueFullDue != 0 && d.cues&cueMoneyLater == 0:
+	case d.cues&cueMoneyLater == 0 && (d.cues&cueFullDue != 0 || d.cues&cueMoney != 0 && d.cues&cueVisit != 0):
 		if due == 0 {
 			return askWith(r, example(), "请写发放金额。")
 		}
@@ -760,6 +760,15 @@ func visitCommand(r Reading, in Input) string {
 		b.WriteString(" 居委:" + in.Committee)
 	}
 	return b.String()
+}
+
+// ref names the household found in a command, by 编号 when it was
+// written so.
+func (w who) ref(heads []Head) string {
+	if strings.HasPrefix(w.typed, "编号") {
+		return w.typed
+	}
+	return ref(*w.head, heads)
 }
 
 // ref names a household in a command: by its head's name when no other

@@ -2,9 +2,11 @@ package understand
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // amount is a sum of money found in the text.
@@ -100,7 +102,7 @@ func (d *doc) prefixAt(i int, ws []string) (string, int) {
 	rest := d.s[d.off[i]:]
 	for _, w := range ws {
 		if strings.HasPrefix(rest, w) {
-			return w, len([]rune(w))
+			return w, utf8.RuneCountInString(w)
 		}
 	}
 	return "", 0
@@ -193,7 +195,7 @@ func (d *doc) scanFields() {
 }
 
 func (d *doc) setAddress(a string) {
-	if len([]rune(a)) > MaxAddressRunes {
+	if utf8.RuneCountInString(a) > MaxAddressRunes {
 		d.addrLong = true
 		return
 	}
@@ -318,6 +320,16 @@ func (d *doc) scanDates(today time.Time) {
 			continue
 		}
 		j := n.end
+		// 1.13 or 1/13: month and day
+		if n.digits && j+1 < len(rs) && (rs[j] == '.' || rs[j] == '/') && isDigit(rs[j+1]) && n.val >= 1 && n.val <= 12 {
+			if dn, ok := readNumber(rs, j+1); ok && dn.end-j-1 <= 2 && (dn.end == len(rs) || rs[dn.end] == ' ') {
+				if t, ok := dateOf(t0, int(n.val), int(dn.val)); ok {
+					add(t, i, dn.end)
+					i = dn.end - 1
+					continue
+				}
+			}
+		}
 		if j < len(rs) && rs[j] == '月' {
 			m := n.val
 			if j+1 < len(rs) && (isDigit(rs[j+1]) || isCN(rs[j+1])) {
@@ -505,14 +517,17 @@ func (d *doc) scanHonorifics(heads []Head) {
 
 // headSurnames is a test for the first character of any head's name.
 func headSurnames(heads []Head) func(rune) bool {
-	return func(r rune) bool {
-		for _, h := range heads {
-			if []rune(h.Name)[0] == r {
-				return true
-			}
-		}
-		return false
+	firsts := make([]rune, 0, len(heads))
+	for _, h := range heads {
+		firsts = append(firsts, firstRune(h.Name))
 	}
+	return func(r rune) bool { return slices.Contains(firsts, r) }
+}
+
+// firstRune is the first character of s.
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
 
 // surnameForm reads a surname with 老/小 before it or an honorific after
