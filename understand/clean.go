@@ -36,6 +36,14 @@ func cleanInvisible(text string) string {
 	}, s)
 }
 
+// Clean is chat text as the bot reads it: NFKC, with zero-width and bidi
+// control characters removed, so 零\u200b宽户 and 零宽户 are one name.
+func Clean(text string) string { return cleanInvisible(text) }
+
+// StripTrailing is text less the question marks, full stops and
+// particles (吗, 呢, 吧) that may end any message, so 进度？ is 进度.
+func StripTrailing(text string) string { return stripTrailing(text) }
+
 // CleanName is a name as it is stored: NFKC, no invisible runes, no
 // spaces at its ends. ok is false when it is empty or longer than
 // MaxNameRunes.
