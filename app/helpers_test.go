@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"songnuan/app"
-	"songnuan/bot"
 	"songnuan/config"
+	"songnuan/domain"
 	"songnuan/store"
 	"songnuan/store/storetest"
 	"songnuan/wecom"
@@ -49,12 +49,12 @@ func jsonLog() (*slog.Logger, *logBuffer) {
 
 // testStaff are the people of the fault and instance tests: four workers
 // in two committees and an admin.
-var testStaff = []bot.Staff{
-	{UserID: "w1", Name: "王一", Role: bot.RoleWorker, Committee: "甘泉一村"},
-	{UserID: "w2", Name: "王二", Role: bot.RoleWorker, Committee: "甘泉一村"},
-	{UserID: "w3", Name: "李三", Role: bot.RoleWorker, Committee: "甘泉二村"},
-	{UserID: "w4", Name: "李四", Role: bot.RoleWorker, Committee: "甘泉二村"},
-	{UserID: "admin", Name: "管理员", Role: bot.RoleAdmin},
+var testStaff = []domain.Staff{
+	{UserID: "w1", Name: "王一", Role: domain.RoleWorker, Committee: "甘泉一村"},
+	{UserID: "w2", Name: "王二", Role: domain.RoleWorker, Committee: "甘泉一村"},
+	{UserID: "w3", Name: "李三", Role: domain.RoleWorker, Committee: "甘泉二村"},
+	{UserID: "w4", Name: "李四", Role: domain.RoleWorker, Committee: "甘泉二村"},
+	{UserID: "admin", Name: "管理员", Role: domain.RoleAdmin},
 }
 
 // startAppWith runs an App in this process on a random port with cfg and

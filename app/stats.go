@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/sheet"
 	"songnuan/store"
 )
@@ -43,8 +44,8 @@ var exportZone = time.FixedZone("CST", 8*3600)
 // every committee as an .xlsx file named by the campaign date. full puts
 // whole ID and phone numbers in it; the bot audits such a request before
 // calling.
-func Exporter(st *store.Store, sealer *bot.Sealer, clock bot.Clock) func(ctx context.Context, full bool) (*bot.File, error) {
-	return func(ctx context.Context, full bool) (*bot.File, error) {
+func Exporter(st *store.Store, sealer *bot.Sealer, clock domain.Clock) func(ctx context.Context, full bool) (*domain.File, error) {
+	return func(ctx context.Context, full bool) (*domain.File, error) {
 		now := clock()
 		stats, err := Statistics(ctx, st, sealer, now, full)
 		if err != nil {
@@ -58,6 +59,6 @@ func Exporter(st *store.Store, sealer *bot.Sealer, clock bot.Clock) func(ctx con
 		if full {
 			name += "_完整"
 		}
-		return &bot.File{Name: name + ".xlsx", Data: buf.Bytes()}, nil
+		return &domain.File{Name: name + ".xlsx", Data: buf.Bytes()}, nil
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"songnuan/domain"
 )
 
 // undo handles 撤销: it reverses the sender's own last change, unless the
@@ -29,7 +31,7 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 				return b.replyAgain(ctx, m.staff.Committee, first, err)
 			}
 		}
-		return "", false, Userf("没有可撤销的操作。撤销只对您自己最近的登记或走访有效，例如发送：撤销")
+		return "", false, domain.Userf("没有可撤销的操作。撤销只对您自己最近的登记或走访有效，例如发送：撤销")
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("read undo: %w", err)
@@ -39,7 +41,7 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee, rec.Code); err != nil || ok {
 			return b.replyAgain(ctx, rec.Committee, first, err)
 		}
-		return "", false, Userf("不能撤销：编号" + rec.Code + "的户已被删除。如有疑问请联系社区服务办。")
+		return "", false, domain.Userf("不能撤销：编号" + rec.Code + "的户已被删除。如有疑问请联系社区服务办。")
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("read household %s/%s: %w", rec.Committee, rec.Code, err)
@@ -54,11 +56,11 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 		if s, ok := b.staff.Lookup(cur.UpdatedBy); ok {
 			who = s.Name
 		}
-		return "", false, Userf(fmt.Sprintf("不能撤销：%s（编号%s）在您这次操作之后又被%s改过（%s）。请发送 查询 编号%s 核对，再直接重新登记或走访。",
+		return "", false, domain.Userf(fmt.Sprintf("不能撤销：%s（编号%s）在您这次操作之后又被%s改过（%s）。请发送 查询 编号%s 核对，再直接重新登记或走访。",
 			cur.Head, cur.Code, who, cur.UpdatedAt.In(campaignZone).Format("1月2日15:04"), cur.Code))
 	}
 
-	var after *Household
+	var after *domain.Household
 	todo := 0
 	text := ""
 	switch {
@@ -85,7 +87,7 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 		OpID: m.opID(), Kind: "undo", Actor: m.staff.UserID, At: b.now(),
 		Committee: cur.Committee, Code: cur.Code,
 		Before: &cur, After: after,
-		Deltas: CounterDeltas(&cur, after),
+		Deltas: domain.CounterDeltas(&cur, after),
 		Todo:   todo,
 		Undo:   true,
 		Result: text,

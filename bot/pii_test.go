@@ -5,6 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"songnuan/domain"
+	"songnuan/redact"
 )
 
 // checkDigit computes the GB 11643 check digit independently of ValidateID.
@@ -43,9 +46,9 @@ func TestValidateID(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := ValidateID(c.in)
-		var ue *UserError
+		var ue *domain.UserError
 		if !errors.As(err, &ue) {
-			t.Fatalf("ValidateID(%q) error = %v, want a UserError", c.in, err)
+			t.Fatalf("ValidateID(%q) error = %v, want a domain.UserError", c.in, err)
 		}
 		if !strings.Contains(ue.Message, "身份证") || !strings.Contains(ue.Message, c.want) || !strings.Contains(ue.Message, "格式") {
 			t.Errorf("ValidateID(%q) = %q, want it to name 身份证, %q and how to write it", c.in, ue.Message, c.want)
@@ -57,17 +60,17 @@ func TestValidateID(t *testing.T) {
 }
 
 func TestMasks(t *testing.T) {
-	if got, want := MaskID("310107199001011234"), "310107********1234"; got != want {
+	if got, want := redact.ID("310107199001011234"), "310107********1234"; got != want {
 		t.Errorf("MaskID = %q, want %q", got, want)
 	}
-	if got, want := MaskPhone("13812345678"), "138****5678"; got != want {
+	if got, want := redact.Phone("13812345678"), "138****5678"; got != want {
 		t.Errorf("MaskPhone = %q, want %q", got, want)
 	}
-	if got, want := MaskPhone("02162345678"), "*******5678"; got != want {
+	if got, want := redact.Phone("02162345678"), "*******5678"; got != want {
 		t.Errorf("MaskPhone(landline) = %q, want %q", got, want)
 	}
 	in := "户主身份证310107199001011234，电话13812345678，门牌12号"
-	got := Redact(in)
+	got := redact.Text(in)
 	if strings.Contains(got, "310107199001011234") || strings.Contains(got, "13812345678") || !strings.Contains(got, "12号") {
 		t.Errorf("Redact(%q) = %q", in, got)
 	}

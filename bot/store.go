@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"time"
+
+	"songnuan/domain"
 )
 
 // Change is one atomic change to one household, applied by Store.Apply.
@@ -20,8 +22,8 @@ type Change struct {
 	At        time.Time
 	Committee string
 	Code      string
-	Before    *Household
-	After     *Household
+	Before    *domain.Household
+	After     *domain.Household
 	Deltas    map[string]int64 // counter field → delta
 	// Todo is +1 to add the household to the committee's not-yet-visited
 	// set, -1 to remove it, 0 to leave it.
@@ -39,20 +41,20 @@ type Change struct {
 
 // Applied is what Store.Apply did.
 type Applied struct {
-	Replayed bool     // OpID was applied before; nothing changed
-	Result   string   // the Result stored with OpID
-	Counters Counters // the committee's counters after the change, read in the same atomic step
+	Replayed bool            // OpID was applied before; nothing changed
+	Result   string          // the Result stored with OpID
+	Counters domain.Counters // the committee's counters after the change, read in the same atomic step
 }
 
 // UndoRecord is the top of a user's undo stack.
 type UndoRecord struct {
-	OpID         string     `json:"op"`
-	Kind         string     `json:"kind"`
-	Committee    string     `json:"c"`
-	Code         string     `json:"code"`
-	Before       *Household `json:"before,omitempty"` // nil: the change created the household
-	AfterVersion int64      `json:"av"`               // version the change produced
-	At           time.Time  `json:"at"`
+	OpID         string            `json:"op"`
+	Kind         string            `json:"kind"`
+	Committee    string            `json:"c"`
+	Code         string            `json:"code"`
+	Before       *domain.Household `json:"before,omitempty"` // nil: the change created the household
+	AfterVersion int64             `json:"av"`               // version the change produced
+	At           time.Time         `json:"at"`
 }
 
 // PersonRef says where a person (by ID hash) is registered.
@@ -60,10 +62,6 @@ type PersonRef struct {
 	Committee string
 	Code      string
 }
-
-// Counters are a committee's running totals, by field name. Fields are
-// built by CounterFields; a missing field is zero.
-type Counters map[string]int64
 
 // HouseholdRef names a household without loading it.
 type HouseholdRef struct {
@@ -88,9 +86,9 @@ type AuditEntry struct {
 // reached (nothing was recorded).
 type Store interface {
 	// Household returns one household or ErrNotFound.
-	Household(ctx context.Context, committee, code string) (Household, error)
+	Household(ctx context.Context, committee, code string) (domain.Household, error)
 	// FindByHead returns the committee's households whose head is head.
-	FindByHead(ctx context.Context, committee, head string) ([]Household, error)
+	FindByHead(ctx context.Context, committee, head string) ([]domain.Household, error)
 	// NextCode reserves a new household code in the committee.
 	NextCode(ctx context.Context, committee string) (string, error)
 	// Apply applies a change atomically (see Change).
@@ -106,17 +104,17 @@ type Store interface {
 	ReleasePerson(ctx context.Context, idHash string, ref PersonRef) error
 
 	// Counters returns one committee's counters.
-	Counters(ctx context.Context, committee string) (Counters, error)
+	Counters(ctx context.Context, committee string) (domain.Counters, error)
 	// AllCounters returns the counters of every committee that has any,
 	// in one pipelined read.
-	AllCounters(ctx context.Context) (map[string]Counters, error)
+	AllCounters(ctx context.Context) (map[string]domain.Counters, error)
 	// AddCounters adds deltas to a committee's counters (donations, alerts).
 	AddCounters(ctx context.Context, committee string, deltas map[string]int64) error
 	// Unvisited returns up to limit households not yet visited, oldest
 	// first, and how many there are in all.
 	Unvisited(ctx context.Context, committee string, limit int) ([]HouseholdRef, int, error)
 	// Households returns every household of a committee (exports only).
-	Households(ctx context.Context, committee string) ([]Household, error)
+	Households(ctx context.Context, committee string) ([]domain.Household, error)
 	// Audit returns the newest audit entries of a committee, newest first.
 	Audit(ctx context.Context, committee string, limit int) ([]AuditEntry, error)
 

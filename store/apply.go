@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // undoDepth is how many changes a user can take back in one committee.
@@ -201,7 +202,7 @@ func checkChange(c bot.Change) error {
 		return fmt.Errorf("apply %s %s: After.Version %d must exceed Before.Version %d",
 			c.Kind, c.OpID, c.After.Version, c.Before.Version)
 	}
-	for _, h := range []*bot.Household{c.Before, c.After} {
+	for _, h := range []*domain.Household{c.Before, c.After} {
 		if h != nil && (h.Code != "" && h.Code != c.Code || h.Committee != "" && h.Committee != c.Committee) {
 			return fmt.Errorf("apply %s %s: household %s/%s does not match change %s/%s",
 				c.Kind, c.OpID, h.Committee, h.Code, c.Committee, c.Code)
@@ -284,7 +285,7 @@ func (s *Store) evalPiped(ctx context.Context, script *redis.Script, keys []stri
 }
 
 // parseApplied reads applyScript's reply.
-func parseApplied(reply any) (status, result string, ctr bot.Counters, err error) {
+func parseApplied(reply any) (status, result string, ctr domain.Counters, err error) {
 	r, ok := reply.([]any)
 	if !ok || len(r) == 0 {
 		return "", "", nil, fmt.Errorf("unexpected script reply %T", reply)
@@ -310,7 +311,7 @@ func parseApplied(reply any) (status, result string, ctr bot.Counters, err error
 
 // decodeHousehold reads a stored household: "<version>|<household frame>"
 // (see packHousehold); the version is for the script to compare.
-func decodeHousehold(v string) (bot.Household, error) {
+func decodeHousehold(v string) (domain.Household, error) {
 	if version, frame, ok := strings.Cut(v, "|"); ok && version != "" && strings.Trim(version, "0123456789") == "" {
 		v = frame
 	}

@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/bot"
 	"songnuan/broadcast"
 	"songnuan/broadcast/broadcasttest"
+	"songnuan/domain"
+	"songnuan/schedule"
 	"songnuan/store/storetest"
 )
 
@@ -192,8 +193,8 @@ func TestLimiterSharedAcrossInstances(t *testing.T) {
 }
 
 // newRunner is a runner on the store's ledger and a limiter on clock.
-func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *bot.Schedule, clock *broadcasttest.Clock,
-	sender bot.Sender, owner string, logs *lockedBuffer) *broadcast.Runner {
+func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *schedule.Schedule, clock *broadcasttest.Clock,
+	sender domain.Sender, owner string, logs *lockedBuffer) *broadcast.Runner {
 	counters := broadcasttest.Counters()
 	return &broadcast.Runner{
 		Schedule:   s,
@@ -202,7 +203,7 @@ func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *bot.Schedule, clock
 		Limiter:    lim,
 		Clock:      clock.Now,
 		Recipients: func(context.Context) ([]broadcast.Recipient, error) { return broadcasttest.Staff(), nil },
-		Counters: func(_ context.Context, c string) (bot.Counters, error) {
+		Counters: func(_ context.Context, c string) (domain.Counters, error) {
 			return counters[c], nil
 		},
 		Admins: []string{"admin"},
@@ -256,12 +257,12 @@ func TestTwoRunnersOnRedisSendEveryOccurrenceOnce(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := storetest.Open(t)
 			ctx := context.Background()
-			sched := bot.DefaultSchedule()
+			sched := schedule.Default()
 			start := time.Date(2023, 12, 20, 0, 0, 0, 0, cst)
 			clock := broadcasttest.NewClock(start)
 			sender := &broadcasttest.Sender{}
 			if c.flaky {
-				sender.Fail = func(m bot.Message, attempt int) error {
+				sender.Fail = func(m domain.Message, attempt int) error {
 					if slices.Contains(m.ToUsers, "li") && attempt == 1 {
 						return errors.New("errcode 45009")
 					}
@@ -331,7 +332,7 @@ func TestTwoRunnersOnRedisSendEveryOccurrenceOnce(t *testing.T) {
 
 // steps are the times the exactly-once test ticks at: every six hours,
 // and every ten minutes from just before each occurrence to an hour after.
-func steps(s *bot.Schedule, from, to time.Time) []time.Time {
+func steps(s *schedule.Schedule, from, to time.Time) []time.Time {
 	var out []time.Time
 	for at := from; at.Before(to); at = at.Add(6 * time.Hour) {
 		out = append(out, at)
@@ -359,7 +360,7 @@ announcements:
 	for i := range 25 {
 		fmt.Fprintf(&b, "  - {id: n%02d, when: {at: 2024-01-09T09:00:00+08:00}, to: {robot_key: robotkey1}, template: 第%d条}\n", i, i)
 	}
-	sched, err := bot.ParseSchedule([]byte(b.String()), "test.yaml")
+	sched, err := schedule.Parse([]byte(b.String()), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func (k keys) heads(c string) string { return k.committee(c) + "heads" }
 // the oldest registrations come first.
 func (k keys) todo(c string) string { return k.committee(c) + "todo" }
 
-// counters is the hash of the committee's running totals (bot.Counters).
+// counters is the hash of the committee's running totals (domain.Counters).
 func (k keys) counters(c string) string { return k.committee(c) + "ctr" }
 
 // seq is the committee's household-code sequence.

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/store"
 	"songnuan/store/storetest"
 )
@@ -44,7 +45,7 @@ func everyCall(ctx context.Context, s *store.Store) map[string]error {
 	errs["ReleasePerson"] = s.ReleasePerson(ctx, "h", ref)
 	_, errs["Counters"] = s.Counters(ctx, "甘泉一村")
 	_, errs["AllCounters"] = s.AllCounters(ctx)
-	errs["AddCounters"] = s.AddCounters(ctx, "甘泉一村", map[string]int64{bot.CtrDonations: 1})
+	errs["AddCounters"] = s.AddCounters(ctx, "甘泉一村", map[string]int64{domain.CtrDonations: 1})
 	_, _, errs["Unvisited"] = s.Unvisited(ctx, "甘泉一村", 5)
 	_, errs["Households"] = s.Households(ctx, "甘泉一村")
 	_, errs["Audit"] = s.Audit(ctx, "甘泉一村", 5)
@@ -80,7 +81,7 @@ func TestRedisGoesAway(t *testing.T) {
 	h := register(t, s, "甘泉一村", "张三")
 
 	mr.SetError("LOADING Redis is loading the dataset in memory")
-	after := visited(h, 100, bot.VisitorCommittee)
+	after := visited(h, 100, domain.VisitorCommittee)
 	if _, err := s.Apply(ctx, visit("m:1", &h, &after)); !errors.Is(err, bot.ErrUnavailable) {
 		t.Errorf("Apply while Redis loads: %v, want ErrUnavailable", err)
 	}
