@@ -408,7 +408,7 @@ func TestRateLimitPerUser(t *testing.T) {
 			}
 			// The refused message was not remembered: WeCom's re-delivery
 			// after the window would be handled.
-			if st, _, err := h.store.ClaimMessage(context.Background(), "m:700060", time.Second); err != nil || st != store.Claimed {
+			if st, _, err := h.store.ClaimMessage(context.Background(), "m:700060", time.Second); err != nil || st != bot.Claimed {
 				t.Errorf("refused message left a dedup mark: %v %v", st, err)
 			}
 			// A re-delivery of an answered message gets its answer, not a refusal.

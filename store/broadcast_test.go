@@ -17,7 +17,15 @@ import (
 	"songnuan/broadcast/broadcasttest"
 	"songnuan/domain"
 	"songnuan/schedule"
+	"songnuan/store"
 	"songnuan/store/storetest"
+)
+
+// The Redis ledger and limiter are what broadcast runs on; the program
+// wires them, so the assertion lives here rather than in store.
+var (
+	_ broadcast.Ledger  = (*store.Ledger)(nil)
+	_ broadcast.Limiter = (*store.Limiter)(nil)
 )
 
 var cst = time.FixedZone("CST", 8*3600)

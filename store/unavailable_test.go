@@ -125,12 +125,12 @@ func TestOpenEmbedded(t *testing.T) {
 		t.Errorf("Household on the embedded store = %+v, %v", got, err)
 	}
 	// TTLs run on the clock, or claims and op markers would never lapse.
-	if st, _, _ := s.ClaimMessage(ctx, "m:1", 20*time.Millisecond); st != store.Claimed {
+	if st, _, _ := s.ClaimMessage(ctx, "m:1", 20*time.Millisecond); st != bot.Claimed {
 		t.Fatal("claim")
 	}
 	if !eventually(func() bool {
 		st, _, _ := s.ClaimMessage(ctx, "m:1", time.Second)
-		return st == store.Claimed
+		return st == bot.Claimed
 	}) {
 		t.Errorf("embedded store kept a lapsed claim")
 	}
