@@ -135,7 +135,7 @@ func exportMain(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("记录审计日志失败，未导出：%w", err)
 		}
 	}
-	stats, err := app.Statistics(ctx, a.Store, a.Sealer, now, *full)
+	stats, err := sheet.Gather(ctx, a.Store, a.Sealer, now, *full)
 	if err != nil {
 		return err
 	}

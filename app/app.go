@@ -163,7 +163,7 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 		Store: st, Policy: pol, Staff: cfg.Directory(), Clock: a.clock, Sealer: a.Sealer,
 		ReadSheet: sheet.ReadRows, Logger: a.Log,
 		Schedule: a.Schedule,
-		Exporter: Exporter(st, a.Sealer, a.clock),
+		Exporter: sheet.Exporter(st, a.Sealer, a.clock),
 		Rescue:   domain.Message{ToUsers: cfg.Rescue.Users, ChatID: cfg.Rescue.ChatID, RobotKey: cfg.Rescue.RobotKey},
 	}
 	if online {

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/app"
 	"songnuan/bot"
 	"songnuan/domain"
 	"songnuan/policy"
@@ -66,7 +65,7 @@ type Options struct {
 	// Rescue is where 流浪 alerts go; default: nowhere configured.
 	Rescue domain.Message
 	// NoExport leaves bot.Config.Exporter unset; by default it is the
-	// program's (app.Exporter) over the test store.
+	// program's (sheet.Exporter) over the test store.
 	NoExport bool
 }
 
@@ -109,7 +108,7 @@ func NewWith(tb testing.TB, o Options) *Bot {
 		Rescue:    o.Rescue,
 	}
 	if !o.NoExport {
-		cfg.Exporter = app.Exporter(o.Store, sealer, b.Now)
+		cfg.Exporter = sheet.Exporter(o.Store, sealer, b.Now)
 	}
 	b.Bot, err = bot.New(cfg)
 	if err != nil {
