@@ -24,7 +24,6 @@ import (
 	"github.com/silenceper/wechat/v2/work"
 	"github.com/silenceper/wechat/v2/work/config"
 
-	"songnuan/bot"
 	"songnuan/domain"
 )
 
@@ -104,10 +103,7 @@ type Client struct {
 	log      *slog.Logger
 }
 
-var (
-	_ domain.Sender    = (*Client)(nil)
-	_ bot.MediaFetcher = (*Client)(nil)
-)
+var _ domain.Sender = (*Client)(nil)
 
 // NewClient returns a client; it names every configuration problem at once.
 func NewClient(cfg ClientConfig) (*Client, error) {
