@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"songnuan/domain"
-	"songnuan/policy"
+	"songnuan/internal/campaigntest"
 )
 
 // noStore fails the test on any call: the paths that claim not to need the
@@ -91,7 +91,7 @@ func newTestBot(tb testing.TB, st Store) *Bot {
 	}
 	b, err := New(Config{
 		Store:  st,
-		Policy: policy.Default(),
+		Policy: campaigntest.Policy(), Schedule: campaigntest.Schedule(),
 		Staff:  testStaff,
 		Clock:  func() time.Time { return time.Date(2024, 1, 20, 10, 0, 0, 0, campaignZone) },
 		Sealer: sealer,

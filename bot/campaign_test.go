@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"songnuan/domain"
-	"songnuan/schedule"
+	"songnuan/internal/campaigntest"
 )
 
 func (s noStore) AddCountersOnce(context.Context, CounterChange) (Applied, error) {
@@ -178,7 +178,7 @@ func TestParseDonation(t *testing.T) {
 }
 
 func TestFindTask(t *testing.T) {
-	sts := schedule.Default().CommitteeStatus(time.Date(2024, 1, 15, 10, 0, 0, 0, campaignZone), nil)
+	sts := campaigntest.Schedule().CommitteeStatus(time.Date(2024, 1, 15, 10, 0, 0, 0, campaignZone), nil)
 	tests := []struct {
 		ref, want string
 	}{

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"songnuan/policy"
+	"songnuan/internal/campaigntest"
 )
 
 func TestNormalize(t *testing.T) {
@@ -36,7 +36,7 @@ func TestNormalize(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := NormalizeWith(tt.in, policy.Default().Words()); got != tt.want {
+		if got := NormalizeWith(tt.in, campaigntest.Policy().Words()); got != tt.want {
 			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -65,7 +65,7 @@ func TestParseCNNumber(t *testing.T) {
 // BenchmarkNormalizeLong guards against quadratic work on long input.
 func BenchmarkNormalizeLong(b *testing.B) {
 	s := strings.Repeat("一a", 20000)
-	words := policy.Default().Words()
+	words := campaigntest.Policy().Words()
 	for b.Loop() {
 		NormalizeWith(s, words)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"songnuan/bot"
 	"songnuan/domain"
+	"songnuan/internal/campaigntest"
 	"songnuan/policy"
 	"songnuan/schedule"
 	"songnuan/sheet"
@@ -56,11 +57,11 @@ type Bot struct {
 
 // Options change how a test bot is wired; the zero value is New's.
 type Options struct {
-	Policy *policy.Policy            // default: policy.Default()
+	Policy *policy.Policy            // default: campaigntest.Policy()
 	Store  *store.Store              // share a store with another bot; default: a fresh one
 	Wrap   func(bot.Store) bot.Store // wraps the store the bot sees, to inject failures
 	Staff  domain.Directory          // default: Staff
-	// Schedule is the campaign timeline; default: schedule.Default().
+	// Schedule is the campaign timeline; default: campaigntest.Schedule().
 	Schedule *schedule.Schedule
 	// Rescue is where 流浪 alerts go; default: nowhere configured.
 	Rescue domain.Message
@@ -83,7 +84,10 @@ func NewWith(tb testing.TB, o Options) *Bot {
 		o.Store = storetest.Open(tb)
 	}
 	if o.Policy == nil {
-		o.Policy = policy.Default()
+		o.Policy = campaigntest.Policy()
+	}
+	if o.Schedule == nil {
+		o.Schedule = campaigntest.Schedule()
 	}
 	var st bot.Store = o.Store
 	if o.Wrap != nil {

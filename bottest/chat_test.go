@@ -11,6 +11,7 @@ import (
 	"songnuan/bot"
 	"songnuan/bottest"
 	"songnuan/domain"
+	"songnuan/internal/campaigntest"
 	"songnuan/policy"
 )
 
@@ -445,7 +446,7 @@ func TestStoreDownNeverSaysRecorded(t *testing.T) {
 func TestStoredEntitlementSurvivesPolicyChange(t *testing.T) {
 	old := bottest.New(t)
 	old.Say(t, "wang", "登记 甲一 低保 3人")
-	yaml := strings.Replace(string(policy.DefaultYAML()), "version: ", "version: 2024-", 1)
+	yaml := strings.Replace(string(campaigntest.PolicyYAML()), "version: ", "version: 2024-", 1)
 	yaml = regexp.MustCompile(`(?m)^(\s+amount: )700$`).ReplaceAllString(yaml, "${1}800")
 	p, err := policy.Parse([]byte(yaml), "test.yaml")
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"songnuan/broadcast"
 	"songnuan/broadcast/broadcasttest"
 	"songnuan/domain"
+	"songnuan/internal/campaigntest"
 	"songnuan/schedule"
 )
 
@@ -184,7 +185,7 @@ announcements:
 }
 
 func TestJitterAvoidsPeaks(t *testing.T) {
-	s := schedule.Default()
+	s := campaigntest.Schedule()
 	seen := map[time.Duration]bool{}
 	for _, o := range s.Occurrences() {
 		for _, at := range []time.Time{o.At, o.At.Add(28 * time.Minute), o.At.Add(59 * time.Minute)} {
@@ -231,7 +232,7 @@ func TestExactlyOnceWithTwoRunners(t *testing.T) {
 		{"split brain, flaky sends", true, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := schedule.Default()
+			s := campaigntest.Schedule()
 			e := newEnv(t, cst(2023, 12, 20, 0, 0))
 			if c.flaky {
 				e.sender.Fail = func(m domain.Message, attempt int) error {
@@ -304,7 +305,7 @@ func (alwaysLease) Lease(context.Context, string, string, time.Duration) (bool, 
 }
 
 func TestCatchUpAfterDowntime(t *testing.T) {
-	s := schedule.Default()
+	s := campaigntest.Schedule()
 	e := newEnv(t, cst(2024, 1, 16, 0, 0))
 	ctx := context.Background()
 	if err := e.ledger.SetLastRun(ctx, cst(2024, 1, 16, 0, 0)); err != nil {
@@ -470,7 +471,7 @@ announcements:
 }
 
 func TestRemindersOnlyToCommitteesWithOpenWork(t *testing.T) {
-	s := schedule.Default()
+	s := campaigntest.Schedule()
 	var o schedule.Occurrence
 	for _, x := range s.Occurrences() {
 		if x.Announcement == "visits-3d" {

@@ -17,7 +17,7 @@ import (
 	"songnuan/bot"
 	"songnuan/config"
 	"songnuan/domain"
-	"songnuan/policy"
+	"songnuan/internal/campaigntest"
 	"songnuan/sheet"
 	"songnuan/store"
 	"songnuan/store/storetest"
@@ -220,7 +220,7 @@ func testBot(t *testing.T, c *City, wrap func(bot.Store) bot.Store) (*bot.Bot, *
 	}
 	now := time.Date(2024, 1, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	b, err := bot.New(bot.Config{
-		Store: bs, Policy: policy.Default(), Staff: directory(c),
+		Store: bs, Policy: campaigntest.Policy(), Staff: directory(c),
 		Clock: func() time.Time { return now }, Sealer: sealer, ReadSheet: sheet.ReadRows,
 		Logger: slog.New(slog.DiscardHandler),
 	})

@@ -16,6 +16,7 @@ import (
 	"songnuan/broadcast"
 	"songnuan/broadcast/broadcasttest"
 	"songnuan/domain"
+	"songnuan/internal/campaigntest"
 	"songnuan/schedule"
 	"songnuan/store"
 	"songnuan/store/storetest"
@@ -265,7 +266,7 @@ func TestTwoRunnersOnRedisSendEveryOccurrenceOnce(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := storetest.Open(t)
 			ctx := context.Background()
-			sched := schedule.Default()
+			sched := campaigntest.Schedule()
 			start := time.Date(2023, 12, 20, 0, 0, 0, 0, cst)
 			clock := broadcasttest.NewClock(start)
 			sender := &broadcasttest.Sender{}

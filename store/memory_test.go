@@ -16,7 +16,7 @@ import (
 
 	"songnuan/bot"
 	"songnuan/domain"
-	"songnuan/policy"
+	"songnuan/internal/campaigntest"
 	"songnuan/store"
 	"songnuan/store/storetest"
 )
@@ -71,7 +71,7 @@ func (c campaign) run(tb testing.TB, s *store.Store) {
 		tb.Fatal(err)
 	}
 	now := time.Date(2024, 1, 10, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	b, err := bot.New(bot.Config{Store: s, Policy: policy.Default(), Staff: staff, Sealer: sealer,
+	b, err := bot.New(bot.Config{Store: s, Policy: campaigntest.Policy(), Staff: staff, Sealer: sealer,
 		Clock: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
