@@ -146,12 +146,13 @@ type msg struct {
 }
 
 // opID is the idempotency key of the change a message makes.
-func (m *msg) opID() string { return messageOpID(m.in.MsgID) }
+func (m *msg) opID() string { return MessageOpID(m.in.MsgID) }
 
-// messageOpID is the op id of the change a message with this MsgId makes,
-// so that work done later on the message's behalf (the 流浪 sweep) is
-// recognised as the same change.
-func messageOpID(msgID string) string { return "m:" + msgID }
+// MessageOpID is the key a message with this MsgId is known by: the
+// callback's claim on it and the op id of the change it makes, so that a
+// re-delivery and work done later on its behalf (the 流浪 sweep) are
+// recognised as the same message.
+func MessageOpID(msgID string) string { return "m:" + msgID }
 
 // Handle answers one message. A user's mistake is answered in the Reply;
 // an error means the system failed and nothing the reply would claim was

@@ -16,6 +16,10 @@ import (
 type noStore struct{ tb testing.TB }
 
 func (s noStore) fail(name string) { s.tb.Helper(); s.tb.Fatalf("store.%s called", name) }
+func (s noStore) Replayed(context.Context, string, string) (string, bool, error) {
+	s.fail("Replayed")
+	return "", false, ErrUnavailable
+}
 func (s noStore) Household(context.Context, string, string) (domain.Household, error) {
 	s.fail("Household")
 	return domain.Household{}, ErrUnavailable

@@ -284,7 +284,7 @@ func (b *Bot) heldElsewhere(ctx context.Context, actor domain.Staff, committee s
 	if holder.Committee != committee {
 		return regOutcome{}, false, domain.Userf("重复：此人已在" + holder.Committee + "登记，不能重复登记。如需转到本居委，请联系社区服务办。")
 	}
-	if first, ok, err := b.replayed(ctx, opID, committee, h.Code); err != nil || ok {
+	if first, ok, err := b.replayed(ctx, opID, committee); err != nil || ok {
 		// the same message, delivered again while its first delivery ran
 		return regOutcome{Kind: regReplayed, Code: h.Code, Text: first}, false, err
 	}
@@ -302,7 +302,7 @@ func (b *Bot) heldElsewhere(ctx context.Context, actor domain.Staff, committee s
 // first answer is returned instead.
 func (b *Bot) unchanged(ctx context.Context, h *domain.Household, opID string, imp bool) (regOutcome, bool, error) {
 	if !imp {
-		first, ok, err := b.replayed(ctx, opID, h.Committee, h.Code)
+		first, ok, err := b.replayed(ctx, opID, h.Committee)
 		if err != nil {
 			return regOutcome{}, false, err
 		}
@@ -315,27 +315,13 @@ func (b *Bot) unchanged(ctx context.Context, h *domain.Household, opID string, i
 }
 
 // replayed asks the store whether opID was applied in committee, and for
-// its answer, without changing anything: the probe's Before has a version
-// no household has, so unless the store replays the OpID it refuses the
-// change as a conflict.
-func (b *Bot) replayed(ctx context.Context, opID, committee, code string) (string, bool, error) {
-	if code == "" {
-		code = "0"
+// its answer, without changing anything.
+func (b *Bot) replayed(ctx context.Context, opID, committee string) (string, bool, error) {
+	first, ok, err := b.store.Replayed(ctx, committee, opID)
+	if err != nil {
+		return "", false, fmt.Errorf("look up op %s: %w", opID, err)
 	}
-	probe := &domain.Household{Committee: committee, Code: code, Version: -1}
-	ap, err := b.store.Apply(ctx, Change{OpID: opID, Kind: "probe", At: b.now(), Committee: committee, Code: code,
-		Before: probe, After: &domain.Household{Committee: committee, Code: code, Version: 0}})
-	switch {
-	case errors.Is(err, ErrConflict):
-		return "", false, nil
-	case err != nil:
-		return "", false, fmt.Errorf("probe %s: %w", opID, err)
-	}
-	if !ap.Replayed {
-		// cannot happen with a store that compares versions; say so loudly
-		return "", false, fmt.Errorf("probe %s applied a change", opID)
-	}
-	return ap.Result, true, nil
+	return first, ok, nil
 }
 
 // buildHousehold is the household after a registration: before (nil for

@@ -27,7 +27,7 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 	rec, err := b.store.LastUndo(ctx, m.staff.UserID)
 	if errors.Is(err, ErrNotFound) {
 		if m.staff.Committee != "" {
-			if first, ok, err := b.replayed(ctx, m.opID(), m.staff.Committee, ""); err != nil || ok {
+			if first, ok, err := b.replayed(ctx, m.opID(), m.staff.Committee); err != nil || ok {
 				return b.replyAgain(ctx, m.staff.Committee, first, err)
 			}
 		}
@@ -38,7 +38,7 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 	}
 	cur, err := b.store.Household(ctx, rec.Committee, rec.Code)
 	if errors.Is(err, ErrNotFound) {
-		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee, rec.Code); err != nil || ok {
+		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee); err != nil || ok {
 			return b.replyAgain(ctx, rec.Committee, first, err)
 		}
 		return "", false, domain.Userf("不能撤销：编号" + rec.Code + "的户已被删除。如有疑问请联系社区服务办。")
@@ -49,7 +49,7 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 	if cur.Version != rec.AfterVersion {
 		// This very message may have been the undo that moved the version
 		// on: answer as then.
-		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee, rec.Code); err != nil || ok {
+		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee); err != nil || ok {
 			return b.replyAgain(ctx, rec.Committee, first, err)
 		}
 		who := cur.UpdatedBy

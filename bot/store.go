@@ -85,6 +85,10 @@ type AuditEntry struct {
 // Apply's Before does not match, ErrUnavailable when the store cannot be
 // reached (nothing was recorded).
 type Store interface {
+	// Replayed reports whether the change with opID was applied in
+	// committee within the op TTL (by Apply or AddCounters), and the
+	// Result stored with it. It changes nothing.
+	Replayed(ctx context.Context, committee, opID string) (result string, ok bool, err error)
 	// Household returns one household or ErrNotFound.
 	Household(ctx context.Context, committee, code string) (domain.Household, error)
 	// FindByHead returns the committee's households whose head is head.

@@ -141,7 +141,7 @@ func dedupKey(m wecom.Message) string {
 	if m.MsgType == "event" || m.MsgID == "" {
 		return "e:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10) + ":" + m.Event + ":" + m.EventKey
 	}
-	return "m:" + m.MsgID
+	return bot.MessageOpID(m.MsgID)
 }
 
 // rateLimitedText is the reply to a message over the per-user limit.

@@ -157,6 +157,39 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 	return bot.Applied{Result: result, Counters: ctr}, nil
 }
 
+// Replayed reports whether opID was applied in committee within the op
+// TTL, and the result stored with it (see bot.Store). It reads the same op
+// buckets Apply and AddCounters write, in one round trip on the
+// committee's slot.
+func (s *Store) Replayed(ctx context.Context, committee, opID string) (string, bool, error) {
+	buckets := s.opBuckets(committee, s.now())
+	cmds := make([]*redis.StringCmd, len(buckets))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range buckets {
+			cmds[i] = p.HGet(ctx, k, opID)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", false, fail("look up op "+opID, err)
+	}
+	for _, c := range cmds {
+		packed, err := c.Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return "", false, fail("look up op "+opID, err)
+		}
+		result, err := unpack(packed)
+		if err != nil {
+			return "", false, fmt.Errorf("look up op %s: %w", opID, err)
+		}
+		return result, true, nil
+	}
+	return "", false, nil
+}
+
 // settlePointer deals with the last-undo pointer set in Apply's pipeline:
 // when the change did not happen here (conflict or replay) the pointer goes
 // back to where it was, so the user's next 撤销 finds their latest change.

@@ -254,6 +254,45 @@ func TestApplyReplay(t *testing.T) {
 	}
 }
 
+// TestReplayedReadsWhatApplyAndAddCountersRecorded: the look-up a command
+// makes before answering a re-delivered message finds an op applied by
+// either write, with its stored result, in its committee only, and
+// changes nothing.
+func TestReplayedReadsWhatApplyAndAddCountersRecorded(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	h := register(t, s, "甘泉一村", "张三")
+	after := visited(h, 500, domain.VisitorCommittee)
+	applied, err := s.Apply(ctx, visit("m:43", &h, &after))
+	if err != nil {
+		t.Fatal(err)
+	}
+	donation := bot.CounterChange{OpID: "m:44", Kind: "donation", Actor: "wang", At: at, Committee: "甘泉一村",
+		Deltas: map[string]int64{domain.CtrDonations: 100}, Result: "已记录捐款 100元", Audit: "王芳 捐款 100元"}
+	if _, err := s.AddCountersOnce(ctx, donation); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Counters(ctx, "甘泉一村")
+	for _, tt := range []struct {
+		committee, op string
+		want          string
+		ok            bool
+	}{
+		{"甘泉一村", "m:43", applied.Result, true},
+		{"甘泉一村", "m:44", donation.Result, true},
+		{"甘泉一村", "m:45", "", false},
+		{"甘泉二村", "m:43", "", false},
+	} {
+		got, ok, err := s.Replayed(ctx, tt.committee, tt.op)
+		if err != nil || got != tt.want || ok != tt.ok {
+			t.Errorf("Replayed(%s, %s) = %q, %v, %v; want %q, %v", tt.committee, tt.op, got, ok, err, tt.want, tt.ok)
+		}
+	}
+	if now, _ := s.Counters(ctx, "甘泉一村"); !maps.Equal(now, before) {
+		t.Errorf("counters after look-ups = %v, want %v", now, before)
+	}
+}
+
 func TestApplyConcurrentVisits(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
