@@ -6,7 +6,8 @@ import (
 )
 
 // Every Redis key of the program is built here, so the layout can be read in
-// one place and a prefix change cannot miss a key.
+// one place and a prefix change cannot miss a key. docs/keys.md lists each
+// key's Redis type, encoding, TTL and writers.
 //
 // A committee's keys share the hash tag {c:<committee>}: on Redis Cluster
 // they live in one slot, which is what lets Apply change a household, its
