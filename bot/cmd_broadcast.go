@@ -189,7 +189,7 @@ func (b *Bot) confirm(ctx context.Context, m *msg) (Reply, error) {
 	sent := len(d.To) - len(failed)
 	if sent > 0 {
 		err := b.store.AddAudit(ctx, AuditEntry{
-			Committee: StreetCommittee, Kind: "broadcast", Actor: m.staff.UserID, At: b.now(), OpID: m.opID(),
+			Committee: StreetCommittee, Kind: ChangeBroadcast, Actor: m.staff.UserID, At: b.now(), OpID: m.opID(),
 			Detail: fmt.Sprintf("%s(%s) 广播给%d人（%s）：%s；MsgId=%s", m.staff.Name, m.staff.UserID, sent, d.Label, firstLine(d.Text), d.MsgID),
 		})
 		if err != nil {

@@ -84,7 +84,7 @@ func (b *Bot) donation(ctx context.Context, m *msg) (Reply, error) {
 	}
 	text := fmt.Sprintf("已记录捐款：%s %d元（%s，入街道帮困专户）", a.Source, a.Amount, committee)
 	ap, err := b.store.AddCountersOnce(ctx, CounterChange{
-		OpID: m.opID(), Kind: "donation", Actor: m.staff.UserID, At: b.now(), Committee: committee,
+		OpID: m.opID(), Kind: ChangeDonation, Actor: m.staff.UserID, At: b.now(), Committee: committee,
 		Deltas: map[string]int64{domain.CtrDonations: a.Amount, DonationSource(a.Source): a.Amount},
 		Result: text,
 		Audit:  fmt.Sprintf("%s(%s) 捐款 %s %d元；MsgId=%s", m.staff.Name, m.staff.UserID, a.Source, a.Amount, m.in.MsgID),

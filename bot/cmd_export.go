@@ -28,7 +28,7 @@ func (b *Bot) export(ctx context.Context, m *msg) (Reply, error) {
 	}
 	if full {
 		err := b.store.AddAudit(ctx, AuditEntry{
-			Committee: StreetCommittee, Kind: "export", Actor: m.staff.UserID, At: b.now(), OpID: m.opID(),
+			Committee: StreetCommittee, Kind: ChangeExport, Actor: m.staff.UserID, At: b.now(), OpID: m.opID(),
 			Detail: fmt.Sprintf("%s(%s) 导出完整统计表（含完整身份证号和电话）；MsgId=%s", m.staff.Name, m.staff.UserID, m.in.MsgID),
 		})
 		if err != nil {

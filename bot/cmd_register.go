@@ -145,26 +145,27 @@ func (b *Bot) registerOnce(ctx context.Context, actor domain.Staff, committee st
 		}
 	}
 
-	kind, todo, what := "update", 0, "更新"
+	kind, todo, what := ChangeUpdate, TodoKeep, "更新"
 	text := ""
 	if before == nil {
-		kind, todo, what = "register", 1, "登记"
+		kind, todo, what = ChangeRegister, TodoAdd, "登记"
 		text = lines("已登记："+householdHeader(after), personalLine(after), strings.Join(itemLines(after.Head, after.Entitlement), "\n"))
 	} else {
 		text = lines("已更新："+householdHeader(after), "变更："+strings.Join(changes, "；"), personalLine(after), strings.Join(itemLines(after.Head, after.Entitlement), "\n"))
 	}
+	undo := UndoPush
 	if imp {
-		kind = "import"
+		kind, undo = ChangeImport, UndoNone
 	}
 	ch := Change{
 		OpID: opID, Kind: kind, Actor: actor.UserID, At: b.now(),
 		Committee: committee, Code: code,
 		Before: before, After: after,
-		Deltas:   domain.CounterDeltas(before, after),
-		Todo:     todo,
-		Undoable: !imp,
-		Result:   text,
-		Audit:    auditDetail(actor, what+" "+strings.Join(changes, "；"), before, after, msgID),
+		Deltas: domain.CounterDeltas(before, after),
+		Todo:   todo,
+		Undo:   undo,
+		Result: text,
+		Audit:  auditDetail(actor, what+" "+strings.Join(changes, "；"), before, after, msgID),
 	}
 	ap, err := b.store.Apply(ctx, ch)
 	switch {

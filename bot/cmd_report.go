@@ -57,7 +57,7 @@ func (b *Bot) report(ctx context.Context, m *msg) (Reply, error) {
 		deltas = nil
 	}
 	ap, err := b.store.AddCountersOnce(ctx, CounterChange{
-		OpID: m.opID(), Kind: "report", Actor: m.staff.UserID, At: b.now(), Committee: committee,
+		OpID: m.opID(), Kind: ChangeReport, Actor: m.staff.UserID, At: b.now(), Committee: committee,
 		Deltas: deltas,
 		Result: text,
 		Audit:  fmt.Sprintf("%s(%s) 上报 %s；MsgId=%s", m.staff.Name, m.staff.UserID, st.Task.ID, m.in.MsgID),

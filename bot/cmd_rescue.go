@@ -74,7 +74,7 @@ func (b *Bot) countAlert(ctx context.Context, opID string, r RescueReport, text 
 		ctrCommittee = r.Committee
 	}
 	_, err := b.store.AddCountersOnce(ctx, CounterChange{
-		OpID: opID, Kind: "rescue", Actor: r.By, At: r.At, Committee: ctrCommittee,
+		OpID: opID, Kind: ChangeRescue, Actor: r.By, At: r.At, Committee: ctrCommittee,
 		Deltas: map[string]int64{domain.CtrAlerts: 1}, Result: text,
 		Audit: fmt.Sprintf("%s(%s) 流浪求助%s号 %s；MsgId=%s", r.ByName, r.By, r.ID, r.Place, r.MsgID),
 	})

@@ -61,37 +61,37 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 	}
 
 	var after *domain.Household
-	todo := 0
+	todo := TodoKeep
 	text := ""
 	switch {
 	case rec.Before == nil:
 		// undoing a registration removes the household
 		text = fmt.Sprintf("已撤销登记：%s（编号%s，%s）已删除。", cur.Head, cur.Code, cur.Committee)
 		if len(cur.Visits) == 0 {
-			todo = -1
+			todo = TodoRemove
 		}
 	default:
 		a := *rec.Before
 		a.Version = cur.Version + 1
 		after = &a
 		if len(cur.Visits) > 0 && len(a.Visits) == 0 {
-			todo = 1
+			todo = TodoAdd
 		}
-		if rec.Kind == "visit" && len(cur.Visits) > 0 {
+		if rec.Kind == ChangeVisit && len(cur.Visits) > 0 {
 			text = fmt.Sprintf("已撤销走访记录：%s（编号%s）%s。", cur.Head, cur.Code, visitLine(cur.Visits[len(cur.Visits)-1]))
 		} else {
 			text = fmt.Sprintf("已撤销修改：%s 恢复为 %d人，%s。", householdHeader(after), after.Size, totalLine(after.Entitlement.Total))
 		}
 	}
 	ap, err := b.store.Apply(ctx, Change{
-		OpID: m.opID(), Kind: "undo", Actor: m.staff.UserID, At: b.now(),
+		OpID: m.opID(), Kind: ChangeUndo, Actor: m.staff.UserID, At: b.now(),
 		Committee: cur.Committee, Code: cur.Code,
 		Before: &cur, After: after,
 		Deltas: domain.CounterDeltas(&cur, after),
 		Todo:   todo,
-		Undo:   true,
+		Undo:   UndoPop,
 		Result: text,
-		Audit:  auditDetail(m.staff, "撤销 "+rec.Kind+" "+rec.OpID, &cur, after, m.in.MsgID),
+		Audit:  auditDetail(m.staff, "撤销 "+string(rec.Kind)+" "+rec.OpID, &cur, after, m.in.MsgID),
 	})
 	switch {
 	case errors.Is(err, ErrConflict):

@@ -103,20 +103,20 @@ func (b *Bot) visitOnce(ctx context.Context, m *msg, h *domain.Household, a visi
 	}
 	after.Version = h.Version + 1
 	after.UpdatedAt, after.UpdatedBy = v.At, m.staff.UserID
-	todo := 0
+	todo := TodoKeep
 	if len(h.Visits) == 0 {
-		todo = -1
+		todo = TodoRemove
 	}
 	text := visitText(&after, v, leaderItem)
 	ap, err := b.store.Apply(ctx, Change{
-		OpID: m.opID(), Kind: "visit", Actor: m.staff.UserID, At: v.At,
+		OpID: m.opID(), Kind: ChangeVisit, Actor: m.staff.UserID, At: v.At,
 		Committee: h.Committee, Code: h.Code,
 		Before: h, After: &after,
-		Deltas:   domain.CounterDeltas(h, &after),
-		Todo:     todo,
-		Undoable: true,
-		Result:   text,
-		Audit:    auditDetail(m.staff, "走访 "+visitLine(v), h, &after, m.in.MsgID),
+		Deltas: domain.CounterDeltas(h, &after),
+		Todo:   todo,
+		Undo:   UndoPush,
+		Result: text,
+		Audit:  auditDetail(m.staff, "走访 "+visitLine(v), h, &after, m.in.MsgID),
 	})
 	switch {
 	case errors.Is(err, ErrConflict):

@@ -7,6 +7,45 @@ import (
 	"songnuan/domain"
 )
 
+// ChangeKind names what a change did. It is written to the audit stream
+// and the undo record; 撤销 tells an undone visit apart by it.
+type ChangeKind string
+
+// Change kinds. The first five change a household (Store.Apply); the
+// others add to counters (Store.AddCountersOnce) or only to the audit.
+const (
+	ChangeRegister  ChangeKind = "register"
+	ChangeUpdate    ChangeKind = "update"
+	ChangeImport    ChangeKind = "import"
+	ChangeVisit     ChangeKind = "visit"
+	ChangeUndo      ChangeKind = "undo"
+	ChangeDonation  ChangeKind = "donation"
+	ChangeReport    ChangeKind = "report"
+	ChangeRescue    ChangeKind = "rescue"
+	ChangeBroadcast ChangeKind = "broadcast"
+	ChangeExport    ChangeKind = "export"
+)
+
+// TodoDelta is what a change does to the committee's not-yet-visited set.
+type TodoDelta int
+
+// Todo deltas.
+const (
+	TodoKeep   TodoDelta = 0  // leave the household in or out of the set
+	TodoAdd    TodoDelta = 1  // a new household, not yet visited
+	TodoRemove TodoDelta = -1 // its first visit, or the undo of a registration
+)
+
+// UndoAction is what a change does to the actor's undo stack.
+type UndoAction string
+
+// Undo actions.
+const (
+	UndoNone UndoAction = ""     // not undone one by one (an import row)
+	UndoPush UndoAction = "push" // record Before so 撤销 can restore it
+	UndoPop  UndoAction = "pop"  // an undo: drop the record it restored
+)
+
 // Change is one atomic change to one household, applied by Store.Apply.
 //
 // Before is the household as the bot read it (nil for a new one): the store
@@ -17,7 +56,7 @@ import (
 // households.
 type Change struct {
 	OpID      string // idempotency key, e.g. "m:<MsgId>" or "imp:<file hash>:<row>"
-	Kind      string // register, update, visit, undo, import
+	Kind      ChangeKind
 	Actor     string // userid
 	At        time.Time
 	Committee string
@@ -25,13 +64,10 @@ type Change struct {
 	Before    *domain.Household
 	After     *domain.Household
 	Deltas    map[string]int64 // counter field → delta
-	// Todo is +1 to add the household to the committee's not-yet-visited
-	// set, -1 to remove it, 0 to leave it.
-	Todo int
-	// Undoable pushes an undo record (Before, and After's version) on the
-	// actor's undo stack; Undo pops the top record instead.
-	Undoable bool
-	Undo     bool
+	Todo      TodoDelta
+	// Undo pushes an undo record (Before, and After's version) on the
+	// actor's undo stack, or pops the top record.
+	Undo UndoAction
 	// Result is kept under OpID: a replay of the same OpID returns it
 	// instead of applying the change again.
 	Result string
@@ -49,7 +85,7 @@ type Applied struct {
 // UndoRecord is the top of a user's undo stack.
 type UndoRecord struct {
 	OpID         string            `json:"op"`
-	Kind         string            `json:"kind"`
+	Kind         ChangeKind        `json:"kind"`
 	Committee    string            `json:"c"`
 	Code         string            `json:"code"`
 	Before       *domain.Household `json:"before,omitempty"` // nil: the change created the household
@@ -73,7 +109,7 @@ type HouseholdRef struct {
 type AuditEntry struct {
 	ID        string
 	Committee string
-	Kind      string
+	Kind      ChangeKind
 	Actor     string
 	At        time.Time
 	OpID      string
@@ -165,9 +201,9 @@ type Store interface {
 // CounterChange is an exactly-once addition to a committee's counters
 // that belongs to no household: a donation, a task reported done.
 type CounterChange struct {
-	OpID      string // idempotency key, e.g. "m:<MsgId>"
-	Kind      string // donation, report
-	Actor     string // userid
+	OpID      string     // idempotency key, e.g. "m:<MsgId>"
+	Kind      ChangeKind // ChangeDonation, ChangeReport, ChangeRescue
+	Actor     string     // userid
 	At        time.Time
 	Committee string
 	Deltas    map[string]int64

@@ -269,7 +269,7 @@ func TestExportMatchesProgress(t *testing.T) {
 }
 
 // auditOf is the street's audit entries of one kind, newest first.
-func auditOf(t *testing.T, bt *bottest.Bot, kind string) []bot.AuditEntry {
+func auditOf(t *testing.T, bt *bottest.Bot, kind bot.ChangeKind) []bot.AuditEntry {
 	t.Helper()
 	all, err := bt.Store.Audit(context.Background(), bot.StreetCommittee, 100)
 	if err != nil {

@@ -22,7 +22,7 @@ func update(opID string, h *domain.Household) (bot.Change, domain.Household) {
 	after.Size = 2 + int(after.Version%3)
 	return bot.Change{
 		OpID: opID, Kind: "update", Actor: "worker1", At: at, Committee: h.Committee, Code: h.Code,
-		Before: h, After: &after, Deltas: domain.CounterDeltas(h, &after), Undoable: true,
+		Before: h, After: &after, Deltas: domain.CounterDeltas(h, &after), Undo: bot.UndoPush,
 		Result: "已更新", Audit: "更新 " + h.Head + " 人数",
 	}, after
 }

@@ -191,7 +191,7 @@ func (s *Store) Audit(ctx context.Context, committee string, limit int) ([]bot.A
 		if len(parts) != 4 {
 			return nil, fmt.Errorf("decode audit entry %s of %s: %d parts, want 4", m.ID, committee, len(parts))
 		}
-		e.Kind, e.Actor, e.OpID, e.Detail = parts[0], parts[1], parts[2], parts[3]
+		e.Kind, e.Actor, e.OpID, e.Detail = bot.ChangeKind(parts[0]), parts[1], parts[2], parts[3]
 		out = append(out, e)
 	}
 	return out, nil

@@ -86,11 +86,11 @@ func (m *model) step(i int) {
 			after.Entitlement.Total += it.Amount
 		}
 		c = bot.Change{OpID: fmt.Sprintf("m:%d", i), Kind: "update", Actor: "worker1", Committee: committee,
-			Code: before.Code, Before: &before, After: &after, Deltas: domain.CounterDeltas(&before, &after), Undoable: true}
+			Code: before.Code, Before: &before, After: &after, Deltas: domain.CounterDeltas(&before, &after), Undo: bot.UndoPush}
 	case op == 8: // removal, as an undo of a registration
 		before := m.live[codes[m.rng.IntN(len(codes))]]
 		c = bot.Change{OpID: fmt.Sprintf("m:%d", i), Kind: "undo", Actor: "worker1", Committee: committee,
-			Code: before.Code, Before: &before, Deltas: domain.CounterDeltas(&before, nil), Todo: -1, Undo: true}
+			Code: before.Code, Before: &before, Deltas: domain.CounterDeltas(&before, nil), Todo: -1, Undo: bot.UndoPop}
 	default: // donation
 		d := int64(m.rng.IntN(1000))
 		if err := m.s.AddCounters(ctx, committee, map[string]int64{domain.CtrDonations: d}); err != nil {

@@ -41,7 +41,7 @@ func registration(h *domain.Household, actor string) bot.Change {
 	return bot.Change{
 		OpID: "reg:" + h.Committee + ":" + h.Code, Kind: "register", Actor: actor, At: at,
 		Committee: h.Committee, Code: h.Code, After: h,
-		Deltas: domain.CounterDeltas(nil, h), Todo: 1, Undoable: true,
+		Deltas: domain.CounterDeltas(nil, h), Todo: 1, Undo: bot.UndoPush,
 		Result: "已登记 " + h.Code, Audit: "登记 " + h.Head,
 	}
 }
@@ -58,14 +58,14 @@ func visited(h domain.Household, paid int64, who domain.Visitor) domain.Househol
 
 // visit is the change that records a visit turning before into after.
 func visit(opID string, before, after *domain.Household) bot.Change {
-	todo := 0
+	todo := bot.TodoKeep
 	if len(before.Visits) == 0 && len(after.Visits) > 0 {
-		todo = -1
+		todo = bot.TodoRemove
 	}
 	return bot.Change{
 		OpID: opID, Kind: "visit", Actor: "worker1", At: at,
 		Committee: before.Committee, Code: before.Code, Before: before, After: after,
-		Deltas: domain.CounterDeltas(before, after), Todo: todo, Undoable: true,
+		Deltas: domain.CounterDeltas(before, after), Todo: todo, Undo: bot.UndoPush,
 		Result: "已记录走访 " + opID, Audit: "走访 " + before.Head,
 	}
 }
@@ -381,8 +381,8 @@ func TestApplyRefusesMalformedChanges(t *testing.T) {
 	for name, c := range map[string]bot.Change{
 		"no op id":          {Committee: "甘泉一村", Code: "1", After: &h},
 		"no household":      {OpID: "x", Committee: "甘泉一村", Code: "1"},
-		"push and pop":      {OpID: "x", Actor: "u", Committee: "甘泉一村", Code: "1", After: &h, Undoable: true, Undo: true},
-		"undo without user": {OpID: "x", Committee: "甘泉一村", Code: "1", After: &h, Undoable: true},
+		"unknown undo":      {OpID: "x", Actor: "u", Committee: "甘泉一村", Code: "1", After: &h, Undo: "both"},
+		"undo without user": {OpID: "x", Committee: "甘泉一村", Code: "1", After: &h, Undo: bot.UndoPush},
 		"version kept":      {OpID: "x", Committee: "甘泉一村", Code: "1", Before: &h, After: &same},
 		"wrong committee":   {OpID: "x", Committee: "甘泉一村", Code: "1", After: &other},
 		"todo out of range": {OpID: "x", Committee: "甘泉一村", Code: "1", After: &h, Todo: 2},
@@ -573,7 +573,7 @@ func TestUndoStack(t *testing.T) {
 	back.Version = after.Version + 1
 	undo := bot.Change{
 		OpID: "m:undo", Kind: "undo", Actor: "worker1", At: at, Committee: "甘泉一村", Code: h.Code,
-		Before: &after, After: &back, Deltas: domain.CounterDeltas(&after, &back), Todo: 1, Undo: true,
+		Before: &after, After: &back, Deltas: domain.CounterDeltas(&after, &back), Todo: 1, Undo: bot.UndoPop,
 	}
 	if _, err := s.Apply(ctx, undo); err != nil {
 		t.Fatal(err)
@@ -604,7 +604,7 @@ func TestUndoStackDepth(t *testing.T) {
 		after.Size = 3 + i%2
 		after.Version++
 		c := bot.Change{OpID: fmt.Sprintf("m:%d", i), Kind: "update", Actor: "worker1", At: at,
-			Committee: h.Committee, Code: h.Code, Before: &h, After: &after, Undoable: true}
+			Committee: h.Committee, Code: h.Code, Before: &h, After: &after, Undo: bot.UndoPush}
 		if _, err := s.Apply(ctx, c); err != nil {
 			t.Fatal(err)
 		}

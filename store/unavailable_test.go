@@ -39,7 +39,7 @@ func everyCall(ctx context.Context, s *store.Store) map[string]error {
 	_, errs["Household"] = s.Household(ctx, "甘泉一村", "1")
 	_, errs["FindByHead"] = s.FindByHead(ctx, "甘泉一村", "张三")
 	_, errs["NextCode"] = s.NextCode(ctx, "甘泉一村")
-	_, errs["Apply"] = s.Apply(ctx, bot.Change{OpID: "m:1", Kind: "visit", Actor: "u", Committee: "甘泉一村", Code: "1", Before: &h, After: &after, Undoable: true})
+	_, errs["Apply"] = s.Apply(ctx, bot.Change{OpID: "m:1", Kind: "visit", Actor: "u", Committee: "甘泉一村", Code: "1", Before: &h, After: &after, Undo: bot.UndoPush})
 	_, errs["LastUndo"] = s.LastUndo(ctx, "u")
 	_, errs["ClaimPerson"] = s.ClaimPerson(ctx, "h", ref)
 	errs["ReleasePerson"] = s.ReleasePerson(ctx, "h", ref)
