@@ -116,11 +116,10 @@ type AuditEntry struct {
 	Detail    string // masked before/after
 }
 
-// Store keeps households, counters and the audit log. Every method takes
-// ctx first. Errors: ErrNotFound for a missing household, ErrConflict when
-// Apply's Before does not match, ErrUnavailable when the store cannot be
-// reached (nothing was recorded).
-type Store interface {
+// HouseholdStore reads and changes a committee's households. Every change
+// goes through Apply, atomically with its counters, indexes, undo record and
+// audit entry.
+type HouseholdStore interface {
 	// Replayed reports whether the change with opID was applied in
 	// committee within the op TTL (by Apply or AddCounters), and the
 	// Result stored with it. It changes nothing.
@@ -135,14 +134,26 @@ type Store interface {
 	Apply(ctx context.Context, c Change) (Applied, error)
 	// LastUndo returns the top of the user's undo stack, or ErrNotFound.
 	LastUndo(ctx context.Context, userID string) (UndoRecord, error)
+	// Unvisited returns up to limit households not yet visited, oldest
+	// first, and how many there are in all.
+	Unvisited(ctx context.Context, committee string, limit int) ([]HouseholdRef, int, error)
+	// Households returns every household of a committee (exports only).
+	Households(ctx context.Context, committee string) ([]domain.Household, error)
+}
 
+// PersonIndex is the street-wide person index, by keyed hash of the ID number:
+// it keeps one person from being registered in two households.
+type PersonIndex interface {
 	// ClaimPerson registers idHash for ref unless it is taken; it returns
 	// the holder, which is ref itself when the claim succeeded or the
 	// person was already registered there.
 	ClaimPerson(ctx context.Context, idHash string, ref PersonRef) (PersonRef, error)
 	// ReleasePerson removes idHash's claim if ref holds it.
 	ReleasePerson(ctx context.Context, idHash string, ref PersonRef) error
+}
 
+// CounterStore reads and adds to the committees' running totals.
+type CounterStore interface {
 	// Counters returns one committee's counters.
 	Counters(ctx context.Context, committee string) (domain.Counters, error)
 	// AllCounters returns the counters of every committee that has any,
@@ -150,24 +161,25 @@ type Store interface {
 	AllCounters(ctx context.Context) (map[string]domain.Counters, error)
 	// AddCounters adds deltas to a committee's counters (donations, alerts).
 	AddCounters(ctx context.Context, committee string, deltas map[string]int64) error
-	// Unvisited returns up to limit households not yet visited, oldest
-	// first, and how many there are in all.
-	Unvisited(ctx context.Context, committee string, limit int) ([]HouseholdRef, int, error)
-	// Households returns every household of a committee (exports only).
-	Households(ctx context.Context, committee string) ([]domain.Household, error)
-	// Audit returns the newest audit entries of a committee, newest first.
-	Audit(ctx context.Context, committee string, limit int) ([]AuditEntry, error)
-
 	// AddCountersOnce applies a CounterChange atomically: unless c.OpID
 	// was applied before, it adds c.Deltas to c.Committee's counters, keeps
 	// c.Result under c.OpID and appends c.Audit to the committee's audit
 	// stream. A replay changes nothing and returns Replayed with the stored
 	// Result. Either way Counters are read in the same step.
 	AddCountersOnce(ctx context.Context, c CounterChange) (Applied, error)
+}
+
+// AuditLog is each committee's audit stream.
+type AuditLog interface {
+	// Audit returns the newest audit entries of a committee, newest first.
+	Audit(ctx context.Context, committee string, limit int) ([]AuditEntry, error)
 	// AddAudit appends a standalone entry (an export with full numbers, a
 	// broadcast) to e.Committee's audit stream; e.ID is ignored.
 	AddAudit(ctx context.Context, e AuditEntry) error
+}
 
+// PendingStore keeps what a user must confirm (a broadcast awaiting 确认).
+type PendingStore interface {
 	// PutPending keeps value for userID under kind (a broadcast awaiting
 	// 确认) for ttl, replacing any earlier one.
 	PutPending(ctx context.Context, userID, kind, value string, ttl time.Duration) error
@@ -175,7 +187,10 @@ type Store interface {
 	// when there is none or its ttl passed. Of two concurrent takes only
 	// one gets the value.
 	TakePending(ctx context.Context, userID, kind string) (string, error)
+}
 
+// RescueStore keeps the 流浪 (rough sleeper) reports.
+type RescueStore interface {
 	// OpenRescue records r under the next report number and returns it
 	// with created true, unless opID recorded a report before: then that
 	// report is returned with created false and nothing changes, with
@@ -196,6 +211,20 @@ type Store interface {
 	// MarkRescueAlerted was not called for, oldest first: the reports
 	// whose alert may have reached nobody.
 	UnalertedRescues(ctx context.Context, newest int) ([]RescueReport, error)
+}
+
+// Store is everything the bot keeps, in the small interfaces above: a
+// helper or a test fake needs only the part it uses. Every method takes
+// ctx first. Errors: ErrNotFound for a missing household, ErrConflict when
+// Apply's Before does not match, ErrUnavailable when the store cannot be
+// reached (nothing was recorded).
+type Store interface {
+	HouseholdStore
+	PersonIndex
+	CounterStore
+	AuditLog
+	PendingStore
+	RescueStore
 }
 
 // CounterChange is an exactly-once addition to a committee's counters
