@@ -16,34 +16,16 @@ import (
 	"songnuan/app"
 	"songnuan/config"
 	"songnuan/domain"
+	"songnuan/internal/testkit"
 	"songnuan/store"
 	"songnuan/store/storetest"
 	"songnuan/wecom"
 )
 
-// logBuffer collects log lines from every goroutine and can be read while
-// they write.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // jsonLog is the logger the program uses (JSON, info and up) writing into
 // a buffer.
-func jsonLog() (*slog.Logger, *logBuffer) {
-	b := &logBuffer{}
+func jsonLog() (*slog.Logger, *testkit.Buffer) {
+	b := &testkit.Buffer{}
 	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo})), b
 }
 

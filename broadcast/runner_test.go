@@ -1,7 +1,6 @@
 package broadcast_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"songnuan/broadcast/broadcasttest"
 	"songnuan/domain"
 	"songnuan/internal/campaigntest"
+	"songnuan/internal/testkit"
 	"songnuan/schedule"
 )
 
@@ -32,27 +32,10 @@ type env struct {
 	ledger  *broadcasttest.Ledger
 	limiter *broadcasttest.Limiter
 	sender  *broadcasttest.Sender
-	logs    *syncBuffer
+	logs    *testkit.Buffer
 
 	mu       sync.Mutex
 	counters map[string]domain.Counters
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newEnv(t *testing.T, start time.Time) *env {
@@ -63,7 +46,7 @@ func newEnv(t *testing.T, start time.Time) *env {
 		ledger:   broadcasttest.NewLedger(clock.Now),
 		limiter:  broadcasttest.NewLimiter(clock.Now),
 		sender:   &broadcasttest.Sender{},
-		logs:     &syncBuffer{},
+		logs:     &testkit.Buffer{},
 		counters: broadcasttest.Counters(),
 	}
 }

@@ -2,7 +2,6 @@ package policy_test
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	"songnuan/internal/testkit"
 	"songnuan/policy"
 )
 
@@ -196,19 +196,7 @@ var polCellRE = regexp.MustCompile(`\S+(?: \S+)*`)
 
 func TestPolicyTable(t *testing.T) {
 	got := policy.Default().Table()
-	golden := filepath.Join("testdata", "table.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("Table() differs from %s (go test ./policy -run TestPolicyTable -update)\n%s", golden, got)
-	}
+	testkit.Golden(t, filepath.Join("testdata", "table.golden"), got, *update)
 
 	// Every cell of a block starts at the same screen column as its
 	// header, counting a Chinese character as two.

@@ -12,26 +12,14 @@ import (
 	"time"
 
 	"songnuan/domain"
+	"songnuan/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite schedule/testdata golden files")
 
 func schedGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (regenerate with -update): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden file (regenerate with -update if intended)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	testkit.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 var shanghai = func() *time.Location {

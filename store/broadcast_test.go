@@ -17,6 +17,7 @@ import (
 	"songnuan/broadcast/broadcasttest"
 	"songnuan/domain"
 	"songnuan/internal/campaigntest"
+	"songnuan/internal/testkit"
 	"songnuan/schedule"
 	"songnuan/store"
 	"songnuan/store/storetest"
@@ -203,7 +204,7 @@ func TestLimiterSharedAcrossInstances(t *testing.T) {
 
 // newRunner is a runner on the store's ledger and a limiter on clock.
 func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *schedule.Schedule, clock *broadcasttest.Clock,
-	sender domain.Sender, owner string, logs *lockedBuffer) *broadcast.Runner {
+	sender domain.Sender, owner string, logs *testkit.Buffer) *broadcast.Runner {
 	counters := broadcasttest.Counters()
 	return &broadcast.Runner{
 		Schedule:   s,
@@ -219,23 +220,6 @@ func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *schedule.Schedule, 
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Owner:  owner,
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // alwaysLease lets every runner believe it holds the lease, as two
@@ -278,7 +262,7 @@ func TestTwoRunnersOnRedisSendEveryOccurrenceOnce(t *testing.T) {
 					return nil
 				}
 			}
-			logs := &lockedBuffer{}
+			logs := &testkit.Buffer{}
 			ledger := st.Ledger()
 			runners := []*broadcast.Runner{
 				newRunner(ledger, st.Limiter(clock.Now), sched, clock, sender, "a", logs),
@@ -376,7 +360,7 @@ announcements:
 	start := time.Date(2024, 1, 9, 9, 10, 0, 0, cst) // every one of them is due
 	clock := broadcasttest.NewClock(start)
 	sender := &broadcasttest.Sender{}
-	r := newRunner(st.Ledger(), st.Limiter(clock.Now), sched, clock, sender, "a", &lockedBuffer{})
+	r := newRunner(st.Ledger(), st.Limiter(clock.Now), sched, clock, sender, "a", &testkit.Buffer{})
 	for _, c := range []struct {
 		after time.Duration
 		want  int

@@ -15,28 +15,11 @@ import (
 	"github.com/silenceper/wechat/v2/cache"
 
 	"songnuan/domain"
+	"songnuan/internal/testkit"
 	"songnuan/wecom/fakeapi"
 )
 
 const testSecret = "app-secret-do-not-log"
-
-// syncBuffer is a log sink the race detector accepts.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // setup returns a client pointed at a fresh fake under a path prefix, in
 // the go-github style. At cleanup it checks that no secret was logged.
@@ -57,9 +40,9 @@ func setup(t *testing.T) (*Client, *fakeapi.Server) {
 	return c, fake
 }
 
-func newTestClient(t *testing.T, base string, timeout time.Duration) (*Client, *syncBuffer) {
+func newTestClient(t *testing.T, base string, timeout time.Duration) (*Client, *testkit.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	c, err := NewClient(ClientConfig{
 		CorpID: "ww-test", Secret: testSecret, AgentID: "1000002", APIBase: base, Timeout: timeout,
 		Cache: cache.NewMemory(), Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
