@@ -29,7 +29,7 @@ type Config struct {
 	Logger    *slog.Logger
 
 	// Schedule is the campaign timeline behind 日程, 待办 and 进度;
-	// DefaultSchedule() when nil.
+	// schedule.Default() when nil.
 	Schedule *schedule.Schedule
 	// Exporter builds the statistics table for 导出; full puts whole ID
 	// and phone numbers in it. bot cannot build it itself, since the
