@@ -21,6 +21,10 @@ func (s noStore) FindByHead(context.Context, string, string) ([]Household, error
 	s.fail("FindByHead")
 	return nil, ErrUnavailable
 }
+func (s noStore) Heads(context.Context, string) ([]HouseholdRef, error) {
+	s.fail("Heads")
+	return nil, ErrUnavailable
+}
 func (s noStore) NextCode(context.Context, string) (string, error) {
 	s.fail("NextCode")
 	return "", ErrUnavailable
@@ -123,8 +127,9 @@ func TestNoStoreReplies(t *testing.T) {
 		{Incoming{From: "wang", MsgType: "text", Text: "标准"}, "低保 1人户700元，每多1人加100元"},
 		{Incoming{From: "wang", MsgType: "text", Text: "标准 低保 3人"}, "合计 900元"},
 		{Incoming{From: "wang", MsgType: "text", Text: "标准 特困"}, "合计 1460元"},
-		{Incoming{From: "wang", MsgType: "text", Text: "你好"}, "发送“帮助”查看全部命令"},
-		{Incoming{From: "wang", MsgType: "text", Text: "张三家去过了，发了九百"}, "走访 张三 发放900元"},
+		{Incoming{From: "wang", MsgType: "text", Text: "你好"}, "登记 张三 低保 3人"},
+		{Incoming{From: "wang", MsgType: "text", Text: "最后期限是几号"}, "当前阶段"},
+		{Incoming{From: "wang", MsgType: "text", Text: "发了900"}, "您是想记录走访吗？例如：走访 张三 发放900元"},
 		{Incoming{From: "stranger", MsgType: "text", Text: "登记 甲一 低保 3人"}, "userid"},
 		{Incoming{From: "wang", MsgType: "image", MediaID: "m1"}, "只能接收文字消息和户名单文件"},
 		{Incoming{From: "wang", MsgType: "voice", MediaID: "m1"}, "例如"},

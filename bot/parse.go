@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"songnuan/understand"
 )
 
 // Formats shown with every parse error, so the user sees what to type.
@@ -201,6 +203,7 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 		return nil
 	}
 	for _, tok := range toks {
+		tok = understand.Clean(tok) // 零\u200b宽户 is 零宽户, from chat or a sheet
 		if key, k, v, ok := splitKV(tok); ok {
 			if v == "" {
 				return a, Userf("“" + k + ":”后面没有内容。" + fmtRegister)
@@ -212,6 +215,9 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 			case keyPhone:
 				a.Phone, err = ValidatePhone(v)
 			case keyAddress:
+				if utf8.RuneCountInString(v) > understand.MaxAddressRunes {
+					return a, Userf(fmt.Sprintf("地址最多%d个字，请写到门牌号，例如：地址:甘泉路88弄3号601室。", understand.MaxAddressRunes))
+				}
 				a.Address = v
 			case keyCommittee:
 				a.Committee = v
@@ -284,9 +290,9 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 				continue
 			}
 			if a.Head == "" {
-				return a, Userf("户主姓名" + shown(tok) + "不对：应是1到20个字的姓名。" + fmtRegister)
+				return a, inferable("户主姓名" + shown(tok) + "不对：应是1到20个字的姓名。" + fmtRegister)
 			}
-			return a, Userf("看不懂" + shown(tok) + "：不是已知的补助类别（发送“标准”查看），也不是人数。" + fmtRegister)
+			return a, inferable("看不懂" + shown(tok) + "：不是已知的补助类别（发送“标准”查看），也不是人数。" + fmtRegister)
 		}
 	}
 	if a.Head == "" && a.Code == "" {
@@ -411,7 +417,7 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 		case v.Head == "" && v.Code == "" && validHead(tok):
 			v.Head = tok
 		default:
-			return v, Userf("看不懂" + shown(tok) + "。" + fmtVisit)
+			return v, inferable("看不懂" + shown(tok) + "。" + fmtVisit)
 		}
 	}
 	if v.Head == "" && v.Code == "" {
@@ -515,7 +521,7 @@ func (b *Bot) parseStandards(args string) (stdArgs, error) {
 		}
 		cs, ok := b.scanCats(tok)
 		if !ok || len(cs) != 1 || a.Cat != nil {
-			return a, Userf(shown(tok) + "不是已知的补助类别。" + fmtStandard)
+			return a, inferable(shown(tok) + "不是已知的补助类别。" + fmtStandard)
 		}
 		c := cs[0].Cat
 		a.Cat = &c
@@ -561,7 +567,7 @@ func parseQuery(args string, needTarget bool) (queryArgs, error) {
 		case q.Head == "" && q.Code == "" && validHead(tok):
 			q.Head = tok
 		default:
-			return q, Userf("看不懂" + shown(tok) + "。" + fmtQuery)
+			return q, inferable("看不懂" + shown(tok) + "。" + fmtQuery)
 		}
 	}
 	if needTarget && q.Head == "" && q.Code == "" {

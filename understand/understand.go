@@ -122,6 +122,7 @@ type Reading struct {
 	Match NameMatch // how the name was found
 	Near  *Head     // a registration's near-match among the heads
 	Typed string    // the name as written, when it differs from Head
+	Named bool      // the message names a household, found or not
 
 	Amount    int64
 	HasAmount bool
