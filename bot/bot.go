@@ -144,6 +144,7 @@ type msg struct {
 	staff     Staff
 	args      []string // the route's submatches
 	confirmed bool     // the sender confirmed it: run as typed, ask nothing
+	proposed  bool     // answering it left a change pending confirmation
 }
 
 // opID is the idempotency key of the change a message makes.
@@ -212,7 +213,8 @@ func (b *Bot) NeedsStore(in Incoming) bool {
 // understand.
 func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	m.in.Text = understand.Clean(m.in.Text)
-	if understand.IsConfirmation(m.in.Text) {
+	yes := understand.IsConfirmation(m.in.Text)
+	if yes {
 		if rep, ok, err := b.confirmPending(ctx, m); ok || err != nil {
 			return rep, err
 		}
@@ -220,6 +222,9 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	r, args := b.match(b.canonical(m.in.Text))
 	if r != nil {
 		return b.runRoute(ctx, m, r, args)
+	}
+	if yes {
+		return Reply{Text: msgNothingPending}, nil
 	}
 	if rd, free := b.storeFree(m.staff, m.in.Text); free {
 		return b.answerReading(ctx, m, rd, nil)
@@ -257,7 +262,7 @@ func (b *Bot) runRoute(ctx context.Context, m *msg, r *route, args []string) (Re
 		b.log.ErrorContext(ctx, "command failed", "command", r.name, "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
 		return Reply{}, fmt.Errorf("%s: %w", r.name, err)
 	}
-	if r.store && !m.confirmed {
+	if r.store && !m.confirmed && !m.proposed {
 		// a command carried out drops a pending change; a typo does not
 		if _, err := b.dropPending(ctx, m); err != nil {
 			b.log.WarnContext(ctx, "drop pending change", "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
@@ -268,6 +273,7 @@ func (b *Bot) runRoute(ctx context.Context, m *msg, r *route, args []string) (Re
 
 // Fixed reply lines.
 const (
-	msgUnregistered = "您还没有登记为本助手的用户，请联系街道社区服务办管理员，把您的企业微信账号（userid）加入名单。"
-	msgTextOnly     = "只能接收文字消息和户名单文件（.xlsx/.csv）。例如发送：走访 张三 发放900元"
+	msgUnregistered   = "您还没有登记为本助手的用户，请联系街道社区服务办管理员，把您的企业微信账号（userid）加入名单。"
+	msgNothingPending = "现在没有待确认的操作。发送“帮助”查看可用命令。"
+	msgTextOnly       = "只能接收文字消息和户名单文件（.xlsx/.csv）。例如发送：走访 张三 发放900元"
 )

@@ -129,7 +129,6 @@ func TestNoStoreReplies(t *testing.T) {
 		{Incoming{From: "wang", MsgType: "text", Text: "标准 特困"}, "合计 1460元"},
 		{Incoming{From: "wang", MsgType: "text", Text: "你好"}, "登记 张三 低保 3人"},
 		{Incoming{From: "wang", MsgType: "text", Text: "最后期限是几号"}, "当前阶段"},
-		{Incoming{From: "wang", MsgType: "text", Text: "发了900"}, "您是想记录走访吗？例如：走访 张三 发放900元"},
 		{Incoming{From: "stranger", MsgType: "text", Text: "登记 甲一 低保 3人"}, "userid"},
 		{Incoming{From: "wang", MsgType: "image", MediaID: "m1"}, "只能接收文字消息和户名单文件"},
 		{Incoming{From: "wang", MsgType: "voice", MediaID: "m1"}, "例如"},

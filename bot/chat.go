@@ -51,18 +51,13 @@ func (b *Bot) canonical(text string) string {
 }
 
 // storeFree reads a free-form text without the committee's households
-// and reports whether its answer needs no store: a greeting or question
-// about help, the standards or the schedule, or small talk with nothing to
-// act on. Such a text leaves a pending change as it is, as 帮助 does.
+// and reports whether its answer needs no store: a question about help,
+// the standards or the schedule. Such a text leaves a pending change as
+// it is, as 帮助 does; anything else drops it, so needs the store.
 func (b *Bot) storeFree(st Staff, text string) (understand.Reading, bool) {
 	rd := b.reader.Read(understand.Input{Text: text, Role: understand.Role(st.Role), Committee: st.Committee, Today: b.now()})
-	switch {
-	case rd.Mode == understand.Inferred:
-		return rd, rd.Intent == understand.Help || rd.Intent == understand.Standard || rd.Intent == understand.Schedule
-	case rd.Mode == understand.Ask:
-		return rd, !rd.Named // no name: the households would not change the answer
-	}
-	return rd, false
+	free := rd.Mode == understand.Inferred && (rd.Intent == understand.Help || rd.Intent == understand.Standard || rd.Intent == understand.Schedule)
+	return rd, free
 }
 
 // confirmPending carries out the sender's pending change when text says
@@ -268,6 +263,7 @@ func (b *Bot) answerReading(ctx context.Context, m *msg, rd understand.Reading, 
 	if err := b.putPending(ctx, m.staff.UserID, p, confirmTTL); err != nil {
 		return Reply{}, err
 	}
+	m.proposed = true
 	return Reply{Text: text}, nil
 }
 
@@ -323,9 +319,6 @@ var askUsage = map[understand.Intent]string{
 func (b *Bot) askText(st Staff, rd understand.Reading, text string) string {
 	usage, ok := askUsage[rd.Intent]
 	if !ok {
-		if understand.IsConfirmation(text) {
-			return "现在没有待确认的操作。发送“帮助”查看可用命令。"
-		}
 		return b.unknown(st, b.canonical(text))
 	}
 	ls := []string{}
