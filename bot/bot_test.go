@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"songnuan/understand"
 )
 
 // noStore fails the test on any call: the paths that claim not to need the
@@ -229,5 +231,32 @@ func TestChangeNeedsMsgID(t *testing.T) {
 	}
 	if _, err := b.Handle(context.Background(), Incoming{From: "wang", MsgType: "file", FileName: "a.csv"}); err == nil {
 		t.Error("file without MsgId: no error")
+	}
+}
+
+// TestHelpSaysWhatTheBotReads: every natural example 帮助 shows is read
+// as the command it stands beside.
+func TestHelpSaysWhatTheBotReads(t *testing.T) {
+	b := newTestBot(t, noStore{t})
+	intent := map[string]understand.Intent{
+		"register": understand.Register, "visit": understand.Visit, "undo": understand.Undo, "query": understand.Query,
+		"standards": understand.Standard, "todo": understand.Todo, "progress": understand.Progress, "schedule": understand.Schedule,
+		"report": understand.Report, "donation": understand.Donate, "rescue": understand.Rescue,
+	}
+	heads := []understand.Head{{Name: "张三", Code: "1", Due: 900}}
+	n := 0
+	for _, r := range b.routes {
+		if r.says == "" {
+			continue
+		}
+		n++
+		text := strings.Trim(r.says, "“”")
+		got := b.reader.Read(understand.Input{Text: text, Role: understand.Worker, Committee: "甘泉一村", Heads: heads, Today: time.Date(2024, 1, 15, 10, 0, 0, 0, campaignZone)})
+		if got.Intent != intent[r.name] || got.Mode != understand.Inferred {
+			t.Errorf("帮助 says %s for %s, read as %s %s %q", r.says, r.name, got.Mode, got.Intent, got.Command)
+		}
+	}
+	if n < 10 {
+		t.Errorf("帮助 has %d natural examples, want one beside each everyday command", n)
 	}
 }
