@@ -284,6 +284,9 @@ func (it *Interpreter) Committee(name string) (string, bool) {
 
 // IsConfirmation reports whether text says yes to a pending change.
 func IsConfirmation(text string) bool {
+	if len(text) > 24 {
+		return false // the longest yes with its punctuation is far shorter
+	}
 	t := strings.ToLower(strings.TrimSpace(stripTrailing(cleanInvisible(text))))
 	t = strings.TrimRight(t, "!！。.~～ ")
 	for _, w := range confirmWords {
