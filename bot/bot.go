@@ -262,8 +262,9 @@ func (b *Bot) runRoute(ctx context.Context, m *msg, r *route, args []string) (Re
 		b.log.ErrorContext(ctx, "command failed", "command", r.name, "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
 		return Reply{}, fmt.Errorf("%s: %w", r.name, err)
 	}
-	if r.store && !m.confirmed && !m.proposed {
-		// a command carried out drops a pending change; a typo does not
+	if r.changes && !m.confirmed && !m.proposed {
+		// a change carried out drops a pending one; a canonical question
+		// (查询, 进度 …) leaves it, as 帮助 does, and costs no round trip
 		if _, err := b.dropPending(ctx, m); err != nil {
 			b.log.WarnContext(ctx, "drop pending change", "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
 		}
