@@ -64,7 +64,9 @@ func (it *Interpreter) Read(in Input) Reading {
 	case Query:
 		d.cues |= cueQuery
 	}
-	return it.decide(in, d)
+	r := it.decide(in, d)
+	r.Named = len(d.names) > 0 || d.code != ""
+	return r
 }
 
 func endsWithAny(s string, ends ...string) bool {
@@ -169,6 +171,9 @@ func resolve(typed string, heads []Head) who {
 		for i := range hn {
 			if hn[i] != rn[i] {
 				diff++
+				if !slipRune(hn[i]) || !slipRune(rn[i]) {
+					diff += 2 // 户w1n8 is not a slip for 户w1n0, nor 甲五 for 甲一
+				}
 			}
 		}
 		if diff == 1 && (len(rn) > 2 || hn[0] == rn[0]) {
@@ -181,6 +186,10 @@ func resolve(typed string, heads []Head) who {
 	w.newName, w.near = name, near
 	return w
 }
+
+// slipRune reports a character a homophone slip may replace: a Han
+// character that is no numeral.
+func slipRune(r rune) bool { return isHan(r) && !isCN(r) }
 
 // household is who the message names, across every name in it.
 func (d *doc) household(heads []Head) who {
@@ -582,6 +591,9 @@ func (it *Interpreter) register(in Input, d *doc, hh who) Reading {
 		return askWith(r, registerCommand(r, true), p)
 	}
 	r.Command = registerCommand(r, false)
+	if in.Role == Admin && in.Committee != "" {
+		r.Command += " 居委:" + in.Committee
+	}
 	return r
 }
 

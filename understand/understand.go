@@ -122,6 +122,7 @@ type Reading struct {
 	Match NameMatch // how the name was found
 	Near  *Head     // a registration's near-match among the heads
 	Typed string    // the name as written, when it differs from Head
+	Named bool      // the message names a household, found or not
 
 	Amount    int64
 	HasAmount bool
@@ -283,6 +284,9 @@ func (it *Interpreter) Committee(name string) (string, bool) {
 
 // IsConfirmation reports whether text says yes to a pending change.
 func IsConfirmation(text string) bool {
+	if len(text) > 24 {
+		return false // the longest yes with its punctuation is far shorter
+	}
 	t := strings.ToLower(strings.TrimSpace(stripTrailing(cleanInvisible(text))))
 	t = strings.TrimRight(t, "!！。.~～ ")
 	for _, w := range confirmWords {
