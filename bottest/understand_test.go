@@ -3,7 +3,6 @@ package bottest_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,20 +50,7 @@ func TestInferredVisitIsConfirmed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	replies := make([]string, 3)
-	for i := range replies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := bt.Deliver("wang", yes, "是")
-			if err != nil {
-				t.Errorf("delivery %d of 是: %v", i, err)
-			}
-			replies[i] = r.Text
-		}()
-	}
-	wg.Wait()
+	replies := bt.DeliverAtOnce(t, "wang", yes, "是", 3)
 	if n := visitsOf(t, bt, "周建华"); n != 1 {
 		t.Errorf("%d visits recorded after three deliveries of one 是, want 1", n)
 	}
