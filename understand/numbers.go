@@ -21,6 +21,11 @@ func isFinancial(r rune) bool {
 	return false
 }
 
+// ParseNumeral reads a run of Chinese numerals, everyday or financial:
+// 九百, 一千零五, 一千二 (1200), 两万, 壹仟, 二〇二四. ok is false for runs that
+// are no number (二三百, 十十).
+func ParseNumeral(rs []rune) (int64, bool) { return parseCN(rs) }
+
 // parseCN reads a run of Chinese numerals: 九百, 十五, 一千零五, 两千零六十,
 // the spoken 一千二 (1200) and 一千四百六 (1460), 两万, and digit strings
 // such as 二〇二四. ok is false for runs that are no number (二三百).
