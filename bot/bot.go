@@ -223,7 +223,7 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 			return rep, err
 		}
 	}
-	r, args := b.match(b.canonical(m.in.Text))
+	r, args := b.match(b.normalize(understand.StripTrailing(m.in.Text))) // already clean
 	if r != nil {
 		return b.runRoute(ctx, m, r, args)
 	}

@@ -24,6 +24,9 @@ func invisible(r rune) bool {
 
 // cleanInvisible is text in NFKC with every invisible rune removed.
 func cleanInvisible(text string) string {
+	if norm.NFKC.QuickSpanString(text) == len(text) && !strings.ContainsFunc(text, invisible) {
+		return text // the common case, 帮助 or 走访 张三 发放900元: nothing to do
+	}
 	s := norm.NFKC.String(text)
 	if !strings.ContainsFunc(s, invisible) {
 		return s
@@ -53,6 +56,16 @@ func CleanName(name string) (string, bool) {
 	return s, n > 0 && n <= MaxNameRunes
 }
 
+// mayTrail reports a rune that may end a message without changing it:
+// a rune of trailingPunct or the end of one of trailingParticles.
+func mayTrail(r rune) bool {
+	switch r {
+	case '?', '？', '。', '.', '!', '！', '~', '～', '…', ' ', '\t', '\n', '吗', '呢', '吧', '啊', '呀':
+		return true
+	}
+	return false
+}
+
 // trailingPunct may end a message without changing it.
 const trailingPunct = "?？。.!！~～… \t\n"
 
@@ -60,6 +73,9 @@ const trailingPunct = "?？。.!！~～… \t\n"
 // (吗, 呢, 吧) that end a message, but keeps a lone "?" (帮助).
 func stripTrailing(s string) string {
 	s = strings.TrimSpace(s)
+	if last, _ := utf8.DecodeLastRuneInString(s); !mayTrail(last) {
+		return s // the common case: nothing to strip
+	}
 	for {
 		t := strings.TrimRight(s, trailingPunct)
 		for _, p := range trailingParticles {

@@ -287,12 +287,28 @@ func IsConfirmation(text string) bool {
 	if len(text) > 24 {
 		return false // the longest yes with its punctuation is far shorter
 	}
-	t := strings.ToLower(strings.TrimSpace(stripTrailing(cleanInvisible(text))))
-	t = strings.TrimRight(t, "!！。.~～ ")
-	for _, w := range confirmWords {
-		if t == w {
-			return true
-		}
+	t := stripTrailing(text)
+	if len(t) > 9 {
+		return false
 	}
-	return false
+	if t = strings.ToLower(t); confirmSet[t] {
+		return true
+	}
+	if !strings.ContainsFunc(text, mayNormalize) {
+		return false
+	}
+	return confirmSet[strings.ToLower(stripTrailing(cleanInvisible(text)))]
 }
+
+// mayNormalize reports a rune that Clean may change: a full-width or
+// half-width form, or an invisible character.
+func mayNormalize(r rune) bool { return r >= 0xFF00 && r <= 0xFFEF || r == 0x3000 || invisible(r) }
+
+// confirmSet is confirmWords as a set.
+var confirmSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range confirmWords {
+		m[w] = true
+	}
+	return m
+}()
