@@ -199,7 +199,7 @@ func (b *Bot) NeedsStore(in Incoming) bool {
 	case "file":
 		return st.Role == domain.RoleWorker || st.Role == domain.RoleAdmin
 	case "text":
-		if understand.IsConfirmation(in.Text) {
+		if st.Role != domain.RoleLeader && understand.IsConfirmation(in.Text) {
 			return true // a pending change may wait for it
 		}
 		r, _ := b.match(b.canonical(in.Text))
@@ -217,7 +217,7 @@ func (b *Bot) NeedsStore(in Incoming) bool {
 // understand.
 func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	m.in.Text = understand.Clean(m.in.Text)
-	yes := understand.IsConfirmation(m.in.Text)
+	yes := m.staff.Role != domain.RoleLeader && understand.IsConfirmation(m.in.Text) // leaders change nothing
 	if yes {
 		if rep, ok, err := b.confirmPending(ctx, m); ok || err != nil {
 			return rep, err

@@ -289,7 +289,7 @@ func (b *Bot) restate(ctx context.Context, m *msg, rd understand.Reading) (strin
 			l += fmt.Sprintf("，本次%s%d元", map[bool]string{true: "补发", false: "发放"}[rd.TopUp], rd.Amount)
 		}
 		ls = append(ls, l+"。")
-		if rd.Typed != "" && rd.Typed != rd.Head {
+		if rd.Match == understand.NameSlip {
 			ls = append(ls, "（您写的是“"+redact.Text(rd.Typed)+"”，本居委没有这个户主。）")
 		}
 	case understand.Register:
