@@ -75,8 +75,8 @@ func (b *Bot) confirmPending(ctx context.Context, m *msg) (Reply, bool, error) {
 	if err != nil {
 		return Reply{}, false, fmt.Errorf("take pending of %s: %w", user, err)
 	}
-	var p pendingAction
-	if err := json.Unmarshal([]byte(v), &p); err != nil || p.Command == "" {
+	p, ok := b.openPending(v)
+	if !ok {
 		return Reply{}, false, nil
 	}
 	left := time.Unix(p.Expires, 0).Sub(b.now())
@@ -100,6 +100,8 @@ func (b *Bot) confirmPending(ctx context.Context, m *msg) (Reply, bool, error) {
 	return rep, true, err
 }
 
+// putPending keeps p for user, sealed: a registration's command may hold
+// a whole ID or phone number.
 func (b *Bot) putPending(ctx context.Context, user string, p pendingAction, ttl time.Duration) error {
 	if ttl <= 0 {
 		return nil
@@ -108,10 +110,20 @@ func (b *Bot) putPending(ctx context.Context, user string, p pendingAction, ttl 
 	if err != nil {
 		return fmt.Errorf("encode pending: %w", err)
 	}
-	if err := b.store.PutPending(ctx, user, pendingConfirm, string(v), ttl); err != nil {
+	if err := b.store.PutPending(ctx, user, pendingConfirm, b.sealer.Seal(string(v)), ttl); err != nil {
 		return fmt.Errorf("put pending of %s: %w", user, err)
 	}
 	return nil
+}
+
+// openPending reads what putPending kept; ok is false for anything else.
+func (b *Bot) openPending(sealed string) (pendingAction, bool) {
+	var p pendingAction
+	v, err := b.sealer.Open(sealed)
+	if err != nil || json.Unmarshal([]byte(v), &p) != nil || p.Command == "" {
+		return pendingAction{}, false
+	}
+	return p, true
 }
 
 // dropPending forgets the sender's pending change, reporting whether there
@@ -127,8 +139,8 @@ func (b *Bot) dropPending(ctx context.Context, m *msg) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("drop pending of %s: %w", m.staff.UserID, err)
 	}
-	var p pendingAction
-	return json.Unmarshal([]byte(v), &p) == nil && p.By == "", nil
+	p, ok := b.openPending(v)
+	return ok && p.By == "", nil
 }
 
 // runCommand runs a canonical command on the message's behalf, as if the
@@ -273,7 +285,7 @@ func (b *Bot) answerReading(ctx context.Context, m *msg, rd understand.Reading, 
 // restate says what an inferred change will do, in its canonical form,
 // and asks for the 是.
 func (b *Bot) restate(ctx context.Context, m *msg, rd understand.Reading) (string, error) {
-	ls := []string{"您是要：" + rd.Command}
+	ls := []string{"您是要：" + redact.Text(rd.Command)} // never a whole ID or phone number
 	switch rd.Intent {
 	case understand.Visit:
 		h, err := b.store.Household(ctx, m.staff.Committee, rd.Code)
@@ -328,6 +340,6 @@ func (b *Bot) askText(st domain.Staff, rd understand.Reading, text string) strin
 	if rd.Problem != "" {
 		ls = append(ls, rd.Problem)
 	}
-	ls = append(ls, "您是想"+usage+"吗？例如："+rd.Command, "发送“帮助”查看全部命令。")
+	ls = append(ls, "您是想"+usage+"吗？例如："+redact.Text(rd.Command), "发送“帮助”查看全部命令。")
 	return lines(ls...)
 }

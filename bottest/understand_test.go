@@ -176,3 +176,25 @@ func TestQuestionsAnswerAtOnce(t *testing.T) {
 		t.Errorf("leader's follow-up = %q, offers 查询", got)
 	}
 }
+
+// TestPendingRegistrationIsSealed: a registration waiting for its 是 may
+// hold a whole ID and phone number; Redis keeps them sealed, and the
+// restatement shows neither.
+func TestPendingRegistrationIsSealed(t *testing.T) {
+	bt := bottest.New(t)
+	const id, phone = "11010519491231002X", "13812345678"
+	got := bt.Say(t, "wang", "新增一户 蒋文斌，低保，三口人，身份证 "+id+"，手机"+phone)
+	if !strings.HasSuffix(got, confirmLine) {
+		t.Fatalf("no confirmation asked: %q", got)
+	}
+	if strings.Contains(got, id) || strings.Contains(got, phone) {
+		t.Errorf("the restatement shows a whole number: %q", got)
+	}
+	kept, err := bt.Store.TakePending(context.Background(), "wang", "confirm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(kept, id) || strings.Contains(kept, phone) || strings.Contains(kept, "蒋文斌") {
+		t.Errorf("the pending change is kept in the clear: %q", kept)
+	}
+}
