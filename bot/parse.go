@@ -289,6 +289,9 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 				continue
 			}
 			if a.Head == "" && validHead(tok) {
+				if understand.SentenceLike(tok) {
+					return a, domain.Userf("“" + redact.Text(tok) + "”不像户主姓名，请只写姓名。" + fmtRegister)
+				}
 				a.Head = tok
 				continue
 			}

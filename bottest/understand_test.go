@@ -150,6 +150,10 @@ func TestLookAlikeRegistrationAsks(t *testing.T) {
 	if got := bt.Say(t, "wang", "登记 周建华 低保 4人"); !strings.Contains(got, "已更新") {
 		t.Errorf("update = %q", got)
 	}
+	// a sentence is no name, however short of the 20-character cap
+	if got := bt.Say(t, "wang", "登记 王大锤是个很长很长很长很长很长的名字吧 低保 3人"); !strings.Contains(got, "不像户主姓名") {
+		t.Errorf("a sentence as a head = %q, want it refused", got)
+	}
 	// invisible characters no longer make a second household
 	bt.Say(t, "wang", "登记 零宽户 低保 2人")
 	if got := bt.Say(t, "wang", "登记 零\u200b宽户 低保 3人"); !strings.Contains(got, "已更新") {

@@ -244,7 +244,7 @@ func (it *Interpreter) canonRegister(toks []string, heads []Head) (bool, string)
 			if utf8.RuneCountInString(tok) > MaxNameRunes {
 				return false, fmt.Sprintf("户主姓名最多%d个字，请只写姓名，例如：登记 张三 低保 3人", MaxNameRunes)
 			}
-			if notAName(tok) {
+			if SentenceLike(tok) {
 				return false, "“" + tok + "”不像户主姓名，请只写姓名，例如：登记 张三 低保 3人"
 			}
 			if !canonName(tok, heads, true) {
@@ -311,9 +311,10 @@ func canonQuery(toks []string, heads []Head) bool {
 	return canonArgs(toks, heads, func(string) bool { return false })
 }
 
-// notAName reports a long name token that reads as a sentence: it holds
-// particles no name has (是, 的, 吧 …).
-func notAName(tok string) bool {
+// SentenceLike reports a long name token that reads as a sentence: it
+// holds particles no name has (是, 的, 吧 …). Such a token is refused as a
+// head, however short it is of MaxNameRunes.
+func SentenceLike(tok string) bool {
 	if utf8.RuneCountInString(tok) <= 6 {
 		return false
 	}
