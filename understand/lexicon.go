@@ -60,7 +60,7 @@ var words = map[string]cue{
 	"登记": cueRegister, "新增": cueRegister, "新增一户": cueRegister, "添加": cueRegister, "加一户": cueRegister,
 	"再加一户": cueRegister, "增加一户": cueRegister, "新登记一户": cueRegister, "登记一户": cueRegister,
 	"登记一下": cueRegister, "新来一户": cueRegister, "帮我登记": cueRegister, "帮我登记一下": cueRegister,
-	"登记一户人家": cueRegister, "想登记": cueRegister,
+	"登记一户人家": cueRegister, "想登记": cueRegister, "帮忙登记": cueRegister, "改成": cueRegister, "改为": cueRegister,
 	// money
 	"补发": cueTopUp | cueVisit, "再补": cueTopUp | cueVisit, "补上了": cueTopUp | cueVisit, "补上": cueTopUp | cueVisit,
 	"补了": cueTopUp | cueVisit, "还差的": cueTopUp,
@@ -70,11 +70,16 @@ var words = map[string]cue{
 	"钱已经给了": cueFullDue | cueVisit, "钱已发": cueFullDue | cueVisit,
 	"钱下次给": cueMoneyLater, "钱还没给": cueMoneyLater, "钱没给": cueMoneyLater, "钱还没发": cueMoneyLater,
 	"一部分": cueVague, "部分": cueVague, "很多": cueVague, "不少": cueVague, "一些": cueVague,
+	// not sure it happened: ask rather than record
+	"记得": cueVague, "我记得": cueVague, "好像": cueVague, "应该是": cueVague, "可能": cueVague, "大概": cueVague,
 	// it did not happen, or not yet
 	"还没去": cueNegation, "没去": cueNegation, "没去成": cueNegation, "不用去": cueNegation, "不用": cueNegation,
 	"不要发": cueNegation, "不要": cueNegation, "还没": cueNegation, "没有去": cueNegation,
 	"明天": cueFuture, "后天": cueFuture, "下周": cueFuture, "准备": cueFuture, "打算": cueFuture, "等会": cueFuture,
-	"待会": cueFuture, "马上去": cueFuture, "下午": 0, "上午": 0, "晚上": 0,
+	"待会": cueFuture, "马上去": cueFuture, "下午去": cueFuture, "上午去": cueFuture, "晚上去": cueFuture,
+	"等下去": cueFuture, "一会去": cueFuture,
+	"上午去了": cueVisit, "下午去了": cueVisit, "晚上去了": cueVisit, "上午去过": cueVisit, "下午去过": cueVisit,
+	"上午去的": cueVisit, "下午去的": cueVisit, "下午": 0, "上午": 0, "晚上": 0,
 	// questions
 	"多少": cueQuestion, "几": cueQuestion, "哪": cueQuestion, "哪些": cueQuestion, "哪几": cueQuestion, "什么": cueQuestion,
 	"怎么": cueQuestion, "如何": cueQuestion, "怎样": cueQuestion, "怎么样": cueQuestion, "是否": cueQuestion,
@@ -115,6 +120,7 @@ var words = map[string]cue{
 	"报了": cueReport, "已报": cueReport, "交了": cueReport, "写好交了": cueReport, "已经报上去了": cueReport,
 	// rough sleepers
 	"流浪": cueRescue, "露宿": cueRescue, "乞讨": cueRescue, "流浪乞讨": cueRescue, "睡在外面": cueRescue,
+	"躺在地上": cueRescue, "睡在路边": cueRescue, "睡在地上": cueRescue,
 	// help and small talk
 	"帮助": cueHelp, "怎么用": cueHelp, "怎么登记": cueHelp, "怎么操作": cueHelp, "你好": cueHelp, "您好": cueHelp,
 	"在吗": cueHelp, "菜单": cueHelp, "用法": cueHelp, "这个怎么用": cueHelp,
@@ -123,7 +129,7 @@ var words = map[string]cue{
 	// the table
 	"导出": cueExport, "统计表": cueExport, "表格": cueExport, "excel": cueExport,
 	// look a household up
-	"查询": cueQuery, "查一下": cueQuery, "查下": cueQuery, "查": cueQuery, "是谁家": cueQuery,
+	"查询": cueQuery, "几号户": cueQuery | cueQuestion, "查一下": cueQuery, "查下": cueQuery, "查": cueQuery, "是谁家": cueQuery,
 	// voice-input fillers and noise
 	"嗯": cueFiller, "呃": cueFiller, "那个": cueFiller, "就是": cueFiller, "然后": cueFiller, "哈": cueFiller,
 	"啦": cueFiller, "呀": cueFiller, "哦": cueFiller, "嘛": cueFiller, "那边": cueFiller, "那里": cueFiller,
@@ -156,7 +162,7 @@ const houseSuffix = '家'
 // common first characters of words here (于, 和, 方, 明, 钱, 米, 包 …) are
 // left out: a registered head with such a surname is still found, since
 // heads are matched whole.
-const surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢" +
+const surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢龙毛" +
 	"姜崔钟谭陆汪范金石廖贾夏韦付傅白邹孟熊秦邱江尹薛闫段雷侯史陶黎贺顾郝龚邵严覃武戴莫孔汤温康施牛樊葛邢乔伍庞颜倪庄聂" +
 	"章鲁岳翟殷詹欧耿焦俞左柳祝舒阮柯纪梅童凌毕季裴霍涂苗盛翁冉骆蓝辛靳柴蒙鲍喻祁蒲滕屈饶牟艾尤穆卓缪褚娄窦戚岑宫卜晏席" +
 	"柏宗瞿桂佟臧闵苟邬卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池苑迟邝"
