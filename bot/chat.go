@@ -317,9 +317,27 @@ func (b *Bot) restate(ctx context.Context, m *msg, rd understand.Reading) (strin
 			ls = append(ls, "未记录："+redact.Text(strings.Join(rd.Notes, "、")))
 		}
 	case understand.Undo:
-		ls = append(ls, "将撤销您的上一条登记或走访。")
+		ls = append(ls, b.undoPreview(ctx, m.staff.UserID))
 	}
 	return lines(append(ls, confirmLine)...), nil
+}
+
+// undoPreview names the record a 撤销 would take back, as far as it can
+// be read now; the 撤销 itself checks again when it runs.
+func (b *Bot) undoPreview(ctx context.Context, user string) string {
+	rec, err := b.store.LastUndo(ctx, user)
+	if err != nil {
+		return "将撤销您的上一条登记或走访。"
+	}
+	what := map[ChangeKind]string{ChangeRegister: "登记", ChangeUpdate: "更新", ChangeVisit: "走访记录"}[rec.Kind]
+	if what == "" {
+		what = "记录"
+	}
+	h, err := b.store.Household(ctx, rec.Committee, rec.Code)
+	if err != nil {
+		return "将撤销您的上一条" + what + "（编号" + rec.Code + "）。"
+	}
+	return fmt.Sprintf("将撤销您的上一条%s：%s（编号%s）。", what, h.Head, h.Code)
 }
 
 // askUsage names what a proposed command does, for "您是想…吗".

@@ -202,3 +202,21 @@ func TestPendingRegistrationIsSealed(t *testing.T) {
 		t.Errorf("the pending change is kept in the clear: %q", kept)
 	}
 }
+
+// TestInferredUndoNamesWhatItUndoes: 上一条撤掉 is restated with the
+// record it would take back, and 是 takes it back.
+func TestInferredUndoNamesWhatItUndoes(t *testing.T) {
+	bt := bottest.New(t)
+	bt.Say(t, "wang", "登记 周建华 低保 3人")
+	bt.Say(t, "wang", "走访 周建华 发放900元")
+	got := bt.Say(t, "wang", "刚刚那条发错了，删掉")
+	if !strings.Contains(got, "您是要：撤销") || !strings.Contains(got, "走访记录：周建华（编号1）") || !strings.HasSuffix(got, confirmLine) {
+		t.Fatalf("undo restatement = %q", got)
+	}
+	if got := bt.Say(t, "wang", "是"); !strings.Contains(got, "已撤销走访记录") {
+		t.Errorf("是 = %q, want the visit taken back", got)
+	}
+	if n := visitsOf(t, bt, "周建华"); n != 0 {
+		t.Errorf("%d visits after the undo, want 0", n)
+	}
+}
