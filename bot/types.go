@@ -44,6 +44,7 @@ type Incoming struct {
 	MediaID  string // for file/image/voice/video
 	FileName string // for file messages
 	Event    string // for events
+	EventKey string // for events: a menu click's key
 	At       time.Time
 }
 
@@ -53,6 +54,9 @@ type Reply struct {
 	Text     string
 	Markdown string
 	File     *File
+	// Refused is set when the answer is the user's mistake to fix
+	// (wrong format, no such household, not allowed): nothing changed.
+	Refused bool
 }
 
 // File is a document the bot sends back (statistics table, error report).
