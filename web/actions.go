@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,9 +42,13 @@ func field(c *gin.Context, name string) string {
 	return strings.Join(strings.Fields(c.PostForm(name)), "")
 }
 
-// list is a free-text form value whose words are kept apart with 、.
+// list is a free-text form value whose words are kept apart with a
+// middle dot: chat splits a command's words at spaces, commas and 、.
 func list(c *gin.Context, name string) string {
-	return strings.Join(strings.Fields(c.PostForm(name)), "、")
+	f := strings.FieldsFunc(c.PostForm(name), func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(",，、；;。", r)
+	})
+	return strings.Join(f, "·")
 }
 
 // postVisit records a visit: 走访 编号… 发放…元 物品:… 日期:… 居委:….
