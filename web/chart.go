@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"time"
 
 	"songnuan/bot"
 )
@@ -95,6 +96,7 @@ func coverageChart(rows []bot.CommitteeStats, category string) template.HTML {
 // dailyChart is money paid per day as bars and households visited per day
 // as a line, over the days that have any.
 func dailyChart(days []bot.DayPoint) template.HTML {
+	days = fillDays(days)
 	if len(days) == 0 {
 		return ""
 	}
@@ -195,4 +197,32 @@ func shortDate(d string) string {
 	m, _ := strconv.Atoi(p[1])
 	day, _ := strconv.Atoi(p[2])
 	return fmt.Sprintf("%d/%d", m, day)
+}
+
+// fillDays adds the days without visits between the first and the last,
+// so the line's spacing is time's; a span over maxDays is left as it is.
+func fillDays(days []bot.DayPoint) []bot.DayPoint {
+	const maxDays = 120
+	if len(days) < 2 {
+		return days
+	}
+	first, err1 := time.Parse(time.DateOnly, days[0].Date)
+	last, err2 := time.Parse(time.DateOnly, days[len(days)-1].Date)
+	if err1 != nil || err2 != nil || last.Sub(first) > maxDays*24*time.Hour {
+		return days
+	}
+	by := make(map[string]bot.DayPoint, len(days))
+	for _, d := range days {
+		by[d.Date] = d
+	}
+	var out []bot.DayPoint
+	for t := first; !t.After(last); t = t.AddDate(0, 0, 1) {
+		k := t.Format(time.DateOnly)
+		d, ok := by[k]
+		if !ok {
+			d = bot.DayPoint{Date: k}
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -201,14 +201,15 @@ func staffOf(c *gin.Context) bot.Staff { return c.MustGet(keyStaff).(bot.Staff) 
 
 // page is what every page template gets.
 type page struct {
-	Title string
-	Nav   string // which tab is current
-	Staff bot.Staff
-	Role  string
-	CSRF  string
-	Flash *flash
-	Back  string // where the back arrow goes, "" for none
-	Data  any
+	Title  string
+	Header string // the bar's title when it is not Title
+	Nav    string // which tab is current
+	Staff  bot.Staff
+	Role   string
+	CSRF   string
+	Flash  *flash
+	Back   string // where the back arrow goes, "" for none
+	Data   any
 }
 
 // NewOp is a fresh one-time token for one change form: each form on a
@@ -240,7 +241,7 @@ func (srv *Server) render(c *gin.Context, status int, name string, p page) {
 
 // problem is a page that says what went wrong and what to do.
 func (srv *Server) problem(c *gin.Context, status int, title, text, back string) {
-	srv.render(c, status, "problem", page{Title: title, Back: back, Data: struct{ Text string }{text}})
+	srv.render(c, status, "problem", page{Title: title, Header: "送暖工作台", Back: back, Data: struct{ Text string }{text}})
 }
 
 // fail answers a Source error: a user's mistake is shown as the chat

@@ -18,6 +18,10 @@ type Member struct {
 	Note   string // 甘泉一村 社工
 }
 
+// Unlisted is the userid the sign-in page's last choice signs in as: a
+// member of the organisation who is not on the bot's staff list.
+const Unlisted = "xiaoliu"
+
 // codeTTL is how long an OAuth code works, as in WeCom.
 const codeTTL = 5 * time.Minute
 
@@ -80,7 +84,7 @@ a.u b{font-size:17px}a.u span{color:#646a73;font-size:14px}a.o{background:transp
 <h1>演示：选择登录身份</h1>
 <p>真实环境中，企业微信会直接识别当前成员，不会出现这一页。</p>
 {{range .Members}}<a class="u" href="{{$.Back}}code={{.Code}}&state={{$.State}}"><b>{{.Name}}</b><span>{{.Note}}</span></a>
-{{end}}<a class="u o" href="{{.Back}}code={{.Outsider}}&state={{.State}}"><b>未登记的成员</b><span>看看陌生人看到什么</span></a>
+{{end}}<a class="u o" href="{{.Back}}code={{.Outsider}}&state={{.State}}"><b>未登记的成员</b><span>不在名单中的同事</span></a>
 </main></body></html>`))
 
 // authorize is WeCom's OAuth2 step, served as a page to pick a member.
@@ -111,7 +115,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		Members         []choice
 		Back            string
 		State, Outsider string
-	}{Back: back.String(), State: q.Get("state"), Outsider: s.IssueCode("")}
+	}{Back: back.String(), State: q.Get("state"), Outsider: s.IssueCode(Unlisted)}
 	if back.RawQuery == "" {
 		data.Back += "?"
 	} else {
