@@ -215,7 +215,7 @@ func (b *Bot) Daily(ctx context.Context, userID, committee string) ([]DayPoint, 
 			}
 		}
 	}
-	out := make([]DayPoint, 0, len(by))
+	out := make([]DayPoint, 0, len(by)) // not nil: nil says the line was not read
 	for _, p := range by {
 		out = append(out, *p)
 	}

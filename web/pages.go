@@ -32,8 +32,18 @@ func householdURL(committee, code string) string {
 type streetData struct {
 	S          bot.StreetStats
 	Daily      []bot.DayPoint
+	DailyOff   bool // too many committees to read the daily line
 	Categories []string
+	Chart      []bot.CommitteeStats // the worst maxBars committees
+	Table      []bot.CommitteeStats // the worst maxRows committees
 }
+
+// A city has thousands of committees: the chart and the table show the
+// worst, and the rest are one tap away through 待办 and each committee.
+const (
+	maxBars = 30
+	maxRows = 100
+)
 
 // street is the leaders' page: the street at a glance.
 func (srv *Server) street(c *gin.Context) {
@@ -57,7 +67,9 @@ func (srv *Server) street(c *gin.Context) {
 	for _, m := range s.Categories {
 		cats = append(cats, m.Name)
 	}
-	srv.render(c, http.StatusOK, "street", page{Title: "全街道进度", Nav: "home", Data: streetData{S: s, Daily: daily, Categories: cats}})
+	d := streetData{S: s, Daily: daily, DailyOff: daily == nil, Categories: cats,
+		Chart: s.Committees[:min(len(s.Committees), maxBars)], Table: s.Committees[:min(len(s.Committees), maxRows)]}
+	srv.render(c, http.StatusOK, "street", page{Title: "全街道进度", Nav: "home", Data: d})
 }
 
 // committeeData is a committee's page.
