@@ -203,24 +203,35 @@ func (b *Bot) Daily(ctx context.Context, userID, committee string) ([]DayPoint, 
 		if err != nil {
 			return nil, fmt.Errorf("read households of %s: %w", c, err)
 		}
-		for _, h := range hs {
-			for _, v := range h.Visits {
-				p := by[v.Date]
-				if p == nil {
-					p = &DayPoint{Date: v.Date}
-					by[v.Date] = p
-				}
-				p.Visits++
-				p.Paid += v.Paid
+		addDays(by, hs)
+	}
+	return sortedDays(by), nil
+}
+
+// addDays counts the households' visits and money by visit date.
+func addDays(by map[string]*DayPoint, hs []Household) {
+	for _, h := range hs {
+		for _, v := range h.Visits {
+			p := by[v.Date]
+			if p == nil {
+				p = &DayPoint{Date: v.Date}
+				by[v.Date] = p
 			}
+			p.Visits++
+			p.Paid += v.Paid
 		}
 	}
-	out := make([]DayPoint, 0, len(by)) // not nil: nil says the line was not read
+}
+
+// sortedDays is the days oldest first; never nil, since nil says the
+// line was not read.
+func sortedDays(by map[string]*DayPoint) []DayPoint {
+	out := make([]DayPoint, 0, len(by))
 	for _, p := range by {
 		out = append(out, *p)
 	}
 	slices.SortFunc(out, func(x, y DayPoint) int { return strings.Compare(x.Date, y.Date) })
-	return out, nil
+	return out
 }
 
 // HouseholdRow is one household in a committee's list.
@@ -252,6 +263,7 @@ type CommitteeView struct {
 	ReportHint string
 	Funds      []MoneyLine
 	Categories []MoneyLine
+	Daily      []DayPoint // visits and money by visit date, oldest first
 }
 
 // CommitteeView reads one committee for userID: a worker only their own
@@ -280,6 +292,9 @@ func (b *Bot) CommitteeView(ctx context.Context, userID, committee, search strin
 	}
 	v := CommitteeView{AsOf: b.asOf(), Stats: b.stats(b.progressRow(c, ctr), ctr), Total: len(hs),
 		Funds: moneySplit(ctr, ctrDueFund, ctrPaidFund), Categories: moneySplit(ctr, ctrDueCat, ctrPaidCat)}
+	days := map[string]*DayPoint{}
+	addDays(days, hs)
+	v.Daily = sortedDays(days)
 	search = strings.TrimSpace(search)
 	for i := range hs {
 		h := &hs[i]

@@ -32,7 +32,7 @@ type bench struct {
 	url  string // the pages' server
 }
 
-func newBench(t *testing.T) *bench {
+func newBench(t testing.TB) *bench {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	bt := bottest.New(t)
@@ -62,7 +62,7 @@ func newBench(t *testing.T) *bench {
 
 // browser is a client with its own cookies that does not follow
 // redirects, so each step of the sign-in can be checked.
-func browser(t *testing.T) *http.Client {
+func browser(t testing.TB) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -70,7 +70,7 @@ func browser(t *testing.T) *http.Client {
 
 // start opens /app/ without a session and returns the state WeCom was
 // sent.
-func (b *bench) start(t *testing.T, c *http.Client) string {
+func (b *bench) start(t testing.TB, c *http.Client) string {
 	t.Helper()
 	resp, err := c.Get(b.url + "/app/")
 	if err != nil {
@@ -88,7 +88,7 @@ func (b *bench) start(t *testing.T, c *http.Client) string {
 }
 
 // back is WeCom sending the browser back with code and state.
-func (b *bench) back(t *testing.T, c *http.Client, code, state string) (*http.Response, string) {
+func (b *bench) back(t testing.TB, c *http.Client, code, state string) (*http.Response, string) {
 	t.Helper()
 	resp, err := c.Get(b.url + "/app/auth?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
 	if err != nil {
@@ -100,7 +100,7 @@ func (b *bench) back(t *testing.T, c *http.Client, code, state string) (*http.Re
 }
 
 // login signs user in and returns their browser.
-func (b *bench) login(t *testing.T, user string) *http.Client {
+func (b *bench) login(t testing.TB, user string) *http.Client {
 	t.Helper()
 	c := browser(t)
 	state := b.start(t, c)
@@ -112,7 +112,7 @@ func (b *bench) login(t *testing.T, user string) *http.Client {
 }
 
 // get fetches a page and returns its status and body.
-func (b *bench) get(t *testing.T, c *http.Client, path string) (int, string) {
+func (b *bench) get(t testing.TB, c *http.Client, path string) (int, string) {
 	t.Helper()
 	resp, err := c.Get(b.url + path)
 	if err != nil {
@@ -129,7 +129,7 @@ var (
 )
 
 // form reads the CSRF and one-time tokens of the first form on a page.
-func (b *bench) form(t *testing.T, c *http.Client, path string) (csrf, op string) {
+func (b *bench) form(t testing.TB, c *http.Client, path string) (csrf, op string) {
 	t.Helper()
 	_, body := b.get(t, c, path)
 	m, o := reCSRF.FindStringSubmatch(body), reOp.FindStringSubmatch(body)
@@ -140,7 +140,7 @@ func (b *bench) form(t *testing.T, c *http.Client, path string) (csrf, op string
 }
 
 // post submits a form and returns the response with its body read.
-func (b *bench) post(t *testing.T, c *http.Client, path string, v url.Values) (*http.Response, string) {
+func (b *bench) post(t testing.TB, c *http.Client, path string, v url.Values) (*http.Response, string) {
 	t.Helper()
 	resp, err := c.PostForm(b.url+path, v)
 	if err != nil {
@@ -152,7 +152,7 @@ func (b *bench) post(t *testing.T, c *http.Client, path string, v url.Values) (*
 }
 
 // follow fetches where a 303 points.
-func (b *bench) follow(t *testing.T, c *http.Client, resp *http.Response) (int, string) {
+func (b *bench) follow(t testing.TB, c *http.Client, resp *http.Response) (int, string) {
 	t.Helper()
 	loc := resp.Header.Get("Location")
 	if loc == "" {
@@ -186,7 +186,7 @@ func readAll(resp *http.Response) string {
 }
 
 // multipartBody is a form with one file, as a browser uploads it.
-func multipartBody(t *testing.T, fields map[string]string, name, fileName string, data []byte) (io.Reader, string) {
+func multipartBody(t testing.TB, fields map[string]string, name, fileName string, data []byte) (io.Reader, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)

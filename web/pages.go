@@ -92,11 +92,6 @@ func (srv *Server) committee(c *gin.Context) {
 		srv.fail(c, err, "/app/")
 		return
 	}
-	daily, err := srv.src.Daily(ctx(c), st.UserID, name)
-	if err != nil {
-		srv.fail(c, err, "/app/")
-		return
-	}
 	counts := map[string]int{}
 	for _, h := range v.Households {
 		counts[h.State]++
@@ -106,7 +101,7 @@ func (srv *Server) committee(c *gin.Context) {
 		back = "/app/"
 	}
 	srv.render(c, http.StatusOK, "committee", page{Title: name, Nav: "home", Back: back, Data: committeeData{
-		V: v, Name: name, Search: c.Query("q"), Daily: daily, CanWrite: canWrite(st, name), Counts: counts}})
+		V: v, Name: name, Search: c.Query("q"), Daily: v.Daily, CanWrite: canWrite(st, name), Counts: counts}})
 }
 
 // canWrite reports whether st may change households of committee: a
