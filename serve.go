@@ -53,7 +53,11 @@ func banner(a *app.App) string {
 	url := "http://" + app.LocalAddr(a.Addr())
 	var b strings.Builder
 	if a.Fake == nil {
-		fmt.Fprintf(&b, "\n送暖 已启动：%s/wecom/callback\n把企业微信自建应用的“接收消息”URL 指向这里。\n\n", url)
+		fmt.Fprintf(&b, "\n送暖 已启动：%s/wecom/callback\n把企业微信自建应用的“接收消息”URL 指向这里。\n", url)
+		if pub := a.Config.PublicURL; pub != "" {
+			fmt.Fprintf(&b, "工作台：%s/app/ （设为应用主页；songnuan menu install 设置应用菜单）\n", pub)
+		}
+		b.WriteString("\n")
 		return b.String()
 	}
 	fmt.Fprintf(&b, "\n送暖 已启动（演示模式，未配置企业微信）：%s\n", url)
