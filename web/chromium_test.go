@@ -231,6 +231,9 @@ func TestWorkbenchInChromium(t *testing.T) {
 		t.Errorf("committee page visited %s, 进度 甘泉二村 says %v", text("#visited"), want)
 	}
 	shot("8-leader-committee")
+	do("desktop", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/app/"), chromedp.WaitVisible(chromedp.CSS("#visited")))
+	shot("12-desktop-street")
+	do("phone again", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 
 	// 4. the office
 	signIn("管理员")
