@@ -433,20 +433,30 @@ func (b *Bot) Committees(ctx context.Context, userID string) ([]string, error) {
 	return b.readScope(ctx, st, "")
 }
 
-// CategoryNames lists the policy's categories for the registration form.
-func (b *Bot) CategoryNames() []string {
-	out := make([]string, len(b.policy.Categories))
-	for i, c := range b.policy.Categories {
-		out[i] = c.Key
-	}
-	return out
+// CategoryForm is a policy category as the registration form offers it.
+type CategoryForm struct {
+	Name string
+	// PerPerson is set when the category counts members (特困供养1人)
+	// rather than covering the household.
+	PerPerson bool
+	// TakesAmount is set when an item of the category has its amount
+	// stated at registration (a range or discretionary item: 妇联1人800元).
+	TakesAmount bool
 }
 
-// PerPersonCategory reports whether a category counts persons (特困供养1人)
-// rather than covering the household.
-func (b *Bot) PerPersonCategory(name string) bool {
-	c, ok := b.policy.Lookup(name)
-	return ok && c.Level == PerPerson
+// RegisterCategories lists the policy's categories for the registration
+// form, in the policy's order.
+func (b *Bot) RegisterCategories() []CategoryForm {
+	out := make([]CategoryForm, len(b.policy.Categories))
+	for i, c := range b.policy.Categories {
+		out[i] = CategoryForm{Name: c.Key, PerPerson: c.Level == PerPerson}
+		for _, id := range c.Items {
+			if it, ok := b.policy.Item(id); ok && (it.Kind == ItemRange || it.Kind == ItemDiscretionary) {
+				out[i].TakesAmount = true
+			}
+		}
+	}
+	return out
 }
 
 // reader is the staff member behind a page request.

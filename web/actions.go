@@ -83,19 +83,23 @@ func (srv *Server) postVisit(c *gin.Context) {
 func (srv *Server) postRegister(c *gin.Context) {
 	st := staffOf(c)
 	cmd := []string{"登记", field(c, "head")}
-	for _, cat := range c.PostFormArray("cat") {
-		cat = strings.Join(strings.Fields(cat), "")
-		if cat == "" {
+	kinds := map[string]bot.CategoryForm{}
+	for _, k := range srv.src.RegisterCategories() {
+		kinds[k.Name] = k
+	}
+	for _, name := range c.PostFormArray("cat") {
+		name = strings.Join(strings.Fields(name), "")
+		if name == "" {
 			continue
 		}
-		n := field(c, "n_"+cat)
-		if srv.src.PerPersonCategory(cat) && n != "" && n != "0" {
-			cat += n + "人"
+		word := name // 特困供养1人, 妇联1人800元: the chat's spelling
+		if n := field(c, "n_"+name); kinds[name].PerPerson && n != "" && n != "0" {
+			word += n + "人"
 		}
-		if amt := field(c, "amt_"+cat); amt != "" {
-			cat += strings.TrimSuffix(amt, "元") + "元"
+		if amt := field(c, "amt_"+name); kinds[name].TakesAmount && amt != "" {
+			word += strings.TrimSuffix(amt, "元") + "元"
 		}
-		cmd = append(cmd, cat)
+		cmd = append(cmd, word)
 	}
 	if size := field(c, "size"); size != "" {
 		cmd = append(cmd, strings.TrimSuffix(size, "人")+"人")

@@ -192,14 +192,9 @@ func (srv *Server) todo(c *gin.Context) {
 
 // registerData is the registration form.
 type registerData struct {
-	Categories []category
+	Categories []bot.CategoryForm
 	Committees []string // for admins, who must name one
 	Form       url.Values
-}
-
-type category struct {
-	Name      string
-	PerPerson bool
 }
 
 // registerForm is the registration form: the policy's categories to tick,
@@ -215,10 +210,7 @@ func (srv *Server) registerForm(c *gin.Context) {
 
 func (srv *Server) renderRegister(c *gin.Context, status int, form url.Values) {
 	st := staffOf(c)
-	d := registerData{Form: form}
-	for _, n := range srv.src.CategoryNames() {
-		d.Categories = append(d.Categories, category{Name: n, PerPerson: srv.src.PerPersonCategory(n)})
-	}
+	d := registerData{Form: form, Categories: srv.src.RegisterCategories()}
 	if st.Role == bot.RoleAdmin {
 		cs, err := srv.src.Committees(ctx(c), st.UserID)
 		if err != nil {

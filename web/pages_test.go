@@ -128,6 +128,16 @@ func TestRegisterFormHasChatsValidation(t *testing.T) {
 	if strings.Contains(after, "13812345678") {
 		t.Error("a full phone number is on the page")
 	}
+	// a category whose amount is stated takes it from the form as chat does
+	want = b.bt.Say(t, "zhao", "登记 甲五 妇联1人800元 2人")
+	csrf, op = b.form(t, c, "/app/register")
+	resp, _ = b.post(t, c, "/app/register", url.Values{"_csrf": {csrf}, "_op": {op}, "head": {"甲四"}, "size": {"2"},
+		"cat": {"妇联"}, "n_妇联": {"1"}, "amt_妇联": {"800"}})
+	_, after = b.follow(t, c, resp)
+	total := want[strings.LastIndex(want, "合计"):]
+	if !strings.Contains(after, total) || !strings.Contains(total, "800元") {
+		t.Errorf("stated amount: chat ends %q, the page does not show it:\n%s", total, after)
+	}
 }
 
 func TestUndoFormUndoesOnce(t *testing.T) {

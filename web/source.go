@@ -24,10 +24,8 @@ type Source interface {
 	HouseholdView(ctx context.Context, userID, committee, code string) (bot.HouseholdView, error)
 	// Committees lists the committees the user may read.
 	Committees(ctx context.Context, userID string) ([]string, error)
-	// CategoryNames lists the policy's categories.
-	CategoryNames() []string
-	// PerPersonCategory reports whether a category counts persons.
-	PerPersonCategory(name string) bool
+	// RegisterCategories lists the policy's categories for the form.
+	RegisterCategories() []bot.CategoryForm
 	// Run runs a chat command as userID. op identifies the page action
 	// (its one-time form token): running the same op twice applies once
 	// and answers the same.
