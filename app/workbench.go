@@ -7,8 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"songnuan/bot"
 	"songnuan/config"
+	"songnuan/domain"
 	"songnuan/web"
 	"songnuan/wecom"
 	"songnuan/wecom/fakeapi"
@@ -47,7 +47,7 @@ func (a *App) mountWorkbench(engine *gin.Engine) error {
 	cfg := a.Config
 	var admins []string
 	for _, s := range cfg.Staff {
-		if s.Role == bot.RoleAdmin {
+		if s.Role == domain.RoleAdmin {
 			admins = append(admins, s.Name)
 		}
 	}
@@ -67,7 +67,7 @@ func (a *App) mountWorkbench(engine *gin.Engine) error {
 	if a.Fake != nil {
 		var ms []fakeapi.Member
 		for _, s := range cfg.Staff {
-			note := map[bot.Role]string{bot.RoleWorker: "社工", bot.RoleLeader: "街道领导", bot.RoleAdmin: "社区服务办"}[s.Role]
+			note := map[domain.Role]string{domain.RoleWorker: "社工", domain.RoleLeader: "街道领导", domain.RoleAdmin: "社区服务办"}[s.Role]
 			if s.Committee != "" {
 				note = s.Committee + " " + note
 			}

@@ -9,16 +9,5 @@ var (
 	ErrUnavailable = errors.New("store unavailable")
 )
 
-// UserError is a mistake in what the user typed or sent. Its Message is
-// Chinese, says what to fix and shows an example; it is shown as is.
-type UserError struct {
-	Message string
-}
-
-func (e *UserError) Error() string { return e.Message }
-
-// Userf returns a UserError.
-func Userf(msg string) error { return &UserError{Message: msg} }
-
 // MsgBusy is what a user sees for any error that is not theirs.
 const MsgBusy = "系统繁忙，请稍后再试。"

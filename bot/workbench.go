@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"songnuan/domain"
+	"songnuan/policy"
+	"songnuan/schedule"
 )
 
 // This file is what the workbench pages read: flat, masked views of the
@@ -79,7 +83,7 @@ func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetS
 	if err != nil {
 		return StreetStats{}, err
 	}
-	if st.Role == RoleWorker {
+	if st.Role == domain.RoleWorker {
 		return StreetStats{}, msgOtherCommittee(st)
 	}
 	all, err := b.store.AllCounters(ctx)
@@ -101,18 +105,18 @@ func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetS
 	out := StreetStats{AsOf: b.asOf(), Category: category}
 	for _, r := range rows {
 		s := b.stats(r, committees[r.name])
-		s.CategoryDue, s.CategoryPaid = committees[r.name][CatDue(category)], committees[r.name][CatPaid(category)]
+		s.CategoryDue, s.CategoryPaid = committees[r.name][domain.CatDue(category)], committees[r.name][domain.CatPaid(category)]
 		out.Committees = append(out.Committees, s)
 	}
 	sum := sumCounters(all)
 	t := sumRows(rows)
 	t.name = "全街道"
 	out.Total = b.stats(t, sum)
-	out.Total.Donations = t.donations + all[StreetCommittee][CtrDonations]
+	out.Total.Donations = t.donations + all[StreetCommittee][domain.CtrDonations]
 	out.Total.Overdue = nil
-	out.Total.CategoryDue, out.Total.CategoryPaid = sum[CatDue(category)], sum[CatPaid(category)]
-	out.Funds = moneySplit(sum, ctrDueFund, ctrPaidFund)
-	out.Categories = moneySplit(sum, ctrDueCat, ctrPaidCat)
+	out.Total.CategoryDue, out.Total.CategoryPaid = sum[domain.CatDue(category)], sum[domain.CatPaid(category)]
+	out.Funds = moneySplit(sum, domain.DueFundPrefix, domain.PaidFundPrefix)
+	out.Categories = moneySplit(sum, domain.DueCatPrefix, domain.PaidCatPrefix)
 	out.Overdue = overdueCounts(rows)
 	return out, nil
 }
@@ -121,7 +125,7 @@ func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetS
 // committees have it overdue, in deadline order.
 func overdueCounts(rows []progressRow) []TaskCount {
 	count := map[string]int{}
-	var order []Task
+	var order []schedule.Task
 	for _, r := range rows {
 		for _, t := range r.overdue {
 			if count[t.ID] == 0 {
@@ -130,7 +134,7 @@ func overdueCounts(rows []progressRow) []TaskCount {
 			count[t.ID]++
 		}
 	}
-	slices.SortStableFunc(order, func(x, y Task) int { return x.Due.Compare(y.Due) })
+	slices.SortStableFunc(order, func(x, y schedule.Task) int { return x.Due.Compare(y.Due) })
 	out := make([]TaskCount, len(order))
 	for i, t := range order {
 		out[i] = TaskCount{Name: shortTaskName(t), Committees: count[t.ID]}
@@ -139,9 +143,9 @@ func overdueCounts(rows []progressRow) []TaskCount {
 }
 
 // stats turns a progress row and its counters into CommitteeStats.
-func (b *Bot) stats(r progressRow, ctr Counters) CommitteeStats {
-	s := CommitteeStats{Name: r.name, Households: r.hh, Persons: ctr[CtrPersons], Visited: r.visited,
-		LeaderVisited: ctr[CtrLeader], Due: r.due, Paid: r.paid, Short: r.short, Over: r.over,
+func (b *Bot) stats(r progressRow, ctr domain.Counters) CommitteeStats {
+	s := CommitteeStats{Name: r.name, Households: r.hh, Persons: ctr[domain.CtrPersons], Visited: r.visited,
+		LeaderVisited: ctr[domain.CtrLeader], Due: r.due, Paid: r.paid, Short: r.short, Over: r.over,
 		NeedAmount: r.need, Donations: r.donations, HasStaff: slices.Contains(b.committees, r.name)}
 	for _, t := range r.overdue {
 		s.Overdue = append(s.Overdue, shortTaskName(t))
@@ -151,7 +155,7 @@ func (b *Bot) stats(r progressRow, ctr Counters) CommitteeStats {
 
 // moneySplit is due and paid by the name after the prefixes, most due
 // first, as 进度 类别 and 进度 资金 list them.
-func moneySplit(ctr Counters, duePrefix, paidPrefix string) []MoneyLine {
+func moneySplit(ctr domain.Counters, duePrefix, paidPrefix string) []MoneyLine {
 	by := map[string]*MoneyLine{}
 	at := func(name string) *MoneyLine {
 		if by[name] == nil {
@@ -209,7 +213,7 @@ func (b *Bot) Daily(ctx context.Context, userID, committee string) ([]DayPoint, 
 }
 
 // addDays counts the households' visits and money by visit date.
-func addDays(by map[string]*DayPoint, hs []Household) {
+func addDays(by map[string]*DayPoint, hs []domain.Household) {
 	for _, h := range hs {
 		for _, v := range h.Visits {
 			p := by[v.Date]
@@ -274,8 +278,8 @@ func (b *Bot) CommitteeView(ctx context.Context, userID, committee, search strin
 	if err != nil {
 		return CommitteeView{}, err
 	}
-	if committee == "" && st.Role != RoleWorker {
-		return CommitteeView{}, Userf("请选择居委，例如：" + b.exampleCommittee())
+	if committee == "" && st.Role != domain.RoleWorker {
+		return CommitteeView{}, domain.Userf("请选择居委，例如：" + b.exampleCommittee())
 	}
 	cs, err := b.readScope(ctx, st, committee)
 	if err != nil {
@@ -291,7 +295,7 @@ func (b *Bot) CommitteeView(ctx context.Context, userID, committee, search strin
 		return CommitteeView{}, fmt.Errorf("read households of %s: %w", c, err)
 	}
 	v := CommitteeView{AsOf: b.asOf(), Stats: b.stats(b.progressRow(c, ctr), ctr), Total: len(hs),
-		Funds: moneySplit(ctr, ctrDueFund, ctrPaidFund), Categories: moneySplit(ctr, ctrDueCat, ctrPaidCat)}
+		Funds: moneySplit(ctr, domain.DueFundPrefix, domain.PaidFundPrefix), Categories: moneySplit(ctr, domain.DueCatPrefix, domain.PaidCatPrefix)}
 	days := map[string]*DayPoint{}
 	addDays(days, hs)
 	v.Daily = sortedDays(days)
@@ -309,8 +313,8 @@ func (b *Bot) CommitteeView(ctx context.Context, userID, committee, search strin
 	})
 	sts := b.committeeTasks(ctr)
 	for i, t := range sts {
-		v.Tasks = append(v.Tasks, TaskView{No: i + 1, Text: t.Line(b.schedule), Overdue: t.State == TaskOverdue,
-			Done: t.State == TaskDone, DaysLeft: t.DaysLeft, Reported: t.Task.Measure == MeasureReported})
+		v.Tasks = append(v.Tasks, TaskView{No: i + 1, Text: t.Line(b.schedule), Overdue: t.State == schedule.TaskOverdue,
+			Done: t.State == schedule.TaskDone, DaysLeft: t.DaysLeft, Reported: t.Task.Measure == schedule.MeasureReported})
 	}
 	v.ReportHint = reportHint(sts)
 	return v, nil
@@ -318,7 +322,7 @@ func (b *Bot) CommitteeView(ctx context.Context, userID, committee, search strin
 
 // householdState is 未走访 before any visit, then 少发 until what was paid
 // reaches what is due.
-func householdState(h *Household) string {
+func householdState(h *domain.Household) string {
 	switch {
 	case len(h.Visits) == 0:
 		return StateUnvisited
@@ -329,7 +333,7 @@ func householdState(h *Household) string {
 }
 
 // claimsText is a household's categories as a worker writes them.
-func claimsText(cs []CategoryClaim) string {
+func claimsText(cs []domain.CategoryClaim) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = c.Category
@@ -386,11 +390,11 @@ func (b *Bot) HouseholdView(ctx context.Context, userID, committee, code string)
 		return HouseholdView{}, err
 	}
 	if len(cs) != 1 {
-		return HouseholdView{}, Userf("请写明居委，例如：" + b.exampleCommittee())
+		return HouseholdView{}, domain.Userf("请写明居委，例如：" + b.exampleCommittee())
 	}
 	h, err := b.store.Household(ctx, cs[0], code)
 	if errors.Is(err, ErrNotFound) {
-		return HouseholdView{}, Userf(cs[0] + "没有编号" + code + "的户，请回到名单重新选择。")
+		return HouseholdView{}, domain.Userf(cs[0] + "没有编号" + code + "的户，请回到名单重新选择。")
 	}
 	if err != nil {
 		return HouseholdView{}, fmt.Errorf("read household %s/%s: %w", cs[0], code, err)
@@ -421,7 +425,7 @@ func (b *Bot) HouseholdView(ctx context.Context, userID, committee, code string)
 }
 
 // Member returns the staff member with userID, for the pages' sign-in.
-func (b *Bot) Member(userID string) (Staff, bool) { return b.staff.Lookup(userID) }
+func (b *Bot) Member(userID string) (domain.Staff, bool) { return b.staff.Lookup(userID) }
 
 // Committees lists the committees a user may read: a worker's own, or
 // every committee with staff or records, sorted.
@@ -449,9 +453,9 @@ type CategoryForm struct {
 func (b *Bot) RegisterCategories() []CategoryForm {
 	out := make([]CategoryForm, len(b.policy.Categories))
 	for i, c := range b.policy.Categories {
-		out[i] = CategoryForm{Name: c.Key, PerPerson: c.Level == PerPerson}
+		out[i] = CategoryForm{Name: c.Key, PerPerson: c.Level == policy.PerPerson}
 		for _, id := range c.Items {
-			if it, ok := b.policy.Item(id); ok && (it.Kind == ItemRange || it.Kind == ItemDiscretionary) {
+			if it, ok := b.policy.Item(id); ok && (it.Kind == policy.ItemRange || it.Kind == policy.ItemDiscretionary) {
 				out[i].TakesAmount = true
 			}
 		}
@@ -460,10 +464,10 @@ func (b *Bot) RegisterCategories() []CategoryForm {
 }
 
 // reader is the staff member behind a page request.
-func (b *Bot) reader(userID string) (Staff, error) {
+func (b *Bot) reader(userID string) (domain.Staff, error) {
 	st, ok := b.staff.Lookup(userID)
 	if !ok {
-		return Staff{}, Userf(msgUnregistered)
+		return domain.Staff{}, domain.Userf(msgUnregistered)
 	}
 	return st, nil
 }
@@ -513,7 +517,7 @@ func (b *Bot) withPageLink(route string, m *msg, rep Reply) Reply {
 	switch route {
 	case "progress":
 		url, label = b.workbench+PageProgress, "图表和各居委明细"
-		if m.staff.Role == RoleWorker {
+		if m.staff.Role == domain.RoleWorker {
 			label = "本居委全部户和事项"
 		}
 	case "todo":
@@ -544,11 +548,11 @@ func (b *Bot) ImportFile(ctx context.Context, userID, fileName string, data []by
 	if err != nil {
 		return Reply{}, ImportReport{}, err
 	}
-	if st.Role == RoleLeader {
-		return Reply{}, ImportReport{}, Userf("领导账号只能查看，不能导入名单。")
+	if st.Role == domain.RoleLeader {
+		return Reply{}, ImportReport{}, domain.Userf("领导账号只能查看，不能导入名单。")
 	}
 	if b.readSheet == nil {
-		return Reply{}, ImportReport{}, Userf("暂时不能导入文件，请联系社区服务办。也可以逐户登记，例如：登记 张三 低保 3人")
+		return Reply{}, ImportReport{}, domain.Userf("暂时不能导入文件，请联系社区服务办。也可以逐户登记，例如：登记 张三 低保 3人")
 	}
 	return b.importFile(ctx, st, fileName, data)
 }

@@ -9,6 +9,7 @@ import (
 
 	"songnuan/bot"
 	"songnuan/bottest"
+	"songnuan/domain"
 )
 
 func click(b *bottest.Bot, user, key string) (bot.Reply, error) {
@@ -48,7 +49,7 @@ func TestMenuClickIsAnsweredAsTheTypedCommand(t *testing.T) {
 			t.Errorf("%+v answered %q, %v; want nothing", in, r.Text, err)
 		}
 	}
-	if n := b.Counters(t, "甘泉一村")[bot.CtrHouseholds]; n != 1 {
+	if n := b.Counters(t, "甘泉一村")[domain.CtrHouseholds]; n != 1 {
 		t.Errorf("a click's key was run as a command: %d households", n)
 	}
 }

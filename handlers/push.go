@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Pusher sends replies that cannot go back passively (long, markdown,
 // files, or late) with message/send, off the request path. It retries
 // with backoff and drains its queue on Close.
 type Pusher struct {
-	sender  bot.Sender
+	sender  domain.Sender
 	log     *slog.Logger
 	metrics *Metrics
 	queue   chan push
@@ -33,7 +34,7 @@ type push struct {
 }
 
 // NewPusher starts workers sending through sender.
-func NewPusher(sender bot.Sender, workers int, log *slog.Logger, m *Metrics) *Pusher {
+func NewPusher(sender domain.Sender, workers int, log *slog.Logger, m *Metrics) *Pusher {
 	p := &Pusher{sender: sender, log: log, metrics: m, queue: make(chan push, 1024), tries: 5, backoff: 500 * time.Millisecond}
 	for range workers {
 		p.wg.Add(1)
@@ -82,7 +83,7 @@ func (p *Pusher) work() {
 	}
 }
 
-func (p *Pusher) send(m bot.Message) {
+func (p *Pusher) send(m domain.Message) {
 	wait := p.backoff
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -108,21 +109,21 @@ const maxText = 2048
 // Messages turns a reply into the app messages that carry it: markdown
 // as is, a file as a file, and text cut at line ends into pieces that
 // each fit WeCom's 2048-byte limit.
-func Messages(user string, r bot.Reply) []bot.Message {
-	var out []bot.Message
+func Messages(user string, r bot.Reply) []domain.Message {
+	var out []domain.Message
 	to := []string{user}
 	if r.Text != "" {
 		for _, part := range SplitText(r.Text, maxText) {
-			out = append(out, bot.Message{ToUsers: to, Kind: bot.KindText, Text: part})
+			out = append(out, domain.Message{ToUsers: to, Kind: domain.KindText, Text: part})
 		}
 	}
 	if r.Markdown != "" {
 		for _, part := range SplitText(r.Markdown, maxText) {
-			out = append(out, bot.Message{ToUsers: to, Kind: bot.KindMarkdown, Text: part})
+			out = append(out, domain.Message{ToUsers: to, Kind: domain.KindMarkdown, Text: part})
 		}
 	}
 	if r.File != nil {
-		out = append(out, bot.Message{ToUsers: to, Kind: bot.KindFile, File: r.File})
+		out = append(out, domain.Message{ToUsers: to, Kind: domain.KindFile, File: r.File})
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // unzipLimit bounds what a 20 MiB upload may expand to, so a zip bomb is
@@ -21,7 +22,7 @@ func readXLSX(data []byte) ([]bot.ImportRow, error) {
 	if err != nil {
 		// Whatever excelize objects to (bad zip, missing parts, over the
 		// unzip limit), the worker's remedy is the same: save it again.
-		return nil, bot.Userf(msgBroken)
+		return nil, domain.Userf(msgBroken)
 	}
 	defer func() { _ = f.Close() }()
 	for _, name := range f.GetSheetList() {
@@ -33,7 +34,7 @@ func readXLSX(data []byte) ([]bot.ImportRow, error) {
 			return rows, nil
 		}
 	}
-	return nil, bot.Userf(msgNoHeader)
+	return nil, domain.Userf(msgNoHeader)
 }
 
 // readSheet reads one worksheet; found is false when none of its first
@@ -41,14 +42,14 @@ func readXLSX(data []byte) ([]bot.ImportRow, error) {
 func readSheet(f *excelize.File, name string) (rows []bot.ImportRow, found bool, err error) {
 	it, err := f.Rows(name)
 	if err != nil {
-		return nil, false, bot.Userf(msgBroken)
+		return nil, false, domain.Userf(msgBroken)
 	}
 	defer func() { _ = it.Close() }()
 	var sink *rowSink
 	for line := 1; it.Next(); line++ {
 		cells, err := it.Columns()
 		if err != nil {
-			return nil, false, bot.Userf(msgBroken)
+			return nil, false, domain.Userf(msgBroken)
 		}
 		if sink == nil {
 			if line > headerScan {
@@ -74,7 +75,7 @@ func readSheet(f *excelize.File, name string) (rows []bot.ImportRow, found bool,
 		}
 	}
 	if err := it.Error(); err != nil {
-		return nil, false, bot.Userf(msgBroken)
+		return nil, false, domain.Userf(msgBroken)
 	}
 	if sink == nil {
 		return nil, false, nil

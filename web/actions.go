@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // reOp is a form's one-time token as render makes it.
@@ -68,7 +69,7 @@ func (srv *Server) postVisit(c *gin.Context) {
 	if d := field(c, "date"); d != "" {
 		cmd = append(cmd, "日期:"+d)
 	}
-	if st.Role == bot.RoleAdmin {
+	if st.Role == domain.RoleAdmin {
 		cmd = append(cmd, "居委:"+committee)
 	}
 	rep, ok := srv.run(c, strings.Join(cmd, " "))
@@ -110,7 +111,7 @@ func (srv *Server) postRegister(c *gin.Context) {
 		}
 	}
 	committee := st.Committee
-	if st.Role == bot.RoleAdmin {
+	if st.Role == domain.RoleAdmin {
 		committee = field(c, "committee")
 		cmd = append(cmd, "居委:"+committee)
 	}
@@ -259,7 +260,7 @@ func attachment(c *gin.Context, name, contentType string, data []byte) {
 }
 
 func (srv *Server) renderOffice(c *gin.Context, status int, d officeData) {
-	d.Admin = staffOf(c).Role == bot.RoleAdmin
+	d.Admin = staffOf(c).Role == domain.RoleAdmin
 	srv.render(c, status, "office", page{Title: "社区服务办", Nav: "office", Data: d})
 }
 

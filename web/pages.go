@@ -9,13 +9,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // home sends each role to its own first page: a worker to their
 // committee, leaders and admins to the street.
 func (srv *Server) home(c *gin.Context) {
 	st := staffOf(c)
-	if st.Role == bot.RoleWorker {
+	if st.Role == domain.RoleWorker {
 		c.Redirect(http.StatusFound, committeeURL(st.Committee))
 		return
 	}
@@ -48,7 +49,7 @@ const (
 // street is the leaders' page: the street at a glance.
 func (srv *Server) street(c *gin.Context) {
 	st := staffOf(c)
-	if st.Role == bot.RoleWorker {
+	if st.Role == domain.RoleWorker {
 		c.Redirect(http.StatusFound, committeeURL(st.Committee))
 		return
 	}
@@ -97,7 +98,7 @@ func (srv *Server) committee(c *gin.Context) {
 		counts[h.State]++
 	}
 	back := ""
-	if st.Role != bot.RoleWorker {
+	if st.Role != domain.RoleWorker {
 		back = "/app/"
 	}
 	srv.render(c, http.StatusOK, "committee", page{Title: name, Nav: "home", Back: back, Data: committeeData{
@@ -106,8 +107,8 @@ func (srv *Server) committee(c *gin.Context) {
 
 // canWrite reports whether st may change households of committee: a
 // worker their own, an admin any. The bot checks again.
-func canWrite(st bot.Staff, committee string) bool {
-	return st.Role == bot.RoleAdmin || st.Role == bot.RoleWorker && st.Committee == committee
+func canWrite(st domain.Staff, committee string) bool {
+	return st.Role == domain.RoleAdmin || st.Role == domain.RoleWorker && st.Committee == committee
 }
 
 // householdData is a household's page.
@@ -149,7 +150,7 @@ type todoCommittee struct {
 func (srv *Server) todo(c *gin.Context) {
 	st := staffOf(c)
 	var names []string
-	if st.Role == bot.RoleWorker {
+	if st.Role == domain.RoleWorker {
 		names = []string{st.Committee}
 	} else if c.Query("c") != "" {
 		names = []string{c.Query("c")}
@@ -201,7 +202,7 @@ type registerData struct {
 // persons, and the optional numbers and address.
 func (srv *Server) registerForm(c *gin.Context) {
 	st := staffOf(c)
-	if st.Role == bot.RoleLeader {
+	if st.Role == domain.RoleLeader {
 		srv.problem(c, http.StatusForbidden, "领导账号只能查看", "登记请由居委社工或社区服务办办理。", "/app/")
 		return
 	}
@@ -211,7 +212,7 @@ func (srv *Server) registerForm(c *gin.Context) {
 func (srv *Server) renderRegister(c *gin.Context, status int, form url.Values) {
 	st := staffOf(c)
 	d := registerData{Form: form, Categories: srv.src.RegisterCategories()}
-	if st.Role == bot.RoleAdmin {
+	if st.Role == domain.RoleAdmin {
 		cs, err := srv.src.Committees(ctx(c), st.UserID)
 		if err != nil {
 			srv.fail(c, err, "/app/")
@@ -242,11 +243,11 @@ type importResult struct {
 // the export only.
 func (srv *Server) office(c *gin.Context) {
 	st := staffOf(c)
-	if st.Role == bot.RoleWorker {
+	if st.Role == domain.RoleWorker {
 		srv.problem(c, http.StatusForbidden, "这一页属于社区服务办", "导入名单可以在企业微信里直接发送文件；登记请用“登记”页。", committeeURL(st.Committee))
 		return
 	}
-	srv.render(c, http.StatusOK, "office", page{Title: "社区服务办", Nav: "office", Data: officeData{Admin: st.Role == bot.RoleAdmin}})
+	srv.render(c, http.StatusOK, "office", page{Title: "社区服务办", Nav: "office", Data: officeData{Admin: st.Role == domain.RoleAdmin}})
 }
 
 // today is the campaign date a visit form starts with.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Every POST without the session's CSRF token, or with another session's,
@@ -35,7 +36,7 @@ func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
 			}
 		}
 	}
-	if got := b.bt.Counters(t, "甘泉一村")[bot.CtrPaid]; got != 0 {
+	if got := b.bt.Counters(t, "甘泉一村")[domain.CtrPaid]; got != 0 {
 		t.Fatalf("paid = %d after refused posts, want 0", got)
 	}
 	// without a session at all the POST is refused too, not redirected
@@ -73,8 +74,8 @@ func TestVisitFormCountsOnceAndChatSeesIt(t *testing.T) {
 		}
 	}
 	ctr := b.bt.Counters(t, "甘泉一村")
-	if ctr[bot.CtrPaid] != 900 || ctr[bot.CtrVisited] != 1 {
-		t.Errorf("after a double tap paid=%d visited=%d, want 900 and 1", ctr[bot.CtrPaid], ctr[bot.CtrVisited])
+	if ctr[domain.CtrPaid] != 900 || ctr[domain.CtrVisited] != 1 {
+		t.Errorf("after a double tap paid=%d visited=%d, want 900 and 1", ctr[domain.CtrPaid], ctr[domain.CtrVisited])
 	}
 	if got := b.bt.Say(t, "wang", "查询 甲一"); !strings.Contains(got, "1月19日") || strings.Count(got, "发放900元") != 1 {
 		t.Errorf("chat does not see the page's visit exactly once:\n%s", got)
@@ -156,7 +157,7 @@ func TestUndoFormUndoesOnce(t *testing.T) {
 			t.Fatalf("undo = %d to %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
-	if got := b.bt.Counters(t, "甘泉一村")[bot.CtrHouseholds]; got != 1 {
+	if got := b.bt.Counters(t, "甘泉一村")[domain.CtrHouseholds]; got != 1 {
 		t.Errorf("households after a double-tapped undo = %d, want 1 (one undone)", got)
 	}
 }
@@ -197,7 +198,7 @@ func TestPermissionsPerRole(t *testing.T) {
 	csrf, _ := b.form(t, li, "/app/office")
 	resp, _ := b.post(t, li, "/app/visit", url.Values{"_csrf": {csrf}, "_op": {strings.Repeat("ab", 16)}, "committee": {"甘泉二村"}, "code": {"1"}, "paid": {"800"}})
 	_, after := b.follow(t, li, resp)
-	if !strings.Contains(after, "领导账号只能查看") || b.bt.Counters(t, "甘泉二村")[bot.CtrPaid] != 0 {
+	if !strings.Contains(after, "领导账号只能查看") || b.bt.Counters(t, "甘泉二村")[domain.CtrPaid] != 0 {
 		t.Errorf("a leader's forged visit was not refused as in chat:\n%s", after)
 	}
 
@@ -205,8 +206,8 @@ func TestPermissionsPerRole(t *testing.T) {
 	_, body = b.get(t, admin, two+"/h/1")
 	csrf, op := reCSRF.FindStringSubmatch(body)[1], reOp.FindStringSubmatch(body)[1]
 	resp, _ = b.post(t, admin, "/app/visit", url.Values{"_csrf": {csrf}, "_op": {op}, "committee": {"甘泉二村"}, "code": {"1"}, "paid": {"800"}})
-	if resp.StatusCode != http.StatusSeeOther || b.bt.Counters(t, "甘泉二村")[bot.CtrPaid] != 800 {
-		t.Errorf("admin visit = %d, paid %d; want 303 and 800", resp.StatusCode, b.bt.Counters(t, "甘泉二村")[bot.CtrPaid])
+	if resp.StatusCode != http.StatusSeeOther || b.bt.Counters(t, "甘泉二村")[domain.CtrPaid] != 800 {
+		t.Errorf("admin visit = %d, paid %d; want 303 and 800", resp.StatusCode, b.bt.Counters(t, "甘泉二村")[domain.CtrPaid])
 	}
 	if got, body := b.get(t, admin, "/app/office"); got != 200 || !strings.Contains(body, `action="/app/office/import"`) {
 		t.Errorf("admin office = %d without the import form", got)
@@ -283,7 +284,7 @@ func TestImportShowsEachBadRow(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(page, "第3行") || !strings.Contains(page, "第4行") || !strings.Contains(page, "下载问题清单") {
 		t.Fatalf("import page = %d without each bad row and the problem file:\n%s", resp.StatusCode, page)
 	}
-	if got := b.bt.Counters(t, "甘泉一村")[bot.CtrHouseholds]; got != 1 {
+	if got := b.bt.Counters(t, "甘泉一村")[domain.CtrHouseholds]; got != 1 {
 		t.Errorf("households after import = %d, want 1", got)
 	}
 	m := reCSV.FindStringSubmatch(page)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Source is everything the pages read and do. Reads are masked views
@@ -12,7 +13,7 @@ import (
 // command run through Run, so a page and a chat message are one operation.
 type Source interface {
 	// Member returns the staff member with userID; false for a stranger.
-	Member(userID string) (bot.Staff, bool)
+	Member(userID string) (domain.Staff, bool)
 	// StreetStats is the street at a glance, for leaders and admins.
 	StreetStats(ctx context.Context, userID, category string) (bot.StreetStats, error)
 	// Daily is visits and money per day in the committee ("" for all the

@@ -35,6 +35,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 //go:embed templates/*.html
@@ -197,14 +198,14 @@ func (srv *Server) authed(c *gin.Context) {
 // maxUpload bounds an uploaded household list, as WeCom bounds a file.
 const maxUpload = 20 << 20
 
-func staffOf(c *gin.Context) bot.Staff { return c.MustGet(keyStaff).(bot.Staff) }
+func staffOf(c *gin.Context) domain.Staff { return c.MustGet(keyStaff).(domain.Staff) }
 
 // page is what every page template gets.
 type page struct {
 	Title  string
 	Header string // the bar's title when it is not Title
 	Nav    string // which tab is current
-	Staff  bot.Staff
+	Staff  domain.Staff
 	Role   string
 	CSRF   string
 	Flash  *flash
@@ -217,12 +218,12 @@ type page struct {
 func (page) NewOp() string { return randomHex(16) }
 
 // roleNames are the roles as the pages name them.
-var roleNames = map[bot.Role]string{bot.RoleWorker: "社工", bot.RoleLeader: "领导", bot.RoleAdmin: "管理员"}
+var roleNames = map[domain.Role]string{domain.RoleWorker: "社工", domain.RoleLeader: "领导", domain.RoleAdmin: "管理员"}
 
 // render writes a page with the layout.
 func (srv *Server) render(c *gin.Context, status int, name string, p page) {
 	if v, ok := c.Get(keyStaff); ok {
-		p.Staff = v.(bot.Staff)
+		p.Staff = v.(domain.Staff)
 		p.Role = roleNames[p.Staff.Role]
 	}
 	if v, ok := c.Get(keySession); ok {
@@ -247,7 +248,7 @@ func (srv *Server) problem(c *gin.Context, status int, title, text, back string)
 // fail answers a Source error: a user's mistake is shown as the chat
 // would show it; anything else is logged once and the user sees MsgBusy.
 func (srv *Server) fail(c *gin.Context, err error, back string) {
-	var ue *bot.UserError
+	var ue *domain.UserError
 	if errors.As(err, &ue) {
 		srv.problem(c, http.StatusForbidden, "无法打开", ue.Message, back)
 		return

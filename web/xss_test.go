@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // A head of household named like a script, put in the store as an old
@@ -18,13 +19,13 @@ func TestHostileNamesAreEscapedOnEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &bot.Household{Committee: "甘泉一村", Code: code, Head: head, Size: 1, Address: `"><img src=x onerror=alert(1)>`,
-		Categories:  []bot.CategoryClaim{{Category: "低保"}},
-		Entitlement: bot.Entitlement{Total: 700, Items: []bot.EntitlementItem{{Item: "4", Name: "<b>低保</b>", Category: "低保", Amount: 700, Fund: "<i>fund</i>"}}},
-		Visits:      []bot.Visit{{Date: "2024-01-19", ByName: "<u>王</u>", Visitor: bot.VisitorCommittee, Paid: 100, Goods: "<svg onload=alert(1)>"}},
+	h := &domain.Household{Committee: "甘泉一村", Code: code, Head: head, Size: 1, Address: `"><img src=x onerror=alert(1)>`,
+		Categories:  []domain.CategoryClaim{{Category: "低保"}},
+		Entitlement: domain.Entitlement{Total: 700, Items: []domain.EntitlementItem{{Item: "4", Name: "<b>低保</b>", Category: "低保", Amount: 700, Fund: "<i>fund</i>"}}},
+		Visits:      []domain.Visit{{Date: "2024-01-19", ByName: "<u>王</u>", Visitor: domain.VisitorCommittee, Paid: 100, Goods: "<svg onload=alert(1)>"}},
 		Version:     1, CreatedBy: "wang", UpdatedBy: "wang"}
 	if _, err := b.bt.Store.Apply(context.Background(), bot.Change{OpID: "xss:1", Kind: "register", Actor: "wang", At: b.bt.Now(),
-		Committee: "甘泉一村", Code: code, After: h, Deltas: bot.CounterDeltas(nil, h), Todo: 0}); err != nil {
+		Committee: "甘泉一村", Code: code, After: h, Deltas: domain.CounterDeltas(nil, h), Todo: 0}); err != nil {
 		t.Fatal(err)
 	}
 	one := "/app/c/" + esc("甘泉一村")
