@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"songnuan/app"
@@ -100,7 +101,7 @@ func demoApp(t *testing.T) *app.App {
 
 // The workbench in a real headless Chromium at phone size: sign in
 // through the fake WeCom's page, record a visit through the form, and the
-// dashboard's numbers are 进度's. Each page is photographed at 390×844.
+// dashboard's numbers are 进度's, all with the page's script turned off. Each page is photographed at 390×844.
 func TestWorkbenchInChromium(t *testing.T) {
 	path := chromiumPath()
 	if path == "" {
@@ -129,6 +130,11 @@ func TestWorkbenchInChromium(t *testing.T) {
 	defer cancelBrowser()
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))); err != nil {
 		t.Fatalf("start Chromium: %v", err)
+	}
+	// The page's own script is off, as a locked-down in-app browser may
+	// have it: every step below is links and forms.
+	if _, err := chromedp.Call(bctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("turn script off: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	defer cancel()
