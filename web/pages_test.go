@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -294,5 +295,28 @@ func TestImportShowsEachBadRow(t *testing.T) {
 	r2, _ := b.post(t, admin, "/app/office/problems", url.Values{"_csrf": {csrf}, "csv": {htmlUnescape(m[1])}})
 	if !strings.Contains(r2.Header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("problem file is not a download: %v", r2.Header)
+	}
+}
+
+// At a city's scale the street page draws and lists the worst committees
+// only, and says how many there are.
+func TestStreetPageBoundsItsChartAndTable(t *testing.T) {
+	b := newBench(t)
+	for i := range 140 {
+		if err := b.bt.Store.AddCounters(context.Background(), fmt.Sprintf("居委%03d", i), map[string]int64{domain.CtrHouseholds: 10, domain.CtrVisited: int64(i % 10)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, body := b.get(t, b.login(t, "li"), "/app/street")
+	chart := body[strings.Index(body, `<svg class="chart"`):]
+	chart = chart[:strings.Index(chart, "</svg>")]
+	if n := strings.Count(chart, "<a href="); n != 30 {
+		t.Errorf("chart has %d bars, want the worst 30", n)
+	}
+	if !strings.Contains(body, "只画出最落后的30个居委，共142个") || !strings.Contains(body, "列出最落后的100个居委，共142个") {
+		t.Error("the page does not say it shows only the worst committees")
+	}
+	if !strings.Contains(chart, "居委000") || strings.Contains(chart, "居委009") {
+		t.Error("the chart does not show the worst committees first")
 	}
 }
