@@ -38,6 +38,9 @@ type Config struct {
 	// Rescue holds only the targets of 流浪 alerts (ToUsers, ChatID,
 	// RobotKey, any mix); with none the admins are told instead.
 	Rescue domain.Message
+	// WorkbenchURL is the public root of the workbench pages
+	// (https://host); 进度 and 待办 answers link to them when it is set.
+	WorkbenchURL string
 }
 
 // Bot answers the chat: it routes each normalised message to a command,
@@ -56,6 +59,7 @@ type Bot struct {
 	schedule  *schedule.Schedule
 	exporter  func(ctx context.Context, full bool) (*domain.File, error)
 	rescue    domain.Message
+	workbench string
 
 	words      []string // policy category words, longest first
 	keep       []string // the words with a Chinese numeral, which Normalize must keep
@@ -99,6 +103,7 @@ func New(cfg Config) (*Bot, error) {
 		schedule:  cfg.Schedule,
 		exporter:  cfg.Exporter,
 		rescue:    cfg.Rescue,
+		workbench: strings.TrimRight(cfg.WorkbenchURL, "/"),
 	}
 	if b.schedule == nil {
 		b.schedule = schedule.Default()
@@ -159,6 +164,7 @@ func MessageOpID(msgID string) string { return "m:" + msgID }
 // recorded (errors.Is(err, ErrUnavailable) when the store is down), so the
 // caller should let WeCom deliver the message again.
 func (b *Bot) Handle(ctx context.Context, in Incoming) (Reply, error) {
+	in, _ = clickAsText(in)
 	st, ok := b.staff.Lookup(in.From)
 	if !ok {
 		if in.MsgType == "event" && in.Event != "subscribe" && in.Event != "enter_agent" {
@@ -190,6 +196,7 @@ func (b *Bot) NeedsStore(in Incoming) bool {
 	if !ok {
 		return false
 	}
+	in, _ = clickAsText(in)
 	switch in.MsgType {
 	case "file":
 		return st.Role == domain.RoleWorker || st.Role == domain.RoleAdmin
@@ -204,10 +211,10 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	text := b.normalize(m.in.Text)
 	r, args := b.match(text)
 	if r == nil {
-		return Reply{Text: b.unknown(m.staff, text)}, nil
+		return Reply{Text: b.unknown(m.staff, text), Refused: true}, nil
 	}
 	if !r.roles.has(m.staff.Role) {
-		return Reply{Text: refusedRole(m.staff.Role, r)}, nil
+		return Reply{Text: refusedRole(m.staff.Role, r), Refused: true}, nil
 	}
 	if r.changes && m.in.MsgID == "" {
 		// every change is keyed by its message; without one, two messages
@@ -219,12 +226,12 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	if err != nil {
 		var ue *domain.UserError
 		if errors.As(err, &ue) {
-			return Reply{Text: ue.Message}, nil
+			return Reply{Text: ue.Message, Refused: true}, nil
 		}
 		b.log.ErrorContext(ctx, "command failed", "command", r.name, "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
 		return Reply{}, fmt.Errorf("%s: %w", r.name, err)
 	}
-	return rep, nil
+	return b.withPageLink(r.name, m, rep), nil
 }
 
 // Fixed reply lines.

@@ -16,6 +16,7 @@ type Incoming struct {
 	MediaID  string // for file/image/voice/video
 	FileName string // for file messages
 	Event    string // for events
+	EventKey string // for events: a menu click's key
 	At       time.Time
 }
 
@@ -25,6 +26,9 @@ type Reply struct {
 	Text     string
 	Markdown string
 	File     *domain.File
+	// Refused is set when the answer is the user's mistake to fix
+	// (wrong format, no such household, not allowed): nothing changed.
+	Refused bool
 }
 
 // MediaFetcher downloads a file a user sent (WeCom media/get).

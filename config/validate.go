@@ -197,6 +197,20 @@ func (v *validator) wecom() {
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		v.add("wecom.api_base", "must be an http(s) URL, e.g. api_base: https://qyapi.weixin.qq.com")
 	}
+	if !httpURL(w.OAuthBase, false) {
+		v.add("wecom.oauth_base", "must be an http(s) URL, e.g. oauth_base: https://open.weixin.qq.com")
+	}
+	if v.c.PublicURL != "" && !httpURL(v.c.PublicURL, true) {
+		v.add("public_url", "must be an http(s) address with no path, query or #, e.g. public_url: https://songnuan.example.gov.cn")
+	}
+}
+
+// httpURL reports whether s is an absolute http(s) URL without query or
+// fragment, and, when bare, without a path either.
+func httpURL(s string, bare bool) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.RawQuery == "" &&
+		u.Fragment == "" && !(bare && u.Path != "")
 }
 
 func isAre(n int) string {
