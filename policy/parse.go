@@ -74,8 +74,8 @@ func (ps *policyParser) parse(data []byte) *Policy {
 	}
 	p := &Policy{}
 	var items, cats *yaml.Node
-	seen := ps.Mapping(root, "", policyKeys, func(key string, v *yaml.Node, path string) {
-		switch key {
+	seen := ps.Mapping(root, "", policyKeys, func(k, v *yaml.Node, path string) {
+		switch k.Value {
 		case "name":
 			p.Name = ps.str(v, path)
 		case "version":
@@ -208,8 +208,8 @@ func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bo
 	nums := map[string]*int64{"amount": &it.Amount, "step": &it.Step, "min": &it.Min, "max": &it.Max, "budget": &it.Budget}
 	numSet := map[string]bool{}
 	var unit, kind, trigger, visitor string
-	ip.fields = ps.Mapping(n, path, policyItemKeys, func(key string, v *yaml.Node, p string) {
-		switch key {
+	ip.fields = ps.Mapping(n, path, policyItemKeys, func(k, v *yaml.Node, p string) {
+		switch k.Value {
 		case "id":
 			it.ID = ps.str(v, p)
 		case "name":
@@ -238,8 +238,8 @@ func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bo
 			visitor = ps.str(v, p)
 		case "amount", "step", "min", "max", "budget":
 			if x, ok := ps.integer(v, p); ok {
-				*nums[key] = x
-				numSet[key] = true
+				*nums[k.Value] = x
+				numSet[k.Value] = true
 			}
 		}
 	})
@@ -348,8 +348,8 @@ func (ps *policyParser) categories(n *yaml.Node) ([]Category, []policyCatPos) {
 		var c Category
 		cp := policyCatPos{line: e.Line}
 		var level string
-		seen := ps.Mapping(e, path, policyCatKeys, func(key string, v *yaml.Node, p string) {
-			switch key {
+		seen := ps.Mapping(e, path, policyCatKeys, func(k, v *yaml.Node, p string) {
+			switch k.Value {
 			case "key":
 				c.Key = ps.str(v, p)
 				cp.key = v.Line

@@ -83,7 +83,7 @@ type schedParser struct {
 // and returns the value nodes by key.
 func (p *schedParser) fields(n *yaml.Node, key string, known ...string) map[string]*yaml.Node {
 	out := map[string]*yaml.Node{}
-	p.Mapping(n, key, known, func(name string, v *yaml.Node, _ string) { out[name] = v })
+	p.Mapping(n, key, known, func(k, v *yaml.Node, _ string) { out[k.Value] = v })
 	return out
 }
 

@@ -258,11 +258,12 @@ func (c *Checker) syntax(data []byte, err error) {
 }
 
 // Mapping walks mapping n at key. Each key in known goes to fn, in file
-// order, with its value (aliases followed) and its path; a repeated key, a
+// order, as its node (k.Value is its name, k.Line its line) with its value
+// (aliases followed) and its path; a repeated key, a
 // key not in known, a merge key and a key that is not a name are reported
 // instead. It returns the keys given to fn with the line of each value,
 // or nil when n is not a mapping (reported).
-func (c *Checker) Mapping(n *yaml.Node, key string, known []string, fn func(name string, v *yaml.Node, path string)) map[string]int {
+func (c *Checker) Mapping(n *yaml.Node, key string, known []string, fn func(k, v *yaml.Node, path string)) map[string]int {
 	n = Deref(n)
 	if n.Kind != yaml.MappingNode {
 		c.At(n, key, "%s", c.words.NotMapping(key, known))
@@ -286,7 +287,7 @@ func (c *Checker) Mapping(n *yaml.Node, key string, known []string, fn func(name
 		default:
 			keyLine[k.Value] = k.Line
 			seen[k.Value] = v.Line
-			fn(k.Value, v, path)
+			fn(k, v, path)
 		}
 	}
 	return seen

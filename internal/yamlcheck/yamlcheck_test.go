@@ -12,7 +12,7 @@ import (
 func problemsOf(data string, known ...string) []Problem {
 	c := New(Chinese)
 	if root, ok := c.Decode([]byte(data)); ok && root != nil {
-		c.Mapping(root, "", known, func(string, *yaml.Node, string) {})
+		c.Mapping(root, "", known, func(_, _ *yaml.Node, _ string) {})
 	}
 	return c.Problems()
 }
@@ -65,7 +65,7 @@ func TestMappingFollowsAliasesAndGivesValueLines(t *testing.T) {
 	c := New(Chinese)
 	root, _ := c.Decode([]byte("base: &b\n  x: 1\ncopy: *b\nn:\n  7\n"))
 	var kinds []yaml.Kind
-	lines := c.Mapping(root, "", []string{"base", "copy", "n"}, func(_ string, v *yaml.Node, _ string) { kinds = append(kinds, v.Kind) })
+	lines := c.Mapping(root, "", []string{"base", "copy", "n"}, func(_, v *yaml.Node, _ string) { kinds = append(kinds, v.Kind) })
 	if !slices.Equal(kinds, []yaml.Kind{yaml.MappingNode, yaml.MappingNode, yaml.ScalarNode}) || lines["n"] != 5 || len(c.Problems()) > 0 {
 		t.Errorf("kinds %v, lines %v, problems %+v", kinds, lines, c.Problems())
 	}
