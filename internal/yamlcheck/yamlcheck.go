@@ -169,7 +169,9 @@ func (c *Checker) Err(source string, layout Layout) error {
 // Decode reads data as one YAML document and returns its root with
 // aliases followed. It returns nil, true for an empty file (or one that
 // is only null or comments), and nil, false after reporting a syntax
-// error or a second document.
+// error in it. A second document (or a syntax error after the first) is
+// reported, and the first is still returned, so its problems are found
+// too.
 func (c *Checker) Decode(data []byte) (*yaml.Node, bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -181,13 +183,11 @@ func (c *Checker) Decode(data []byte) (*yaml.Node, bool) {
 		return nil, false
 	}
 	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
-			c.syntax(data, err)
-		} else {
-			c.Add(extra.Line, "", "%s", c.words.SecondDocument)
-		}
-		return nil, false
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		c.Add(extra.Line, "", "%s", c.words.SecondDocument)
+	case !errors.Is(err, io.EOF):
+		c.syntax(data, err)
 	}
 	root := Deref(&doc)
 	if root.Kind == yaml.DocumentNode {

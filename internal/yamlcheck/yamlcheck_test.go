@@ -27,6 +27,7 @@ func TestSyntaxErrorLines(t *testing.T) {
 		{"at the end of the stream: the last line, not past it", "a: x\nb: [\n", 2},
 		{"no line from the library: the first", "a: \x01\n", 1},
 		{"a second document: where it starts", "a: 1\n---\nb: 2\n", 2},
+		{"a syntax error in a second document", "a: 1\n---\nb: [\n", 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
