@@ -39,6 +39,9 @@ type Config struct {
 	// Rescue holds only the targets of 流浪 alerts (ToUsers, ChatID,
 	// RobotKey, any mix); with none the admins are told instead.
 	Rescue domain.Message
+	// WorkbenchURL is the public root of the workbench pages
+	// (https://host); 进度 and 待办 answers link to them when it is set.
+	WorkbenchURL string
 }
 
 // Bot answers the chat: it routes each normalised message to a command,
@@ -57,13 +60,14 @@ type Bot struct {
 	schedule  *schedule.Schedule
 	exporter  func(ctx context.Context, full bool) (*domain.File, error)
 	rescue    domain.Message
+	workbench string
 
 	words      []string // policy category words, longest first
 	keep       []string // the words with a Chinese numeral, which Normalize must keep
 	committees []string // committees that have staff, sorted
 	routes     []route
 	helpText   map[domain.Role]string // 帮助 for each role, built once
-	reader     *understand.Interpreter
+	interp     *understand.Interpreter
 }
 
 // campaignZone is Shanghai time; dates in chat ("今天", "1月15日") are local
@@ -101,6 +105,7 @@ func New(cfg Config) (*Bot, error) {
 		schedule:  cfg.Schedule,
 		exporter:  cfg.Exporter,
 		rescue:    cfg.Rescue,
+		workbench: strings.TrimRight(cfg.WorkbenchURL, "/"),
 	}
 	if b.schedule == nil {
 		b.schedule = schedule.Default()
@@ -127,7 +132,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	sort.Strings(b.committees)
 	b.routes = b.commands()
-	b.reader = newReader(b.committees, cfg.Policy)
+	b.interp = newReader(b.committees, cfg.Policy)
 	b.helpText = map[domain.Role]string{}
 	for _, role := range []domain.Role{domain.RoleWorker, domain.RoleLeader, domain.RoleAdmin} {
 		b.helpText[role] = b.helpFor(role)
@@ -164,6 +169,7 @@ func MessageOpID(msgID string) string { return "m:" + msgID }
 // recorded (errors.Is(err, ErrUnavailable) when the store is down), so the
 // caller should let WeCom deliver the message again.
 func (b *Bot) Handle(ctx context.Context, in Incoming) (Reply, error) {
+	in, _ = clickAsText(in)
 	st, ok := b.staff.Lookup(in.From)
 	if !ok {
 		if in.MsgType == "event" && in.Event != "subscribe" && in.Event != "enter_agent" {
@@ -195,6 +201,7 @@ func (b *Bot) NeedsStore(in Incoming) bool {
 	if !ok {
 		return false
 	}
+	in, _ = clickAsText(in)
 	switch in.MsgType {
 	case "file":
 		return st.Role == domain.RoleWorker || st.Role == domain.RoleAdmin
@@ -216,6 +223,15 @@ func (b *Bot) NeedsStore(in Incoming) bool {
 // (a trailing ？ or 吗 does not matter), or free text read by package
 // understand.
 func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
+	if m.in.Form {
+		// a form's command is canonical by construction: as typed, no 是
+		m.confirmed = true
+		r, args := b.match(b.normalize(m.in.Text))
+		if r == nil {
+			return Reply{Text: b.unknown(m.staff, b.normalize(m.in.Text)), Refused: true}, nil
+		}
+		return b.runRoute(ctx, m, r, args)
+	}
 	m.in.Text = understand.Clean(m.in.Text)
 	yes := m.staff.Role != domain.RoleLeader && understand.IsConfirmation(m.in.Text) // leaders change nothing
 	if yes {
@@ -228,7 +244,7 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 		return b.runRoute(ctx, m, r, args)
 	}
 	if yes {
-		return Reply{Text: msgNothingPending}, nil
+		return Reply{Text: msgNothingPending, Refused: true}, nil
 	}
 	if rd, free := b.storeFree(m.staff, m.in.Text); free {
 		return b.answerReading(ctx, m, rd, nil)
@@ -239,7 +255,7 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 // runRoute runs a matched command for the sender.
 func (b *Bot) runRoute(ctx context.Context, m *msg, r *route, args []string) (Reply, error) {
 	if !r.roles.has(m.staff.Role) {
-		return Reply{Text: refusedRole(m.staff.Role, r)}, nil
+		return Reply{Text: refusedRole(m.staff.Role, r), Refused: true}, nil
 	}
 	if r.changes && m.in.MsgID == "" {
 		// every change is keyed by its message; without one, two messages
@@ -263,7 +279,7 @@ func (b *Bot) runRoute(ctx context.Context, m *msg, r *route, args []string) (Re
 					return b.answerReading(ctx, m, rd, ue)
 				}
 			}
-			return Reply{Text: ue.Message}, nil
+			return Reply{Text: ue.Message, Refused: true}, nil
 		}
 		b.log.ErrorContext(ctx, "command failed", "command", r.name, "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
 		return Reply{}, fmt.Errorf("%s: %w", r.name, err)
@@ -275,7 +291,7 @@ func (b *Bot) runRoute(ctx context.Context, m *msg, r *route, args []string) (Re
 			b.log.WarnContext(ctx, "drop pending change", "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
 		}
 	}
-	return rep, nil
+	return b.withPageLink(r.name, m, rep), nil
 }
 
 // Fixed reply lines.

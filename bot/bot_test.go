@@ -257,7 +257,7 @@ func TestHelpSaysWhatTheBotReads(t *testing.T) {
 		}
 		n++
 		text := strings.Trim(r.says, "“”")
-		got := b.reader.Read(understand.Input{Text: text, Role: understand.Worker, Committee: "甘泉一村", Heads: heads, Today: time.Date(2024, 1, 15, 10, 0, 0, 0, campaignZone)})
+		got := b.interp.Read(understand.Input{Text: text, Role: understand.Worker, Committee: "甘泉一村", Heads: heads, Today: time.Date(2024, 1, 15, 10, 0, 0, 0, campaignZone)})
 		if got.Intent != intent[r.name] || got.Mode != understand.Inferred {
 			t.Errorf("帮助 says %s for %s, read as %s %s %q", r.says, r.name, got.Mode, got.Intent, got.Command)
 		}

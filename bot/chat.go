@@ -58,7 +58,7 @@ func (b *Bot) canonical(text string) string {
 // the standards or the schedule. Such a text leaves a pending change as
 // it is, as 帮助 does; anything else drops it, so needs the store.
 func (b *Bot) storeFree(st domain.Staff, text string) (understand.Reading, bool) {
-	rd := b.reader.Read(understand.Input{Text: text, Role: understand.Role(st.Role), Committee: st.Committee, Today: b.now()})
+	rd := b.interp.Read(understand.Input{Text: text, Role: understand.Role(st.Role), Committee: st.Committee, Today: b.now()})
 	free := rd.Mode == understand.Inferred && (rd.Intent == understand.Help || rd.Intent == understand.Standard || rd.Intent == understand.Schedule)
 	return rd, free
 }
@@ -88,7 +88,7 @@ func (b *Bot) confirmPending(ctx context.Context, m *msg) (Reply, bool, error) {
 		}
 		return Reply{}, false, nil
 	case b.now().Unix() > p.Expires:
-		return Reply{Text: "待确认的操作已超过10分钟，没有记录。请重新发送。"}, true, nil
+		return Reply{Text: "待确认的操作已超过10分钟，没有记录。请重新发送。", Refused: true}, true, nil
 	}
 	// kept with the 是's MsgId, so a re-delivery of this 是 runs the same
 	// command under the same op id and gets the same reply
@@ -180,7 +180,7 @@ func (b *Bot) read(ctx context.Context, m *msg, text, committee string) (underst
 		}
 		in.Heads = hs
 	}
-	rd := b.reader.Read(in)
+	rd := b.interp.Read(in)
 	if rd.Intent != understand.Visit || rd.Code == "" {
 		return rd, nil
 	}
@@ -194,7 +194,7 @@ func (b *Bot) read(ctx context.Context, m *msg, text, committee string) (underst
 			in.Heads[i].Due = dueOf(&h)
 		}
 	}
-	return b.reader.Read(in), nil
+	return b.interp.Read(in), nil
 }
 
 // dueOf is what a household is still due: its entitlement less what its
@@ -245,7 +245,7 @@ func (b *Bot) lookAlike(ctx context.Context, m *msg, committee, head string) (Re
 			return Reply{}, false, nil // an update of a registered household
 		}
 	}
-	rd := b.reader.Read(understand.Input{Text: m.in.Text, Role: understand.Role(m.staff.Role), Committee: committee, Heads: hs, Today: b.now()})
+	rd := b.interp.Read(understand.Input{Text: m.in.Text, Role: understand.Role(m.staff.Role), Committee: committee, Heads: hs, Today: b.now()})
 	if rd.Intent != understand.Register || rd.Mode != understand.Inferred || rd.Near == nil && rd.Code == "" {
 		return Reply{}, false, nil
 	}
@@ -259,15 +259,15 @@ func (b *Bot) answerReading(ctx context.Context, m *msg, rd understand.Reading, 
 	same := b.normalize(rd.Command) == b.canonical(m.in.Text)
 	switch {
 	case canon != nil && (rd.Mode != understand.Inferred || same):
-		return Reply{Text: canon.Message}, nil // nothing better than the router's own answer
+		return Reply{Text: canon.Message, Refused: true}, nil // nothing better than the router's own answer
 	case rd.Mode == understand.Ask || rd.Intent == understand.None:
-		return Reply{Text: b.askText(m.staff, rd, m.in.Text)}, nil
+		return Reply{Text: b.askText(m.staff, rd, m.in.Text), Refused: true}, nil
 	case !rd.Intent.Changes():
 		return b.runCommand(ctx, m, rd.Command)
 	case m.staff.Role == domain.RoleLeader:
 		r, _ := b.match(b.normalize(rd.Command))
 		if r != nil {
-			return Reply{Text: refusedRole(m.staff.Role, r)}, nil
+			return Reply{Text: refusedRole(m.staff.Role, r), Refused: true}, nil
 		}
 	}
 	text, err := b.restate(ctx, m, rd)
@@ -279,7 +279,7 @@ func (b *Bot) answerReading(ctx context.Context, m *msg, rd understand.Reading, 
 		return Reply{}, err
 	}
 	m.proposed = true
-	return Reply{Text: text}, nil
+	return Reply{Text: text, Refused: true}, nil // nothing changed yet
 }
 
 // restate says what an inferred change will do, in its canonical form,

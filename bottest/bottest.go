@@ -68,6 +68,8 @@ type Options struct {
 	// NoExport leaves bot.Config.Exporter unset; by default it is the
 	// program's (sheet.Exporter) over the test store.
 	NoExport bool
+	// WorkbenchURL is bot.Config.WorkbenchURL; default none.
+	WorkbenchURL string
 }
 
 // New returns a bot for tb; its keys are deleted when tb ends.
@@ -110,6 +112,8 @@ func NewWith(tb testing.TB, o Options) *Bot {
 		Logger:    slog.New(slog.DiscardHandler),
 		Schedule:  o.Schedule,
 		Rescue:    o.Rescue,
+
+		WorkbenchURL: o.WorkbenchURL,
 	}
 	if !o.NoExport {
 		cfg.Exporter = sheet.Exporter(o.Store, sealer, b.Now)
