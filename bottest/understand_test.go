@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"songnuan/bot"
 	"songnuan/bottest"
 )
 
@@ -218,5 +219,16 @@ func TestInferredUndoNamesWhatItUndoes(t *testing.T) {
 	}
 	if n := visitsOf(t, bt, "周建华"); n != 0 {
 		t.Errorf("%d visits after the undo, want 0", n)
+	}
+}
+
+// TestFormCommandsRunAsWritten: a command a form built (the workbench)
+// is never restated: a look-alike registration from a form registers.
+func TestFormCommandsRunAsWritten(t *testing.T) {
+	bt := bottest.New(t)
+	bt.Say(t, "wang", "登记 周建华 低保 3人")
+	r, err := bt.Handle(context.Background(), bot.Incoming{MsgID: "web:wang:1", From: "wang", MsgType: "text", Text: "登记 周建荣 低保 2人", At: bt.Now(), Form: true})
+	if err != nil || !strings.Contains(r.Text, "已登记：周建荣") {
+		t.Errorf("form registration = %q, %v; want it registered as written", r.Text, err)
 	}
 }
