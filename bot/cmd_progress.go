@@ -50,7 +50,7 @@ func parseProgress(args string) (progressArgs, error) {
 			a.View = viewFund
 		default:
 			if a.Committee != "" || !validHead(tok) {
-				return a, domain.Userf("看不懂" + shown(tok) + "。" + fmtProgress)
+				return a, inferable("看不懂" + shown(tok) + "。" + fmtProgress)
 			}
 			a.Committee = tok
 		}

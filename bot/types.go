@@ -18,6 +18,10 @@ type Incoming struct {
 	Event    string // for events
 	EventKey string // for events: a menu click's key
 	At       time.Time
+	// Form marks a command built by a form (the workbench pages), not
+	// typed: it runs as written, is never read as free text and never
+	// waits for a 是.
+	Form bool
 }
 
 // Reply is what the bot answers. Text alone, short enough, goes back

@@ -151,6 +151,28 @@ func (b *Bot) Deliver(user, msgID, text string) (bot.Reply, error) {
 	return b.Handle(context.Background(), bot.Incoming{MsgID: msgID, From: user, MsgType: "text", Text: text, At: b.Now()})
 }
 
+// DeliverAtOnce delivers one message n times concurrently, as WeCom does
+// when the bot is slow to answer, and returns each delivery's reply text;
+// a system error fails the test.
+func (b *Bot) DeliverAtOnce(tb testing.TB, user, msgID, text string, n int) []string {
+	tb.Helper()
+	var wg sync.WaitGroup
+	replies := make([]string, n)
+	for i := range replies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := b.Deliver(user, msgID, text)
+			if err != nil {
+				tb.Errorf("delivery %d of %q: %v", i, text, err)
+			}
+			replies[i] = r.Text
+		}()
+	}
+	wg.Wait()
+	return replies
+}
+
 // SendFile sends a file message whose content the media fetcher serves.
 func (b *Bot) SendFile(tb testing.TB, user, name string, data []byte) bot.Reply {
 	tb.Helper()

@@ -55,7 +55,7 @@ func (s BotSource) Run(ctx context.Context, userID, command, op string) (bot.Rep
 	if s.Now != nil {
 		now = s.Now
 	}
-	return s.Handle(ctx, bot.Incoming{MsgID: OpMsgID(userID, op), From: userID, MsgType: "text", Text: command, At: now()})
+	return s.Handle(ctx, bot.Incoming{MsgID: OpMsgID(userID, op), From: userID, MsgType: "text", Text: command, At: now(), Form: true})
 }
 
 // OpMsgID is the MsgId of the message a page action stands for. It cannot
