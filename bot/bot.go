@@ -206,7 +206,7 @@ func (b *Bot) NeedsStore(in Incoming) bool {
 	case "file":
 		return st.Role == domain.RoleWorker || st.Role == domain.RoleAdmin
 	case "text":
-		if st.Role != domain.RoleLeader && understand.IsConfirmation(in.Text) {
+		if st.Role != domain.RoleLeader && (understand.IsConfirmation(in.Text) || understand.IsRefusal(in.Text)) {
 			return true // a pending change may wait for it
 		}
 		r, _ := b.match(b.canonical(in.Text))
@@ -237,6 +237,18 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	if yes {
 		if rep, ok, err := b.confirmPending(ctx, m); ok || err != nil {
 			return rep, err
+		}
+	}
+	if m.staff.Role != domain.RoleLeader && understand.IsRefusal(m.in.Text) {
+		// 不 or 取消 to a pending change drops it and says no more; with
+		// nothing pending the words are read as any other (an admin's 取消
+		// of a broadcast)
+		dropped, err := b.dropPending(ctx, m)
+		if err != nil {
+			return Reply{}, err
+		}
+		if dropped {
+			return Reply{Text: msgCancelled}, nil
 		}
 	}
 	r, args := b.match(b.normalize(understand.StripTrailing(m.in.Text))) // already clean
@@ -298,5 +310,6 @@ func (b *Bot) runRoute(ctx context.Context, m *msg, r *route, args []string) (Re
 const (
 	msgUnregistered   = "您还没有登记为本助手的用户，请联系街道社区服务办管理员，把您的企业微信账号（userid）加入名单。"
 	msgNothingPending = "现在没有待确认的操作。发送“帮助”查看可用命令。"
+	msgCancelled      = "好的，已取消，没有记录。"
 	msgTextOnly       = "只能接收文字消息和户名单文件（.xlsx/.csv）。例如发送：走访 张三 发放900元"
 )

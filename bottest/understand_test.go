@@ -88,14 +88,37 @@ func TestAnythingButYesDropsThePendingChange(t *testing.T) {
 	if got := bt.Say(t, "wang", "李国强家去过了 一千块给了"); !strings.HasSuffix(got, confirmLine) {
 		t.Fatalf("no confirmation asked: %q", got)
 	}
-	if got := bt.Say(t, "wang", "不"); !strings.Contains(got, "已取消") {
-		t.Errorf("不 = %q, want it to say the change was dropped", got)
+	if got := bt.Say(t, "wang", "不"); got != "好的，已取消，没有记录。" {
+		t.Errorf("不 = %q, want only that the change was dropped", got)
 	}
 	if got := bt.Say(t, "wang", "是"); !strings.Contains(got, "没有待确认") {
 		t.Errorf("是 after 不 = %q, want nothing to confirm", got)
 	}
 	if n := visitsOf(t, bt, "李国强"); n != 0 {
 		t.Errorf("%d visits after 不, want 0", n)
+	}
+}
+
+// TestRefusalWordsDropThePendingChange: a worker's 取消 or 算了 drops
+// the pending change with one line (取消 is also the admin's broadcast
+// word, so it must not be answered as a command the worker may not use);
+// with nothing pending, 不 is read as any other message.
+func TestRefusalWordsDropThePendingChange(t *testing.T) {
+	bt := bottest.New(t)
+	bt.Say(t, "wang", "登记 李国强 低保 4人")
+	for _, no := range []string{"取消", "算了。", "不对"} {
+		if got := bt.Say(t, "wang", "李国强家去过了 一千块给了"); !strings.HasSuffix(got, confirmLine) {
+			t.Fatalf("no confirmation asked: %q", got)
+		}
+		if got := bt.Say(t, "wang", no); got != "好的，已取消，没有记录。" {
+			t.Errorf("%s = %q, want only that the change was dropped", no, got)
+		}
+	}
+	if got := bt.Say(t, "wang", "不"); strings.Contains(got, "已取消") {
+		t.Errorf("不 with nothing pending = %q, want no cancellation claimed", got)
+	}
+	if n := visitsOf(t, bt, "李国强"); n != 0 {
+		t.Errorf("%d visits after refusals, want 0", n)
 	}
 }
 

@@ -283,3 +283,6 @@ const (
 
 // confirmWords carry out a pending change.
 var confirmWords = []string{"是", "是的", "对", "对的", "好", "好的", "确认", "嗯", "ok", "1", "确定"}
+
+// refuseWords drop a pending change and say nothing more.
+var refuseWords = []string{"不", "不是", "不对", "不要", "不用", "不用了", "否", "取消", "算了", "算了吧", "错了", "写错了", "no"}

@@ -252,6 +252,8 @@ func (d *doc) collectPhone(i int) (string, int) {
 			b.WriteRune(r)
 		} else if r != ' ' && r != ':' || digits >= 7 && r == ' ' && !(j+1 < len(d.rs) && isDigit(d.rs[j+1])) {
 			break
+		} else if r == ' ' && digits > 0 && digits+d.digitRun(j+1) > phoneDigits(b.String()) {
+			break // the next group is another number (72岁), not the phone's rest
 		}
 		j++
 	}
@@ -263,6 +265,34 @@ func (d *doc) collectPhone(i int) (string, int) {
 		p = plain
 	}
 	return p, j
+}
+
+// phoneDigits is the most digits a phone number beginning so can have: a
+// mobile 11, a landline with its area code (0…) 12, a local number 8.
+func phoneDigits(p string) int {
+	switch {
+	case strings.HasPrefix(p, "1"):
+		return 11
+	case strings.HasPrefix(p, "0"):
+		return 12
+	}
+	return 8
+}
+
+// digitRun counts the digits of the group at i (dashes between them
+// allowed). A group that runs on into other characters (3号楼, 72岁) is
+// no part of a phone number: it counts as too long.
+func (d *doc) digitRun(i int) int {
+	n := 0
+	for ; i < len(d.rs) && (isDigit(d.rs[i]) || d.rs[i] == '-'); i++ {
+		if isDigit(d.rs[i]) {
+			n++
+		}
+	}
+	if i < len(d.rs) && d.rs[i] != ' ' {
+		return len(d.rs)
+	}
+	return n
 }
 
 // scanDates finds visit dates: 今天/昨天/前天/大前天, 上周五, 1月12日, 12号,
@@ -804,6 +834,9 @@ func (d *doc) honorificAt(i int) int {
 	return n
 }
 
+// wordy reports a rune a note can be made of: a letter or a digit.
+func wordy(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
 // leftovers are the unclaimed words, for notes.
 func (d *doc) leftovers() []string {
 	var out []string
@@ -817,7 +850,9 @@ func (d *doc) leftovers() []string {
 		for j < len(d.rs) && !d.used[j] && d.rs[j] != ' ' {
 			j++
 		}
-		out = append(out, d.sub(i, j))
+		if w := d.sub(i, j); strings.ContainsFunc(w, wordy) {
+			out = append(out, w) // a lone ：or 、 is no note
+		}
 		i = j
 	}
 	return out

@@ -283,32 +283,42 @@ func (it *Interpreter) Committee(name string) (string, bool) {
 }
 
 // IsConfirmation reports whether text says yes to a pending change.
-func IsConfirmation(text string) bool {
+func IsConfirmation(text string) bool { return isWordOf(text, confirmSet) }
+
+// IsRefusal reports whether text says no to a pending change (不, 取消,
+// 算了…): the change is dropped and nothing else is read into the text.
+func IsRefusal(text string) bool { return isWordOf(text, refuseSet) }
+
+// isWordOf reports whether text, less trailing punctuation and case, is
+// one of the short words of set.
+func isWordOf(text string, set map[string]bool) bool {
 	if len(text) > 24 {
-		return false // the longest yes with its punctuation is far shorter
+		return false // the longest word with its punctuation is far shorter
 	}
 	t := stripTrailing(text)
-	if len(t) > 9 {
+	if len(t) > 12 {
 		return false
 	}
-	if t = strings.ToLower(t); confirmSet[t] {
+	if t = strings.ToLower(t); set[t] {
 		return true
 	}
 	if !strings.ContainsFunc(text, mayNormalize) {
 		return false
 	}
-	return confirmSet[strings.ToLower(stripTrailing(cleanInvisible(text)))]
+	return set[strings.ToLower(stripTrailing(cleanInvisible(text)))]
 }
 
 // mayNormalize reports a rune that Clean may change: a full-width or
 // half-width form, or an invisible character.
 func mayNormalize(r rune) bool { return r >= 0xFF00 && r <= 0xFFEF || r == 0x3000 || invisible(r) }
 
-// confirmSet is confirmWords as a set.
-var confirmSet = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range confirmWords {
+// confirmSet and refuseSet are confirmWords and refuseWords as sets.
+var confirmSet, refuseSet = wordSet(confirmWords), wordSet(refuseWords)
+
+func wordSet(ws []string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
 		m[w] = true
 	}
 	return m
-}()
+}
