@@ -151,6 +151,7 @@ type msg struct {
 	in        Incoming
 	staff     domain.Staff
 	args      []string // the route's submatches
+	canon     string   // the text as the route matched it; "" for a form's
 	confirmed bool     // the sender confirmed it: run as typed, ask nothing
 	proposed  bool     // answering it left a change pending confirmation
 }
@@ -251,7 +252,8 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 			return Reply{Text: msgCancelled}, nil
 		}
 	}
-	r, args := b.match(b.normalize(understand.StripTrailing(m.in.Text))) // already clean
+	m.canon = b.normalize(understand.StripTrailing(m.in.Text)) // already clean
+	r, args := b.match(m.canon)
 	if r != nil {
 		return b.runRoute(ctx, m, r, args)
 	}
@@ -295,6 +297,9 @@ func (b *Bot) runRoute(ctx context.Context, m *msg, r *route, args []string) (Re
 		}
 		b.log.ErrorContext(ctx, "command failed", "command", r.name, "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
 		return Reply{}, fmt.Errorf("%s: %w", r.name, err)
+	}
+	if r.asked && m.canon != "" {
+		b.rememberAsked(ctx, m)
 	}
 	if r.changes && !m.confirmed && !m.proposed {
 		// a change carried out drops a pending one; a canonical question

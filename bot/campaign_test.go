@@ -28,6 +28,14 @@ func (s noStore) TakePending(context.Context, string, string) (string, error) {
 	s.fail("TakePending")
 	return "", ErrUnavailable
 }
+func (s noStore) RememberAsked(context.Context, string, string, time.Duration) error {
+	s.fail("RememberAsked")
+	return ErrUnavailable
+}
+func (s noStore) LastAsked(context.Context, string) (string, error) {
+	s.fail("LastAsked")
+	return "", ErrUnavailable
+}
 func (s noStore) OpenRescue(context.Context, string, RescueReport) (RescueReport, bool, error) {
 	s.fail("OpenRescue")
 	return RescueReport{}, false, ErrUnavailable

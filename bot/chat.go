@@ -30,7 +30,12 @@ const (
 	confirmLine    = "回复“是”确认，回复其他内容取消"
 )
 
-// pendingAction is an inferred change waiting for its 是.
+// askedTTL is how long a question is remembered for a follow-up: a
+// leader's 二村呢？ comes within minutes of the question about 一村.
+const askedTTL = 30 * time.Minute
+
+// pendingAction is an inferred change waiting for its 是, or a question
+// remembered for a follow-up.
 type pendingAction struct {
 	Command string `json:"cmd"`
 	Expires int64  `json:"exp"`          // campaign clock, Unix seconds
@@ -106,17 +111,26 @@ func (b *Bot) putPending(ctx context.Context, user string, p pendingAction, ttl 
 	if ttl <= 0 {
 		return nil
 	}
-	v, err := json.Marshal(p)
+	v, err := b.sealAction(p)
 	if err != nil {
-		return fmt.Errorf("encode pending: %w", err)
+		return err
 	}
-	if err := b.store.PutPending(ctx, user, pendingConfirm, b.sealer.Seal(string(v)), ttl); err != nil {
+	if err := b.store.PutPending(ctx, user, pendingConfirm, v, ttl); err != nil {
 		return fmt.Errorf("put pending of %s: %w", user, err)
 	}
 	return nil
 }
 
-// openPending reads what putPending kept; ok is false for anything else.
+// sealAction is p as the store keeps it: sealed JSON.
+func (b *Bot) sealAction(p pendingAction) (string, error) {
+	v, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode pending: %w", err)
+	}
+	return b.sealer.Seal(string(v)), nil
+}
+
+// openPending reads what sealAction made; ok is false for anything else.
 func (b *Bot) openPending(sealed string) (pendingAction, bool) {
 	var p pendingAction
 	v, err := b.sealer.Open(sealed)
@@ -148,8 +162,9 @@ func (b *Bot) dropPending(ctx context.Context, m *msg) (bool, error) {
 func (b *Bot) runCommand(ctx context.Context, m *msg, cmd string) (Reply, error) {
 	m2 := *m
 	m2.in.Text = cmd
+	m2.canon = b.normalize(cmd)
 	m2.confirmed = true
-	r, args := b.match(b.normalize(cmd))
+	r, args := b.match(m2.canon)
 	if r == nil {
 		return Reply{}, fmt.Errorf("command %q read from a message matches no route", cmd)
 	}
@@ -170,9 +185,10 @@ func (b *Bot) heads(ctx context.Context, committee string) ([]understand.Head, e
 	return hs, nil
 }
 
-// read interprets the message against the committee's households.
-func (b *Bot) read(ctx context.Context, m *msg, text, committee string) (understand.Reading, error) {
-	in := understand.Input{Text: text, Role: understand.Role(m.staff.Role), Committee: committee, Today: b.now()}
+// read interprets the message against the committee's households, as a
+// follow-up of prev when there is one.
+func (b *Bot) read(ctx context.Context, m *msg, text, committee string, prev *understand.Reading) (understand.Reading, error) {
+	in := understand.Input{Text: text, Role: understand.Role(m.staff.Role), Committee: committee, Today: b.now(), Prev: prev}
 	if committee != "" {
 		hs, err := b.heads(ctx, committee)
 		if err != nil {
@@ -221,7 +237,11 @@ func (b *Bot) inferText(ctx context.Context, m *msg, canon *domain.UserError) (R
 	if m.staff.Role == domain.RoleWorker {
 		committee = m.staff.Committee
 	}
-	rd, err := b.read(ctx, m, m.in.Text, committee)
+	prev, err := b.lastAsked(ctx, m)
+	if err != nil {
+		return Reply{}, err
+	}
+	rd, err := b.read(ctx, m, m.in.Text, committee, prev)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -230,6 +250,45 @@ func (b *Bot) inferText(ctx context.Context, m *msg, canon *domain.UserError) (R
 		rep.Text = "已取消上一条待确认的操作。\n" + rep.Text
 	}
 	return rep, err
+}
+
+// rememberAsked keeps the question the sender just had answered (进度,
+// 查询, 待办: the routes marked asked), in its canonical form, so that
+// a follow-up within askedTTL is read as it again. The store writes it
+// with its next round trip, the reply's own dedup write, and nobody waits
+// for it: losing it costs only a follow-up's context, so it is logged.
+// Questions answered without the store (帮助, 标准, 日程) are not
+// remembered, so they cost no round trip.
+func (b *Bot) rememberAsked(ctx context.Context, m *msg) {
+	v, err := b.sealAction(pendingAction{Command: m.canon, Expires: b.now().Add(askedTTL).Unix()})
+	if err == nil {
+		err = b.store.RememberAsked(ctx, m.staff.UserID, v, askedTTL)
+	}
+	if err != nil {
+		b.log.WarnContext(ctx, "remember question", "user", m.staff.UserID, "msg_id", m.in.MsgID, "err", err)
+	}
+}
+
+// lastAsked reads the sender's last question, if one was answered within
+// askedTTL by the campaign clock. Only a question is ever returned: a
+// follow-up is read as a question again, never as a change.
+func (b *Bot) lastAsked(ctx context.Context, m *msg) (*understand.Reading, error) {
+	v, err := b.store.LastAsked(ctx, m.staff.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read last question of %s: %w", m.staff.UserID, err)
+	}
+	p, ok := b.openPending(v)
+	if !ok || b.now().Unix() > p.Expires {
+		return nil, nil
+	}
+	rd := b.interp.Read(understand.Input{Text: p.Command, Role: understand.Role(m.staff.Role), Committee: m.staff.Committee, Today: b.now()})
+	if !rd.Acts() || rd.Intent.Changes() {
+		return nil, nil
+	}
+	return &rd, nil
 }
 
 // lookAlike stops a canonical registration of a new head whose name is

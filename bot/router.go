@@ -46,6 +46,7 @@ type route struct {
 	adminEx string   // example for admins, who must name the committee
 	hints   []string // words that suggest this command in an unknown text
 	says    string   // the same said the way people write it, for 帮助
+	asked   bool     // a question a follow-up (二村呢？) may ask again: its answer is remembered
 }
 
 // router collects routes in order; the first match wins.
@@ -67,6 +68,12 @@ func help(usage, example, adminEx string, hints ...string) func(*route) {
 	return func(r *route) { r.usage, r.example, r.adminEx, r.hints = usage, example, adminEx, hints }
 }
 
+// followedUp marks a store-backed question whose answer is remembered for
+// a follow-up: only store-backed, so that remembering rides on a round
+// trip the message makes anyway, and a message answered without the store
+// stays without one.
+func followedUp(r *route) { r.store, r.asked = true, true }
+
 // commands is the bot's whole command table: one line per command.
 func (b *Bot) commands() []route {
 	r := &router{}
@@ -79,13 +86,13 @@ func (b *Bot) commands() []route {
 	r.add(`^(?:撤销|撤回|取消上一条)$`, workers|admins, b.undo,
 		named("undo"), changing, says("“上一条发错了，撤掉”"), help("撤销你上一条登记或走访", "撤销", "", "撤"))
 	r.add(`^(?:查询|查)(?:\s*:\s*|\s+)(.+)$`, everyone, b.query,
-		named("query"), storeBacked, says("“张三家的钱发了吗”"), help("查一户的补助和走访", "查询 张三", "查询 张三 居委:甘泉一村", "查", "询"))
+		named("query"), followedUp, says("“张三家的钱发了吗”"), help("查一户的补助和走访", "查询 张三", "查询 张三 居委:甘泉一村", "查", "询"))
 	r.add(`^标准(?:\s+(.+))?$`, everyone, b.standards,
 		named("standards"), says("“低保三口能拿多少”"), help("补助标准", "标准 低保 3人", "", "标准", "多少钱", "补助"))
 	r.add(`^(?:待办|待走访|未走访)(?:\s+(.+))?$`, everyone, b.todo,
-		named("todo"), storeBacked, says("“还有几户没走访”"), help("还没走访的户和未发金额", "待办", "待办 居委:甘泉一村", "待", "没走访", "未走访"))
+		named("todo"), followedUp, says("“还有几户没走访”"), help("还没走访的户和未发金额", "待办", "待办 居委:甘泉一村", "待", "没走访", "未走访"))
 	r.add(`^(?:进度|进展|完成情况)(?:\s+(.+))?$`, everyone, b.progress,
-		named("progress"), storeBacked, says("“目前整体进展如何”"), help("各居委走访和发放进度", "进度", "进度 甘泉一村", "进度", "进展", "完成", "统计", "类别", "资金"))
+		named("progress"), followedUp, says("“目前整体进展如何”"), help("各居委走访和发放进度", "进度", "进度 甘泉一村", "进度", "进展", "完成", "统计", "类别", "资金"))
 	r.add(`^(?:日程|日程表|时间表|时间安排)$`, everyone, b.scheduleOverview,
 		named("schedule"), says("“最后期限是几号”"), help("当前阶段和截止日期", "日程", "", "日程", "截止", "时间", "阶段", "什么时候"))
 	r.add(`^(?:上报)(?:\s+(.+))?$`, workers|admins, b.report,

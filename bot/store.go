@@ -192,6 +192,19 @@ type PendingStore interface {
 	TakePending(ctx context.Context, userID, kind string) (string, error)
 }
 
+// AskedStore remembers each sender's last question (进度, 查询, 待办), so
+// that a follow-up (二村呢？) is read as that question again.
+type AskedStore interface {
+	// RememberAsked keeps value as userID's last question for ttl,
+	// replacing any earlier one. It need not wait for the write, which may
+	// ride with the store's next round trip, but a LastAsked after it
+	// sees it. An error means it will not be kept.
+	RememberAsked(ctx context.Context, userID, value string, ttl time.Duration) error
+	// LastAsked returns what RememberAsked kept, or ErrNotFound when
+	// there is none or its ttl passed.
+	LastAsked(ctx context.Context, userID string) (string, error)
+}
+
 // RescueStore keeps the 流浪 (rough sleeper) reports.
 type RescueStore interface {
 	// OpenRescue records r under the next report number and returns it
@@ -227,6 +240,7 @@ type Store interface {
 	CounterStore
 	AuditLog
 	PendingStore
+	AskedStore
 	RescueStore
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -39,6 +40,10 @@ const maxBatch = 128
 // because the store was closing.
 var errClosed = fmt.Errorf("%w: the store is closed", bot.ErrUnavailable)
 
+// laterWait bounds how long commands queued with later wait for a batch
+// to ride in before they go out in one of their own.
+const laterWait = 20 * time.Millisecond
+
 // batchOp is one caller's commands and how it learns they ran.
 type batchOp struct {
 	// queue adds the caller's commands to the batch's pipeline. It runs on
@@ -56,6 +61,9 @@ type batcher struct {
 
 	mu     sync.RWMutex // held to read closed while queueing, to set it
 	closed bool
+
+	lmu      sync.Mutex              // guards deferred
+	deferred []func(redis.Pipeliner) // later's commands, not yet sent
 }
 
 func newBatcher(client redis.UniversalClient) *batcher {
@@ -91,6 +99,51 @@ func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// later queues commands nobody waits for: they ride in the next batch,
+// ahead of its callers' commands, so a caller's do after later sees them
+// done, and a callback's dedup write right after them carries them in its
+// round trip. When no batch comes within laterWait they go out in one of
+// their own. Their results are not read: a write lost with its batch is
+// lost. After close they are refused with errClosed.
+func (b *batcher) later(queue func(redis.Pipeliner)) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return errClosed
+	}
+	b.lmu.Lock()
+	b.deferred = append(b.deferred, queue)
+	first := len(b.deferred) == 1
+	b.lmu.Unlock()
+	if first {
+		time.AfterFunc(laterWait, b.flushLater)
+	}
+	return nil
+}
+
+// flushLater sends later's commands in a batch of their own unless a
+// batch took them meanwhile.
+func (b *batcher) flushLater() {
+	b.lmu.Lock()
+	n := len(b.deferred)
+	b.lmu.Unlock()
+	if n == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = b.do(ctx, func(redis.Pipeliner) {}) // the batch takes them; a failure loses them, as later says
+}
+
+// takeLater returns later's commands not yet sent and forgets them.
+func (b *batcher) takeLater() []func(redis.Pipeliner) {
+	b.lmu.Lock()
+	defer b.lmu.Unlock()
+	out := b.deferred
+	b.deferred = nil
+	return out
 }
 
 // run forms batches: it takes the first waiting caller, waits for a free
@@ -143,6 +196,9 @@ func (b *batcher) run() {
 // commands. The client's read and write timeouts bound it.
 func (b *batcher) send(batch []*batchOp) {
 	pipe := b.client.Pipeline()
+	for _, queue := range b.takeLater() {
+		queue(pipe)
+	}
 	for _, op := range batch {
 		op.queue(pipe)
 	}
@@ -196,4 +252,14 @@ func (b *batcher) close() {
 		close(b.stop)
 	}
 	b.wg.Wait()
+	// later's commands still waiting go out now, before the client closes
+	if queued := b.takeLater(); len(queued) > 0 {
+		pipe := b.client.Pipeline()
+		for _, queue := range queued {
+			queue(pipe)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = pipe.Exec(ctx)
+	}
 }

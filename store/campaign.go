@@ -110,6 +110,39 @@ func (s *Store) TakePending(ctx context.Context, userID, kind string) (string, e
 	return v, nil
 }
 
+// RememberAsked keeps value as userID's last question for ttl without
+// waiting for Redis: the SET rides in the next batch, which for a callback
+// is the reply's own dedup write right after the answer (see
+// batcher.later), so remembering costs no round trip of its own.
+func (s *Store) RememberAsked(_ context.Context, userID, value string, ttl time.Duration) error {
+	if err := checkTTL("remember question", ttl); err != nil {
+		return err
+	}
+	k := s.k.asked(userID)
+	if err := s.batch.later(func(p redis.Pipeliner) { p.Set(context.Background(), k, value, ttl) }); err != nil {
+		return fail("remember question of "+userID, err)
+	}
+	return nil
+}
+
+// LastAsked returns what RememberAsked kept, or an error wrapping
+// bot.ErrNotFound. It reads in a batch, behind any remembered question
+// still waiting to be written.
+func (s *Store) LastAsked(ctx context.Context, userID string) (string, error) {
+	var get *redis.StringCmd
+	if err := s.batch.do(ctx, func(p redis.Pipeliner) { get = p.Get(ctx, s.k.asked(userID)) }); err != nil {
+		return "", fail("read last question of "+userID, err)
+	}
+	v, err := get.Result()
+	if errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("last question of %s: %w", userID, bot.ErrNotFound)
+	}
+	if err != nil {
+		return "", fail("read last question of "+userID, err)
+	}
+	return v, nil
+}
+
 // openRescueScript records a report under the next number unless the op
 // marker names one already.
 //

@@ -358,3 +358,53 @@ func TestRescueNumbersUnderConcurrency(t *testing.T) {
 		t.Errorf("%d open, %v; want 10", n, err)
 	}
 }
+
+// TestLastAskedReadsWhatWasRemembered: a remembered question is read
+// back at once (the read goes out behind the write), the newest replaces
+// the last, each user has their own, and the key expires.
+func TestLastAskedReadsWhatWasRemembered(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	if _, err := s.LastAsked(ctx, "li"); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("nothing remembered: %v, want ErrNotFound", err)
+	}
+	for _, v := range []string{"进度 甘泉一村", "进度 甘泉一村 类别"} {
+		if err := s.RememberAsked(ctx, "li", v, 30*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.LastAsked(ctx, "li"); err != nil || got != v {
+			t.Errorf("LastAsked after remembering %q = %q, %v", v, got, err)
+		}
+	}
+	if got, err := s.LastAsked(ctx, "wang"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("another user's LastAsked = %q, %v; want ErrNotFound", got, err)
+	}
+	ttl, err := s.Client().PTTL(ctx, s.Prefix()+"asked:li").Result()
+	if err != nil || ttl <= 0 || ttl > 30*time.Minute {
+		t.Errorf("asked key TTL = %v, %v; want up to 30m", ttl, err)
+	}
+	if err := s.RememberAsked(ctx, "li", "进度", 0); err == nil {
+		t.Error("RememberAsked with no TTL succeeded, want an error")
+	}
+}
+
+// TestRememberedQuestionIsWrittenAlone: with no other command to ride
+// with, a remembered question still reaches Redis by itself.
+func TestRememberedQuestionIsWrittenAlone(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	if err := s.RememberAsked(ctx, "li", "进度 甘泉二村", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v, err := s.Client().Get(ctx, s.Prefix()+"asked:li").Result() // past the batch, so nothing carries the write
+		if err == nil && v == "进度 甘泉二村" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("asked key = %q, %v; the remembered question was never written", v, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -99,6 +99,10 @@ func (k keys) sendRate(key string) string { return k.prefix + "bc:rate:" + key }
 // pending holds what a user must confirm (a broadcast awaiting 确认).
 func (k keys) pending(kind, userID string) string { return k.prefix + "pending:" + kind + ":" + userID }
 
+// asked holds a user's last question (进度, 查询, 待办), so a follow-up
+// (二村呢？) is read as that question again.
+func (k keys) asked(userID string) string { return k.prefix + "asked:" + userID }
+
 // rescue returns the common beginning of the rough-sleeper report keys,
 // which share one hash tag so a report, its number and its op marker are
 // written in one script.

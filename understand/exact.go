@@ -89,10 +89,16 @@ func (it *Interpreter) exact(in Input, stripped string) (Reading, bool) {
 		}
 	case Progress:
 		for _, tok := range toks {
-			_, view := canonProgressViews[tok]
+			v, view := canonProgressViews[tok]
 			committee := slices.Contains(it.committees, tok) || strings.HasPrefix(tok, "居委:")
 			if !view && !committee {
 				return Reading{}, false
+			}
+			// kept for a follow-up: 二村呢 after 进度 甘泉一村 类别
+			if view {
+				r.View = v
+			} else {
+				r.Committee = strings.TrimPrefix(tok, "居委:")
 			}
 		}
 	}

@@ -364,7 +364,13 @@ func (it *Interpreter) followUp(in Input, d *doc, hh who, p Reading) (Reading, b
 	switch p.Intent {
 	case Progress:
 		if len(d.committees) == 1 || d.cues&(cueFund|cueByCategory) != 0 && len(d.committees) == 0 {
-			return it.progress(in, d), true
+			r := it.progress(in, d)
+			if r.Committee != "" && r.View == "" && canonView(p.View) {
+				// 二村呢 after 一村's categories: 二村's categories
+				r.View = p.View
+				r.Command += " " + p.View
+			}
+			return r, true
 		}
 	case Query:
 		if hh.head != nil {
@@ -389,22 +395,31 @@ func (it *Interpreter) followUp(in Input, d *doc, hh who, p Reading) (Reading, b
 // progress is 进度 with its committee or view.
 func (it *Interpreter) progress(in Input, d *doc) Reading {
 	r := inferred(Progress, "进度")
-	switch {
-	case len(d.committees) == 1:
+	if len(d.committees) > 1 {
+		return r
+	}
+	if len(d.committees) == 1 {
 		r.Committee = d.committees[0]
 		r.Command = "进度 " + r.Committee
-	case len(d.committees) > 1:
+	}
+	switch {
 	case d.cues&cueFund != 0 || in.Role != Worker && d.cues&cueMoney != 0:
 		r.View = "资金"
-		r.Command = "进度 资金"
 	case d.cues&cueByCategory != 0 || len(d.cats) > 0:
 		r.View = "类别"
-		r.Command = "进度 类别"
 	case d.cues&cueOverdue != 0:
 		r.View = "逾期"
 	}
+	if canonView(r.View) {
+		// 一村特困户走访完了没有: 一村's progress by category
+		r.Command += " " + r.View
+	}
 	return r
 }
+
+// canonView reports whether a progress view has a canonical form (进度
+// 类别, 进度 资金); 逾期 is part of every progress answer.
+func canonView(v string) bool { return v == "类别" || v == "资金" }
 
 // standard is 标准 with its category and size.
 func (it *Interpreter) standard(d *doc) Reading {
