@@ -56,6 +56,7 @@ type Store struct {
 	log    *slog.Logger
 	embed  *embedded // non-nil when Open started an embedded Redis
 	batch  *batcher  // the callback's dedup writes, sent together (batch.go)
+	rollup rollupState
 }
 
 var _ bot.Store = (*Store)(nil)
