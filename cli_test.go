@@ -52,3 +52,50 @@ func TestFullExportIsAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestRollupCommand spoils the street rollup, then expects `songnuan
+// rollup check` to fail naming the difference, `rollup rebuild` to put it
+// right, and check to pass after.
+func TestRollupCommand(t *testing.T) {
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		t.Skip("the rollup command needs the Redis at REDIS_URL")
+	}
+	prefix := storetest.Prefix()
+	t.Setenv("SONGNUAN_KEY_PREFIX", prefix)
+	t.Setenv("SONGNUAN_CONFIG", "")
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{URL: url, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		storetest.DeletePrefix(ctx, st.Client(), prefix)
+		st.Close()
+	})
+	if err := st.AddCounters(ctx, "甘泉一村", map[string]int64{"donation": 500}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RebuildRollup(ctx); err != nil { // built: the commands do not build it again on opening
+		t.Fatal(err)
+	}
+	if err := st.Client().HIncrBy(ctx, prefix+"{r}:sum", "donation", 1).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		cmd  string
+		code int
+		says string
+	}{
+		{"check", 1, "donation is 501 in the rollup, 500 in the counters"},
+		{"rebuild", 0, "已重建全街道汇总：1个居委"},
+		{"check", 0, "全街道汇总与各居委计数一致"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(ctx, []string{"rollup", step.cmd}, nil, &stdout, &stderr)
+		if code != step.code || !strings.Contains(stdout.String(), step.says) {
+			t.Fatalf("rollup %s exited %d, want %d; output %q, want it to say %q (stderr %q)",
+				step.cmd, code, step.code, stdout.String(), step.says, stderr.String())
+		}
+	}
+}

@@ -422,15 +422,32 @@ func (s *Store) RebuildRollup(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Pipelined, a few hundred committees at a time. A committee whose
+	// counters never changed since the upgrade has version 0, below any
+	// change's.
+	if err := rollupAddScript.Load(ctx, s.client).Err(); err != nil {
+		return 0, fail("load the rollup script", err)
+	}
 	n := 0
-	for i, c := range committees {
-		// A committee whose counters never changed since the upgrade has
-		// version 0; it is added in as version 0, below any change's.
-		err := rollupAddScript.Run(ctx, s.client, s.rollupKeys(), s.rollupArgs(c, versions[i], ctrs[i])...).Err()
-		if err != nil {
-			return n, fail("add "+c+" to the street rollup", err)
+	for from := 0; from < len(committees); from += rebuildBatch {
+		batch := committees[from:min(from+rebuildBatch, len(committees))]
+		cmds := make([]*redis.Cmd, len(batch))
+		_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, c := range batch {
+				cmds[i] = rollupAddScript.EvalSha(ctx, p, s.rollupKeys(), s.rollupArgs(c, versions[from+i], ctrs[from+i])...)
+			}
+			return nil
+		})
+		for i, cmd := range cmds {
+			err := cmd.Err()
+			if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") { // the script cache was flushed meanwhile
+				err = rollupAddScript.Run(ctx, s.client, s.rollupKeys(), s.rollupArgs(batch[i], versions[from+i], ctrs[from+i])...).Err()
+			}
+			if err != nil {
+				return n, fail("add "+batch[i]+" to the street rollup", err)
+			}
+			n++
 		}
-		n++
 	}
 	if err := s.client.Set(ctx, s.k.rollupBuilt(), "1", 0).Err(); err != nil {
 		return n, fail("mark the street rollup built", err)
@@ -440,6 +457,9 @@ func (s *Store) RebuildRollup(ctx context.Context) (int, error) {
 	s.rollup.mu.Unlock()
 	return n, nil
 }
+
+// rebuildBatch is how many committees RebuildRollup adds in per round trip.
+const rebuildBatch = 256
 
 // EnsureRollup rebuilds the street rollup unless it was built before: the
 // first start of a version with the rollup on existing data.
