@@ -13,10 +13,14 @@ import (
 	"songnuan/store/storetest"
 )
 
-func TestFullExportIsAudited(t *testing.T) {
+// commandStore opens the store the commands use, on the Redis at
+// REDIS_URL (the tests of what needs it skip without), under a key prefix
+// of its own that is deleted after the test.
+func commandStore(t *testing.T, what string) *store.Store {
+	t.Helper()
 	url := os.Getenv("REDIS_URL")
 	if url == "" {
-		t.Skip("the export command needs the Redis at REDIS_URL")
+		t.Skip(what + " needs the Redis at REDIS_URL")
 	}
 	prefix := storetest.Prefix()
 	t.Setenv("SONGNUAN_KEY_PREFIX", prefix)
@@ -30,6 +34,12 @@ func TestFullExportIsAudited(t *testing.T) {
 		storetest.DeletePrefix(ctx, st.Client(), prefix)
 		st.Close()
 	})
+	return st
+}
+
+func TestFullExportIsAudited(t *testing.T) {
+	st := commandStore(t, "the export command")
+	ctx := context.Background()
 	out := filepath.Join(t.TempDir(), "统计表.xlsx")
 	for _, full := range []bool{false, true} {
 		args := []string{"export", "--out", out}
@@ -57,22 +67,9 @@ func TestFullExportIsAudited(t *testing.T) {
 // rollup check` to fail naming the difference, `rollup rebuild` to put it
 // right, and check to pass after.
 func TestRollupCommand(t *testing.T) {
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		t.Skip("the rollup command needs the Redis at REDIS_URL")
-	}
-	prefix := storetest.Prefix()
-	t.Setenv("SONGNUAN_KEY_PREFIX", prefix)
-	t.Setenv("SONGNUAN_CONFIG", "")
+	st := commandStore(t, "the rollup command")
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{URL: url, Prefix: prefix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		storetest.DeletePrefix(ctx, st.Client(), prefix)
-		st.Close()
-	})
+	prefix := st.Prefix()
 	if err := st.AddCounters(ctx, "甘泉一村", map[string]int64{"donation": 500}); err != nil {
 		t.Fatal(err)
 	}
