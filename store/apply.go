@@ -144,12 +144,16 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 	}
 
 	var pointer *redis.StatusCmd
+	var rollup *redis.Cmd
 	reply, err := s.evalPiped(ctx, applyScript, keys, args, func(p redis.Pipeliner) {
 		if c.Undo != bot.UndoNone {
 			pointer = p.SetArgs(ctx, s.k.lastUndo(c.Actor), c.Committee, redis.SetArgs{Get: true})
 		}
 		if c.Before == nil {
 			p.SAdd(ctx, s.k.committees(), c.Committee)
+		}
+		if len(c.Deltas) > 0 {
+			rollup = s.queueRollup(ctx, p, c.Committee)
 		}
 	})
 	if err != nil {
@@ -162,7 +166,7 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 	if pointer != nil {
 		s.settlePointer(ctx, c, pointer, status == "ok")
 	}
-	s.addToRollup(ctx, c.Committee, version, ctr)
+	s.finishRollup(ctx, rollup, c.Committee, version, ctr)
 	switch status {
 	case "conflict":
 		return bot.Applied{}, fmt.Errorf("apply %s to %s/%s: %w", c.Kind, c.Committee, c.Code, bot.ErrConflict)

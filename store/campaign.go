@@ -57,8 +57,10 @@ func (s *Store) AddCountersOnce(ctx context.Context, c bot.CounterChange) (bot.A
 	}
 	args := []any{c.OpID, pack(c.Result), s.opBucketTTL(now).Milliseconds(), auditMaxLen, auditTime(c.At), entry}
 	args = appendDeltas(args, c.Deltas)
+	var rollup *redis.Cmd
 	reply, err := s.evalPiped(ctx, addOnceScript, keys, args, func(p redis.Pipeliner) {
 		p.SAdd(ctx, s.k.committees(), c.Committee)
+		rollup = s.queueRollup(ctx, p, c.Committee)
 	})
 	if err != nil {
 		return bot.Applied{}, fail(fmt.Sprintf("add counters once %s %s", c.Kind, c.OpID), err)
@@ -67,7 +69,7 @@ func (s *Store) AddCountersOnce(ctx context.Context, c bot.CounterChange) (bot.A
 	if err != nil {
 		return bot.Applied{}, fmt.Errorf("add counters once %s %s: %w", c.Kind, c.OpID, err)
 	}
-	s.addToRollup(ctx, c.Committee, version, ctr)
+	s.finishRollup(ctx, rollup, c.Committee, version, ctr)
 	return bot.Applied{Replayed: status == "replay", Result: result, Counters: ctr}, nil
 }
 

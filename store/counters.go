@@ -74,8 +74,10 @@ func (s *Store) AddCounters(ctx context.Context, committee string, deltas map[st
 		return nil
 	}
 	keys := []string{s.k.counters(committee), s.k.counterVersion(committee)}
+	var rollup *redis.Cmd
 	reply, err := s.evalPiped(ctx, addCountersScript, keys, args, func(p redis.Pipeliner) {
 		p.SAdd(ctx, s.k.committees(), committee)
+		rollup = s.queueRollup(ctx, p, committee)
 	})
 	if err != nil {
 		return fail("add counters of "+committee, err)
@@ -84,7 +86,7 @@ func (s *Store) AddCounters(ctx context.Context, committee string, deltas map[st
 	if err != nil {
 		return fmt.Errorf("add counters of %s: %w", committee, err)
 	}
-	s.addToRollup(ctx, committee, version, ctr)
+	s.finishRollup(ctx, rollup, committee, version, ctr)
 	return nil
 }
 

@@ -60,7 +60,7 @@ local function group(t)
   g = g .. ((hh ~= 0 and (t[SHORT] or 0) <= 0) and 'p' or '-')
   local rep = {}
   for f, n in pairs(t) do
-    if n > 0 and string.sub(f, 1, #REP) == REP then rep[#rep + 1] = string.sub(f, #REP + 1) end
+    if n > 0 and string.find(f, REP, 1, true) == 1 then rep[#rep + 1] = string.sub(f, #REP + 1) end
   end
   table.sort(rep)
   return g .. ':' .. table.concat(rep, ',')
@@ -81,34 +81,40 @@ end
 const rollupMemberPad = 16
 
 // rollupAddScript puts a committee's counters into the rollup.
-// KEYS: 1 snapshots, 2 sums, 3 groups, 4 members, 5 epoch.
+// KEYS: 1 snapshots, 2 sums, 3 groups, 4 members, 5 epoch, and on a
+// single server 6 the committee's counters and 7 its counter version,
+// read here instead of ARGV's.
 // ARGV: 1 committee, 2 counter version, 3 the groups' key prefix, 4 "1"
 // for the street's own counters (summed, in no group), then field, value
-// pairs of the counters. Returns 1, or 0 when the rollup has this version
-// or a later one already.
+// pairs of the counters. Returns the version the rollup has for the
+// committee after it: this one, or a later one it had already.
 var rollupAddScript = redis.NewScript(rollupFields + rollupLua + `
-local c, v = ARGV[1], tonumber(ARGV[2])
+local c, v, flat, from = ARGV[1], tonumber(ARGV[2]), ARGV, 5
+if #KEYS == 7 then
+  v, flat, from = tonumber(redis.call('GET', KEYS[7]) or '0'), redis.call('HGETALL', KEYS[6]), 1
+end
 local prev = redis.call('HGET', KEYS[1], c)
 local old = {}
 if prev then
   local sep = string.find(prev, '|', 1, true)
-  if tonumber(string.sub(prev, 1, sep - 1)) >= v then return 0 end
+  local had = tonumber(string.sub(prev, 1, sep - 1))
+  if had >= v then return had end
   old = cjson.decode(string.sub(prev, sep + 1))
 end
 local new, has = {}, false
-for i = 5, #ARGV, 2 do
-  local n = tonumber(ARGV[i + 1])
+for i = from, #flat, 2 do
+  local n = tonumber(flat[i + 1])
   if n ~= 0 then
-    new[ARGV[i]] = n
+    new[flat[i]] = n
     has = true
   end
 end
 for f, n in pairs(new) do
   local d = n - (old[f] or 0)
-  if d ~= 0 then redis.call('HINCRBY', KEYS[2], f, string.format('%.0f', d)) end
+  if d ~= 0 then redis.call('HINCRBY', KEYS[2], f, d) end
 end
 for f, n in pairs(old) do
-  if new[f] == nil then redis.call('HINCRBY', KEYS[2], f, string.format('%.0f', -n)) end
+  if new[f] == nil then redis.call('HINCRBY', KEYS[2], f, -n) end
 end
 if ARGV[4] ~= '1' then
   local had = next(old) ~= nil
@@ -119,7 +125,7 @@ if ARGV[4] ~= '1' then
     redis.call('ZREM', ARGV[3] .. gold, mold)
     if gold ~= gnew and redis.call('HINCRBY', KEYS[3], gold, -1) <= 0 then redis.call('HDEL', KEYS[3], gold) end
   end
-  if has then
+  if has and (gold ~= gnew or mold ~= mnew or score(old) ~= score(new)) then
     redis.call('ZADD', ARGV[3] .. gnew, score(new), mnew)
     if gold ~= gnew then redis.call('HINCRBY', KEYS[3], gnew, 1) end
   end
@@ -128,8 +134,8 @@ if ARGV[4] ~= '1' then
     redis.call('INCR', KEYS[5])
   end
 end
-redis.call('HSET', KEYS[1], c, ARGV[2] .. '|' .. cjson.encode(new))
-return 1
+redis.call('HSET', KEYS[1], c, string.format('%d', v) .. '|' .. cjson.encode(new))
+return v
 `)
 
 // rollupReadScript reads the rollup in one step.
@@ -203,6 +209,36 @@ func (s *Store) rollupArgs(committee string, version int64, ctr domain.Counters)
 	args := make([]any, 0, 4+2*len(ctr))
 	args = append(args, committee, version, s.k.rollupWorst(""), street)
 	return appendDeltas(args, ctr)
+}
+
+// queueRollup queues, on a single server (or Sentinel's master), the
+// rollup's step in the pipeline of a committee's script, right after it:
+// it reads the committee's counters itself, so the change reaches the
+// rollup in the same round trip. On a cluster it queues nothing: the keys
+// are in two slots, and finishRollup takes the second step.
+func (s *Store) queueRollup(ctx context.Context, p redis.Pipeliner, committee string) *redis.Cmd {
+	if s.cluster {
+		return nil
+	}
+	keys := append(s.rollupKeys(), s.k.counters(committee), s.k.counterVersion(committee))
+	return rollupAddScript.EvalSha(ctx, p, keys, s.rollupArgs(committee, 0, nil)...)
+}
+
+// finishRollup makes sure a change of version (0: the counters did not
+// change) is in the rollup: done when the queued step ran after it, else
+// the second step (see above).
+func (s *Store) finishRollup(ctx context.Context, queued *redis.Cmd, committee string, version int64, ctr domain.Counters) {
+	if version <= 0 {
+		return
+	}
+	if queued != nil {
+		// The queued step ran before the change when the change's
+		// script had to be sent again (NOSCRIPT): then it is taken now.
+		if had, err := queued.Int64(); err == nil && had >= version {
+			return
+		}
+	}
+	s.addToRollup(ctx, committee, version, ctr)
 }
 
 // addToRollup is a change's second step (see above): version 0 means the
@@ -605,4 +641,10 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// isCluster reports whether client spreads keys over a Redis Cluster.
+func isCluster(client redis.UniversalClient) bool {
+	_, ok := client.(*redis.ClusterClient)
+	return ok
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -294,4 +295,35 @@ func TestRollupOrder(t *testing.T) {
 			t.Errorf("first two of the group = %v, want 丙 and 戊", g.Worst)
 		}
 	}
+}
+
+// TestRollupAfterScriptFlush empties Redis's script cache, as a restart or
+// a failover does, between two changes: the rollup's step queued with
+// the second change then runs before it (the change's script is sent
+// again), and the store must still bring the change into the rollup.
+func TestRollupAfterScriptFlush(t *testing.T) {
+	if os.Getenv("REDIS_URL") != "" {
+		t.Skip("flushes the script cache, which other users of a shared Redis rely on")
+	}
+	s := storetest.Open(t)
+	ctx := context.Background()
+	h := storetest.Household("甘泉一村", "1", "张三")
+	if _, err := s.Apply(ctx, registration(&h, "worker1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Client().ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	after := visited(h, 300, domain.VisitorCommittee)
+	if _, err := s.Apply(ctx, visit("m:2", &h, &after)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Rollup(ctx, nil, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Sum[domain.CtrVisited] != 1 || r.Sum[domain.CtrPaid] != 300 {
+		t.Errorf("rollup sum %v: the visit after the flush is missing", r.Sum)
+	}
+	checkRollup(t, s, "after a script flush")
 }
