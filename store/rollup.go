@@ -498,13 +498,20 @@ func (s *Store) RebuildRollup(ctx context.Context) (int, error) {
 const rebuildBatch = 256
 
 // EnsureRollup rebuilds the street rollup unless it was built before: the
-// first start of a version with the rollup on existing data.
+// first start of a version with the rollup on existing data. An empty
+// store is left empty (a measurement may want it so); its first changes
+// build the rollup as they go, and a later start marks it built.
 func (s *Store) EnsureRollup(ctx context.Context) error {
-	n, err := s.client.Exists(ctx, s.k.rollupBuilt()).Result()
+	var built, committees *redis.IntCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		built = p.Exists(ctx, s.k.rollupBuilt())
+		committees = p.SCard(ctx, s.k.committees())
+		return nil
+	})
 	if err != nil {
 		return fail("look for the street rollup", err)
 	}
-	if n > 0 {
+	if built.Val() > 0 || committees.Val() == 0 {
 		return nil
 	}
 	added, err := s.RebuildRollup(ctx)

@@ -327,3 +327,44 @@ func TestRollupAfterScriptFlush(t *testing.T) {
 	}
 	checkRollup(t, s, "after a script flush")
 }
+
+// TestEnsureRollup builds the rollup of a store that has counters but no
+// rollup, as after an upgrade, and writes nothing to an empty store.
+func TestEnsureRollup(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	if err := s.EnsureRollup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The rollup's keys share one slot, so one EXISTS counts them.
+	r := s.Prefix() + "{r}:"
+	rollupKeys := []string{r + "snap", r + "sum", r + "groups", r + "members", r + "epoch", r + "built"}
+	if n, err := s.Client().Exists(ctx, rollupKeys...).Result(); err != nil || n > 0 {
+		t.Fatalf("EnsureRollup on an empty store wrote %d keys (%v)", n, err)
+	}
+	h := storetest.Household("甘泉一村", "1", "张三")
+	if _, err := s.Apply(ctx, registration(&h, "worker1")); err != nil {
+		t.Fatal(err)
+	}
+	// The store of a version before the rollup: nothing but the counters.
+	groups, err := s.Client().HKeys(ctx, r+"groups").Result()
+	if err != nil || len(groups) != 1 {
+		t.Fatalf("rollup groups %v (%v), want one", groups, err)
+	}
+	for _, k := range append(rollupKeys, r+"worst:"+groups[0]) {
+		if err := s.Client().Del(ctx, k).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.EnsureRollup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Rollup(ctx, nil, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Sum[domain.CtrHouseholds] != 1 || len(got.Groups) != 1 {
+		t.Errorf("rollup after EnsureRollup: sum %v, %d groups; want the one household", got.Sum, len(got.Groups))
+	}
+	checkRollup(t, s, "after EnsureRollup")
+}
