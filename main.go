@@ -22,6 +22,7 @@ const usage = `送暖 songnuan — 帮困送温暖 企业微信机器人
   songnuan bench [--n N --c C]     向运行中的机器人发压测消息
   songnuan import FILE [--as USERID]  导入家庭名单（.xlsx/.csv）
   songnuan export --out FILE       导出统计表（.xlsx）
+  songnuan rollup check|rebuild    核对或重建全街道汇总（进度 读的合计）
   songnuan policy show [FILE]      显示补助标准
   songnuan policy check FILE       检查补助标准文件
   songnuan schedule show [FILE]    显示活动日程
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = importMain(ctx, args, stdout)
 	case "export":
 		err = exportMain(ctx, args, stdout)
+	case "rollup":
+		err = rollupMain(ctx, args, stdout)
 	case "policy":
 		err = policyMain(args, stdout)
 	case "schedule":

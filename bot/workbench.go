@@ -108,7 +108,10 @@ func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetS
 		s.CategoryDue, s.CategoryPaid = committees[r.name][domain.CatDue(category)], committees[r.name][domain.CatPaid(category)]
 		out.Committees = append(out.Committees, s)
 	}
-	sum := sumCounters(all)
+	sum := domain.Counters{}
+	for _, ctr := range all {
+		sum.Add(ctr)
+	}
 	t := sumRows(rows)
 	t.name = "全街道"
 	out.Total = b.stats(t, sum)
@@ -117,21 +120,28 @@ func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetS
 	out.Total.CategoryDue, out.Total.CategoryPaid = sum[domain.CatDue(category)], sum[domain.CatPaid(category)]
 	out.Funds = moneySplit(sum, domain.DueFundPrefix, domain.PaidFundPrefix)
 	out.Categories = moneySplit(sum, domain.DueCatPrefix, domain.PaidCatPrefix)
-	out.Overdue = overdueCounts(rows)
+	count := map[string]int{}
+	for _, r := range rows {
+		for _, t := range r.overdue {
+			count[t.ID]++
+		}
+	}
+	out.Overdue = overdueCounts(rows, count)
 	return out, nil
 }
 
 // overdueCounts is each overdue task of the rows with how many
-// committees have it overdue, in deadline order.
-func overdueCounts(rows []progressRow) []TaskCount {
-	count := map[string]int{}
+// committees have it overdue (count, by task ID), in deadline order; tasks
+// due together in the order the rows first have them overdue.
+func overdueCounts(rows []progressRow, count map[string]int) []TaskCount {
+	seen := map[string]bool{}
 	var order []schedule.Task
 	for _, r := range rows {
 		for _, t := range r.overdue {
-			if count[t.ID] == 0 {
+			if !seen[t.ID] {
 				order = append(order, t)
+				seen[t.ID] = true
 			}
-			count[t.ID]++
 		}
 	}
 	slices.SortStableFunc(order, func(x, y schedule.Task) int { return x.Due.Compare(y.Due) })

@@ -112,3 +112,29 @@ func CounterDeltas(before, after *Household) map[string]int64 {
 	}
 	return d
 }
+
+// Add adds o into c field by field, and returns c. Every view that sums
+// committees' counters (the street rollup and its check, the statistics
+// table, the bot's totals) adds them up with it.
+func (c Counters) Add(o Counters) Counters {
+	for k, v := range o {
+		c[k] += v
+	}
+	return c
+}
+
+// Sub is c less o, field by field, as new counters without zero fields:
+// a street's totals less its own records, say.
+func Sub(c, o Counters) Counters {
+	out := make(Counters, len(c))
+	out.Add(c)
+	for k, v := range o {
+		out[k] -= v
+	}
+	for k, v := range out {
+		if v == 0 {
+			delete(out, k)
+		}
+	}
+	return out
+}
