@@ -135,6 +135,7 @@ type progressRow struct {
 	hh, visited, due, paid, short, over, need int64
 	donations                                 int64
 	overdue                                   []schedule.Task
+	ctr                                       domain.Counters // what the row was read from
 }
 
 func (b *Bot) progressRow(name string, ctr domain.Counters) progressRow {
@@ -150,7 +151,7 @@ func (b *Bot) progressRow(name string, ctr domain.Counters) progressRow {
 // bareRow is the row without its overdue tasks.
 func bareRow(name string, ctr domain.Counters) progressRow {
 	return progressRow{name: name, hh: ctr[domain.CtrHouseholds], visited: ctr[domain.CtrVisited], due: ctr[domain.CtrDue],
-		paid: ctr[domain.CtrPaid], short: ctr[domain.CtrShort], over: ctr[domain.CtrOver], need: ctr[domain.CtrNeedAmount], donations: ctr[domain.CtrDonations]}
+		paid: ctr[domain.CtrPaid], short: ctr[domain.CtrShort], over: ctr[domain.CtrOver], need: ctr[domain.CtrNeedAmount], donations: ctr[domain.CtrDonations], ctr: ctr}
 }
 
 // worseFirst orders committees by how far behind they are: more overdue
@@ -192,8 +193,8 @@ func (r progressRow) line(n int) string {
 type streetView struct {
 	n     int         // committees
 	total progressRow // theirs, the street's own records left out
-	// street is the street's own counters.
-	street domain.Counters
+	// street is the street's own counters, sum every committee's with them.
+	street, sum domain.Counters
 	// rows are the committees worst first: all of them when complete,
 	// else the worst of them (every one the rollup listed might not be in
 	// its place further down).
@@ -216,7 +217,7 @@ func (b *Bot) readStreet(ctx context.Context, top int) (streetView, error) {
 	if err != nil {
 		return streetView{}, fmt.Errorf("read street rollup: %w", err)
 	}
-	v := streetView{street: r.Street, complete: true, overdue: map[string]int{}}
+	v := streetView{street: r.Street, sum: r.Sum, complete: true, overdue: map[string]int{}}
 	v.total = bareRow("", domain.Sub(r.Sum, r.Street))
 	groups := r.Groups
 	if len(r.Missing) > 0 {
@@ -391,7 +392,11 @@ func (b *Bot) moneyNotes(need, over, donations, streetDonations int64) string {
 // overdue (count, by task ID), in deadline order; tasks due together in
 // the order the rows, worst first, first have them overdue.
 func (b *Bot) overdueSummary(rows []progressRow, count map[string]int) string {
-	counts := overdueCounts(rows, count)
+	return overdueLine(overdueCounts(rows, count))
+}
+
+// overdueLine is 进度's line of overdue tasks.
+func overdueLine(counts []TaskCount) string {
 	if len(counts) == 0 {
 		return "暂无逾期事项"
 	}

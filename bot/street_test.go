@@ -251,6 +251,12 @@ func oracleStreetProgress(b *Bot, all map[string]domain.Counters) Reply {
 
 // oracleOverdue is the overdue line as it was counted from every row.
 func oracleOverdue(rows []progressRow) string {
+	return overdueLine(oracleOverdueCounts(rows))
+}
+
+// oracleOverdueCounts is each overdue task with how many rows have it,
+// in deadline order, as it was counted from every row.
+func oracleOverdueCounts(rows []progressRow) []TaskCount {
 	count := map[string]int{}
 	var order []schedule.Task
 	for _, r := range rows {
@@ -261,13 +267,86 @@ func oracleOverdue(rows []progressRow) string {
 			count[t.ID]++
 		}
 	}
-	if len(order) == 0 {
-		return "暂无逾期事项"
-	}
 	slices.SortStableFunc(order, func(x, y schedule.Task) int { return x.Due.Compare(y.Due) })
-	parts := make([]string, len(order))
-	for i, t := range order {
-		parts[i] = fmt.Sprintf("%s（%d个居委）", shortTaskName(t), count[t.ID])
+	var out []TaskCount
+	for _, t := range order {
+		out = append(out, TaskCount{Name: shortTaskName(t), Committees: count[t.ID]})
 	}
-	return "逾期：" + strings.Join(parts, "、")
+	return out
+}
+
+// TestStreetStatsFromRollup checks the workbench's street view, read from
+// the rollup, against the one built from every committee's counters on
+// the same random streets: the same totals, money by fund and category,
+// overdue counts and worst committees, with and without a category filter.
+func TestStreetStatsFromRollup(t *testing.T) {
+	days := []time.Time{
+		time.Date(2024, 1, 15, 9, 0, 0, 0, campaignZone),
+		time.Date(2024, 2, 10, 9, 0, 0, 0, campaignZone),
+	}
+	for _, n := range []int{0, 3, 40, 150, 2500} {
+		for seed := range uint64(2) {
+			rng := rand.New(rand.NewPCG(seed+7, uint64(n)))
+			st := randomStreet(rng, n)
+			for _, day := range days {
+				t.Run(fmt.Sprintf("%d committees, seed %d, %s", n, seed, day.Format("2006-01-02")), func(t *testing.T) {
+					b := streetBot(t, st, day)
+					want := oracleStreetStats(b, st.all, "")
+					cats := []string{""}
+					for _, m := range want.Categories {
+						cats = append(cats, m.Name)
+					}
+					for _, cat := range cats[:min(len(cats), 3)] {
+						got, err := b.StreetStats(context.Background(), "leader", cat)
+						if err != nil {
+							t.Fatal(err)
+						}
+						// Printed, so that an empty list and none read alike.
+						if got, want := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", oracleStreetStats(b, st.all, cat)); got != want {
+							t.Errorf("category %q: street view differs from the one built from every committee:\n got %s\nwant %s", cat, got, want)
+						}
+					}
+					if st.rollupReads == 0 {
+						t.Error("the street view did not read the rollup")
+					}
+				})
+			}
+		}
+	}
+}
+
+// oracleStreetStats is StreetStats as it was built before the rollup:
+// a row per committee from every committee's counters.
+func oracleStreetStats(b *Bot, all map[string]domain.Counters, category string) StreetStats {
+	committees := committeeOnly(all)
+	names := slices.Clone(b.committees)
+	for c := range committees {
+		if !slices.Contains(b.committees, c) {
+			names = append(names, c)
+		}
+	}
+	rows := make([]progressRow, 0, len(names))
+	for _, c := range names {
+		rows = append(rows, b.progressRow(c, committees[c]))
+	}
+	slices.SortFunc(rows, worseFirst)
+	out := StreetStats{AsOf: b.asOf(), Category: category, N: len(rows)}
+	for _, r := range rows[:min(len(rows), StreetListed)] {
+		s := b.stats(r, committees[r.name])
+		s.CategoryDue, s.CategoryPaid = committees[r.name][domain.CatDue(category)], committees[r.name][domain.CatPaid(category)]
+		out.Committees = append(out.Committees, s)
+	}
+	sum := domain.Counters{}
+	for _, ctr := range all {
+		sum.Add(ctr)
+	}
+	t := sumRows(rows)
+	t.name = "全街道"
+	out.Total = b.stats(t, sum)
+	out.Total.Donations = t.donations + all[StreetCommittee][domain.CtrDonations]
+	out.Total.CategoryDue, out.Total.CategoryPaid = sum[domain.CatDue(category)], sum[domain.CatPaid(category)]
+	out.Funds = moneySplit(sum, domain.DueFundPrefix, domain.PaidFundPrefix)
+	out.Categories = moneySplit(sum, domain.DueCatPrefix, domain.PaidCatPrefix)
+	out.Overdue = oracleOverdueCounts(rows)
+	return out
 }

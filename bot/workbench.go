@@ -66,7 +66,8 @@ type DayPoint struct {
 type StreetStats struct {
 	AsOf       string
 	Total      CommitteeStats
-	Committees []CommitteeStats // worst first, as 进度 lists them
+	N          int              // committees in the street
+	Committees []CommitteeStats // the worst, at most StreetListed, as 进度 lists them
 	Funds      []MoneyLine
 	Categories []MoneyLine
 	Overdue    []TaskCount // in deadline order
@@ -75,9 +76,14 @@ type StreetStats struct {
 	Category string
 }
 
+// StreetListed is how many committees StreetStats lists, worst first: a
+// city has thousands, and a page shows the worst.
+const StreetListed = 100
+
 // StreetStats reads the street's numbers for a leader or admin; a worker
-// gets a UserError. It reads counters only, never households, through the
-// one function the chat's 进度 uses too.
+// gets a UserError. It reads the street rollup through the function the
+// chat's 进度 uses (readStreet), never every committee's counters: the
+// totals, and the worst StreetListed committees.
 func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetStats, error) {
 	st, err := b.reader(userID)
 	if err != nil {
@@ -86,47 +92,25 @@ func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetS
 	if st.Role == domain.RoleWorker {
 		return StreetStats{}, msgOtherCommittee(st)
 	}
-	all, err := b.store.AllCounters(ctx)
+	v, err := b.readStreet(ctx, StreetListed)
 	if err != nil {
-		return StreetStats{}, fmt.Errorf("read all counters: %w", err)
+		return StreetStats{}, err
 	}
-	committees := committeeOnly(all)
-	names := slices.Clone(b.committees)
-	for c := range committees {
-		if !slices.Contains(b.committees, c) {
-			names = append(names, c)
-		}
-	}
-	rows := make([]progressRow, 0, len(names))
-	for _, c := range names {
-		rows = append(rows, b.progressRow(c, committees[c]))
-	}
-	slices.SortFunc(rows, worseFirst)
-	out := StreetStats{AsOf: b.asOf(), Category: category}
-	for _, r := range rows {
-		s := b.stats(r, committees[r.name])
-		s.CategoryDue, s.CategoryPaid = committees[r.name][domain.CatDue(category)], committees[r.name][domain.CatPaid(category)]
+	out := StreetStats{AsOf: b.asOf(), Category: category, N: v.n}
+	for _, r := range v.rows[:min(len(v.rows), StreetListed)] {
+		s := b.stats(r, r.ctr)
+		s.CategoryDue, s.CategoryPaid = r.ctr[domain.CatDue(category)], r.ctr[domain.CatPaid(category)]
 		out.Committees = append(out.Committees, s)
 	}
-	sum := domain.Counters{}
-	for _, ctr := range all {
-		sum.Add(ctr)
-	}
-	t := sumRows(rows)
+	t := v.total
 	t.name = "全街道"
-	out.Total = b.stats(t, sum)
-	out.Total.Donations = t.donations + all[StreetCommittee][domain.CtrDonations]
-	out.Total.Overdue = nil
-	out.Total.CategoryDue, out.Total.CategoryPaid = sum[domain.CatDue(category)], sum[domain.CatPaid(category)]
-	out.Funds = moneySplit(sum, domain.DueFundPrefix, domain.PaidFundPrefix)
-	out.Categories = moneySplit(sum, domain.DueCatPrefix, domain.PaidCatPrefix)
-	count := map[string]int{}
-	for _, r := range rows {
-		for _, t := range r.overdue {
-			count[t.ID]++
-		}
-	}
-	out.Overdue = overdueCounts(rows, count)
+	t.overdue = nil
+	out.Total = b.stats(t, v.sum)
+	out.Total.Donations = t.donations + v.street[domain.CtrDonations]
+	out.Total.CategoryDue, out.Total.CategoryPaid = v.sum[domain.CatDue(category)], v.sum[domain.CatPaid(category)]
+	out.Funds = moneySplit(v.sum, domain.DueFundPrefix, domain.PaidFundPrefix)
+	out.Categories = moneySplit(v.sum, domain.DueCatPrefix, domain.PaidCatPrefix)
+	out.Overdue = overdueCounts(v.firsts, v.overdue)
 	return out, nil
 }
 
