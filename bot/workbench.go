@@ -175,58 +175,56 @@ func moneySplit(ctr domain.Counters, duePrefix, paidPrefix string) []MoneyLine {
 	return out
 }
 
-// maxDailyCommittees bounds how many committees' households the daily line
-// reads: it is the one view that reads households rather than counters.
-const maxDailyCommittees = 200
-
-// Daily is the visits and money recorded per visit date in the committees
-// the user may read ("" for all of them), oldest first. Beyond
-// maxDailyCommittees committees it returns nil: the line would cost a read
-// of every household.
+// Daily is the visits and money recorded per visit date, oldest first: for
+// a leader or admin with committee "" the street's, from the rollup's
+// sums; else one committee's ("" for a worker's own), from its counters.
+// It never reads households: the per-day counter fields (domain.DayVisits,
+// domain.DayPaid) are kept as each change is applied.
 func (b *Bot) Daily(ctx context.Context, userID, committee string) ([]DayPoint, error) {
 	st, err := b.reader(userID)
 	if err != nil {
 		return nil, err
 	}
-	committees, err := b.readScope(ctx, st, committee)
+	if committee == "" && st.Role != domain.RoleWorker {
+		r, err := b.store.Rollup(ctx, nil, 0)
+		if err != nil {
+			return nil, fmt.Errorf("read street rollup: %w", err)
+		}
+		return dailyLine(r.Sum), nil
+	}
+	cs, err := b.readScope(ctx, st, committee)
 	if err != nil {
 		return nil, err
 	}
-	if len(committees) > maxDailyCommittees {
-		return nil, nil
+	ctr, err := b.store.Counters(ctx, cs[0])
+	if err != nil {
+		return nil, fmt.Errorf("read counters %s: %w", cs[0], err)
 	}
+	return dailyLine(ctr), nil
+}
+
+// dailyLine is the days with visits in ctr's per-day fields, oldest
+// first; never nil.
+func dailyLine(ctr domain.Counters) []DayPoint {
 	by := map[string]*DayPoint{}
-	for _, c := range committees {
-		hs, err := b.store.Households(ctx, c)
-		if err != nil {
-			return nil, fmt.Errorf("read households of %s: %w", c, err)
+	at := func(date string) *DayPoint {
+		if by[date] == nil {
+			by[date] = &DayPoint{Date: date}
 		}
-		addDays(by, hs)
+		return by[date]
 	}
-	return sortedDays(by), nil
-}
-
-// addDays counts the households' visits and money by visit date.
-func addDays(by map[string]*DayPoint, hs []domain.Household) {
-	for _, h := range hs {
-		for _, v := range h.Visits {
-			p := by[v.Date]
-			if p == nil {
-				p = &DayPoint{Date: v.Date}
-				by[v.Date] = p
-			}
-			p.Visits++
-			p.Paid += v.Paid
+	for k, v := range ctr {
+		if date, ok := strings.CutPrefix(k, domain.DayVisitsPrefix); ok {
+			at(date).Visits += int(v)
+		} else if date, ok := strings.CutPrefix(k, domain.DayPaidPrefix); ok {
+			at(date).Paid += v
 		}
 	}
-}
-
-// sortedDays is the days oldest first; never nil, since nil says the
-// line was not read.
-func sortedDays(by map[string]*DayPoint) []DayPoint {
 	out := make([]DayPoint, 0, len(by))
 	for _, p := range by {
-		out = append(out, *p)
+		if p.Visits > 0 {
+			out = append(out, *p)
+		}
 	}
 	slices.SortFunc(out, func(x, y DayPoint) int { return strings.Compare(x.Date, y.Date) })
 	return out
@@ -261,7 +259,7 @@ type CommitteeView struct {
 	ReportHint string
 	Funds      []MoneyLine
 	Categories []MoneyLine
-	Daily      []DayPoint // visits and money by visit date, oldest first
+	Daily      []DayPoint // visits and money by visit date, oldest first, from the counters
 }
 
 // CommitteeView reads one committee for userID: a worker only their own
@@ -290,9 +288,7 @@ func (b *Bot) CommitteeView(ctx context.Context, userID, committee, search strin
 	}
 	v := CommitteeView{AsOf: b.asOf(), Stats: b.stats(b.progressRow(c, ctr), ctr), Total: len(hs),
 		Funds: moneySplit(ctr, domain.DueFundPrefix, domain.PaidFundPrefix), Categories: moneySplit(ctr, domain.DueCatPrefix, domain.PaidCatPrefix)}
-	days := map[string]*DayPoint{}
-	addDays(days, hs)
-	v.Daily = sortedDays(days)
+	v.Daily = dailyLine(ctr)
 	search = strings.TrimSpace(search)
 	for i := range hs {
 		h := &hs[i]
