@@ -156,11 +156,12 @@ for i = 1, #groups, 2 do
     for j, m in ipairs(redis.call('ZRANGE', ARGV[1] .. groups[i], 0, top - 1)) do
       names[j] = string.sub(m, ` + strconv.Itoa(rollupMemberPad+1) + `)
     end
-    if #names > 0 then
-      local snaps = redis.call('HMGET', KEYS[1], unpack(names))
-      for j = 1, #names do
+    for from = 1, #names, 1000 do -- unpack has a limit
+      local to = math.min(from + 999, #names)
+      local snaps = redis.call('HMGET', KEYS[1], unpack(names, from, to))
+      for j = from, to do
         list[#list + 1] = names[j]
-        list[#list + 1] = snaps[j] or ''
+        list[#list + 1] = snaps[j - from + 1] or ''
       end
     end
   end

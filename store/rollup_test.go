@@ -368,3 +368,30 @@ func TestEnsureRollup(t *testing.T) {
 	}
 	checkRollup(t, s, "after EnsureRollup")
 }
+
+// TestRollupListsALargeGroup lists a group of more committees than the
+// read script fetches at once, in order.
+func TestRollupListsALargeGroup(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	const n = 1200
+	for i := range n {
+		c := fmt.Sprintf("居委%04d", i)
+		if err := s.AddCounters(ctx, c, map[string]int64{domain.CtrHouseholds: 10, domain.CtrVisited: int64(i % 10)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := s.Rollup(ctx, nil, n+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Groups) != 1 || r.Groups[0].Count != n || len(r.Groups[0].Worst) != n {
+		t.Fatalf("want one group listing all %d committees, got %d groups", n, len(r.Groups))
+	}
+	for i, c := range r.Groups[0].Worst[1:] {
+		prev := r.Groups[0].Worst[i]
+		if len(c.Counters) == 0 || prev.Counters[domain.CtrVisited] > c.Counters[domain.CtrVisited] {
+			t.Fatalf("%s (%v) listed after %s (%v)", c.Name, c.Counters, prev.Name, prev.Counters)
+		}
+	}
+}
