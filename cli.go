@@ -150,6 +150,48 @@ func exportMain(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// rollupMain is `songnuan rollup check`, `songnuan rollup rebuild` and
+// `songnuan rollup days`: the street rollup that city-wide 进度 reads,
+// compared with every committee's counters or made again from them (see
+// store/rollup.go); days first adds the per-day fields of visits recorded
+// before they existed (store/days.go).
+func rollupMain(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) != 1 || (args[0] != "check" && args[0] != "rebuild" && args[0] != "days") {
+		return errors.New("用法：songnuan rollup check（核对全街道汇总）、songnuan rollup rebuild（按各居委计数重建）或 songnuan rollup days（按各户走访补记每日计数）")
+	}
+	a, err := offline(ctx, "核对汇总")
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.Background())
+	if args[0] == "days" {
+		n, err := a.Store.AddMissingDays(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "已按各户走访补记每日计数：%d个居委\n", n)
+	}
+	if args[0] == "rebuild" {
+		n, err := a.Store.RebuildRollup(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "已重建全街道汇总：%d个居委\n", n)
+	}
+	diffs, err := a.Store.CheckRollup(ctx)
+	if err != nil {
+		return err
+	}
+	if len(diffs) == 0 {
+		fmt.Fprintln(stdout, "全街道汇总与各居委计数一致")
+		return nil
+	}
+	for _, d := range diffs {
+		fmt.Fprintln(stdout, d)
+	}
+	return fmt.Errorf("全街道汇总有%d处与各居委计数不符：运行 songnuan rollup rebuild 重建", len(diffs))
+}
+
 // policyMain is `songnuan policy show [FILE]` and `songnuan policy check FILE`.
 func policyMain(args []string, stdout io.Writer) error {
 	if len(args) == 0 || (args[0] != "show" && args[0] != "check") || (args[0] == "check" && len(args) != 2) {

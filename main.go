@@ -22,11 +22,12 @@ const usage = `送暖 songnuan — 帮困送温暖 企业微信机器人
   songnuan bench [--n N --c C]     向运行中的机器人发压测消息
   songnuan import FILE [--as USERID]  导入家庭名单（.xlsx/.csv）
   songnuan export --out FILE       导出统计表（.xlsx）
+  songnuan rollup check|rebuild|days  核对或重建全街道汇总（进度 读的合计）；days 按各户走访补记每日计数
   songnuan policy show [FILE]      显示补助标准
   songnuan policy check FILE       检查补助标准文件
   songnuan schedule show [FILE]    显示活动日程
   songnuan schedule check FILE     检查日程文件
-  songnuan gen [load|time|memory]  生成城市规模的压测数据并测量（见 BENCHMARKS.md）
+  songnuan gen [load|visit|time|page|memory]  生成城市规模的压测数据并测量（见 BENCHMARKS.md）
   songnuan menu install            设置企业微信应用菜单（待办、进度、工作台、日程、帮助）
 `
 
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = importMain(ctx, args, stdout)
 	case "export":
 		err = exportMain(ctx, args, stdout)
+	case "rollup":
+		err = rollupMain(ctx, args, stdout)
 	case "policy":
 		err = policyMain(args, stdout)
 	case "schedule":

@@ -142,6 +142,9 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	a.Store = st
+	if err := st.EnsureRollup(ctx); err != nil {
+		return fmt.Errorf("street rollup: %w", err)
+	}
 	a.clock = cfg.Clock()
 	if a.Schedule, err = LoadSchedule(cfg.Schedule); err != nil {
 		return err

@@ -61,6 +61,10 @@ func (s noStore) AllCounters(context.Context) (map[string]domain.Counters, error
 	s.fail("AllCounters")
 	return nil, ErrUnavailable
 }
+func (s noStore) Rollup(context.Context, []string, int) (Rollup, error) {
+	s.fail("Rollup")
+	return Rollup{}, ErrUnavailable
+}
 func (s noStore) AddCounters(context.Context, string, map[string]int64) error {
 	s.fail("AddCounters")
 	return ErrUnavailable

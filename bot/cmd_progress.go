@@ -77,14 +77,14 @@ func (b *Bot) progress(ctx context.Context, m *msg) (Reply, error) {
 		}
 	}
 	if committee == "" {
-		all, err := b.store.AllCounters(ctx)
-		if err != nil {
-			return Reply{}, fmt.Errorf("read all counters: %w", err)
-		}
 		if a.View != "" {
-			return fitReply(b.splitText("全街道", a.View, sumCounters(all))), nil
+			r, err := b.store.Rollup(ctx, nil, 0)
+			if err != nil {
+				return Reply{}, fmt.Errorf("read street rollup: %w", err)
+			}
+			return fitReply(b.splitText("全街道", a.View, r.Sum)), nil
 		}
-		return b.streetProgress(ctx, all)
+		return b.streetProgress(ctx)
 	}
 	ctr, err := b.store.Counters(ctx, committee)
 	if err != nil {
@@ -108,18 +108,6 @@ func fitReply(s string) Reply {
 		return Reply{Text: s}
 	}
 	return Reply{Markdown: s}
-}
-
-// sumCounters adds up every committee's counters, the street's own
-// included.
-func sumCounters(all map[string]domain.Counters) domain.Counters {
-	sum := domain.Counters{}
-	for _, ctr := range all {
-		for k, v := range ctr {
-			sum[k] += v
-		}
-	}
-	return sum
 }
 
 // asOf is the "截至1月20日 10:00" of every progress view, with the phase.
@@ -147,17 +135,23 @@ type progressRow struct {
 	hh, visited, due, paid, short, over, need int64
 	donations                                 int64
 	overdue                                   []schedule.Task
+	ctr                                       domain.Counters // what the row was read from
 }
 
 func (b *Bot) progressRow(name string, ctr domain.Counters) progressRow {
-	r := progressRow{name: name, hh: ctr[domain.CtrHouseholds], visited: ctr[domain.CtrVisited], due: ctr[domain.CtrDue],
-		paid: ctr[domain.CtrPaid], short: ctr[domain.CtrShort], over: ctr[domain.CtrOver], need: ctr[domain.CtrNeedAmount], donations: ctr[domain.CtrDonations]}
+	r := bareRow(name, ctr)
 	for _, st := range b.committeeTasks(ctr) {
 		if st.State == schedule.TaskOverdue {
 			r.overdue = append(r.overdue, st.Task)
 		}
 	}
 	return r
+}
+
+// bareRow is the row without its overdue tasks.
+func bareRow(name string, ctr domain.Counters) progressRow {
+	return progressRow{name: name, hh: ctr[domain.CtrHouseholds], visited: ctr[domain.CtrVisited], due: ctr[domain.CtrDue],
+		paid: ctr[domain.CtrPaid], short: ctr[domain.CtrShort], over: ctr[domain.CtrOver], need: ctr[domain.CtrNeedAmount], donations: ctr[domain.CtrDonations], ctr: ctr}
 }
 
 // worseFirst orders committees by how far behind they are: more overdue
@@ -194,91 +188,168 @@ func (r progressRow) line(n int) string {
 	return s
 }
 
+// streetView is the street as 进度 shows it, read from the store's
+// rollup: its totals, and its committees worst first.
+type streetView struct {
+	n     int         // committees
+	total progressRow // theirs, the street's own records left out
+	// street is the street's own counters, sum every committee's with them.
+	street, sum domain.Counters
+	// rows are the committees worst first: all of them when complete,
+	// else the worst of them (every one the rollup listed might not be in
+	// its place further down).
+	rows     []progressRow
+	complete bool
+	late     int // committees with a task overdue
+	// firsts is the worst committee of each group with the same tasks
+	// overdue, worst first: they name the overdue tasks in the order the
+	// rows would.
+	firsts []progressRow
+	// overdue is how many committees have each task overdue, by task ID.
+	overdue map[string]int
+}
+
+// readStreet reads the street from the rollup, listing at least the top
+// worst committees (all of them when there are no more). Committees with
+// staff but nothing recorded yet count too.
+func (b *Bot) readStreet(ctx context.Context, top int) (streetView, error) {
+	r, err := b.store.Rollup(ctx, b.committees, top)
+	if err != nil {
+		return streetView{}, fmt.Errorf("read street rollup: %w", err)
+	}
+	v := streetView{street: r.Street, sum: r.Sum, complete: true, overdue: map[string]int{}}
+	v.total = bareRow("", domain.Sub(r.Sum, r.Street))
+	groups := r.Groups
+	if len(r.Missing) > 0 {
+		missing := RollupGroup{Count: len(r.Missing)}
+		for _, c := range r.Missing[:min(len(r.Missing), top)] {
+			missing.Worst = append(missing.Worst, CommitteeCounters{Name: c})
+		}
+		groups = append(slices.Clip(groups), missing)
+	}
+	for _, g := range groups {
+		v.n += g.Count
+		if len(g.Worst) < g.Count {
+			v.complete = false
+		}
+		if len(g.Worst) == 0 {
+			continue
+		}
+		// A group's committees have the same tasks overdue: the schedule
+		// is read once for the group.
+		first := b.progressRow(g.Worst[0].Name, g.Worst[0].Counters)
+		for _, c := range g.Worst {
+			row := bareRow(c.Name, c.Counters)
+			row.overdue = first.overdue
+			v.rows = append(v.rows, row)
+		}
+		v.firsts = append(v.firsts, first)
+		for _, t := range first.overdue {
+			v.overdue[t.ID] += g.Count
+		}
+		if len(first.overdue) > 0 {
+			v.late += g.Count
+		}
+	}
+	slices.SortFunc(v.rows, worseFirst)
+	slices.SortFunc(v.firsts, worseFirst)
+	if !v.complete {
+		// Each group lists its first top committees in order, so the
+		// street's first top are among them.
+		v.rows = v.rows[:min(len(v.rows), top)]
+	}
+	return v, nil
+}
+
+// streetTop is how many committees of each group a street view reads at
+// first: more than a markdown message lists at city scale.
+const streetTop = 40
+
 // streetProgress is 进度 for the whole street: totals, overdue tasks by
 // how many committees have them, one line per committee worst first, and
 // the open rough-sleeper reports. When it does not fit one text message it
 // becomes markdown that lists the worst committees and sums up the rest.
-func (b *Bot) streetProgress(ctx context.Context, all map[string]domain.Counters) (Reply, error) {
-	committees := committeeOnly(all)
-	// Committees with staff but nothing recorded yet count too; a set
-	// keeps this linear at a city's thousands of committees.
-	names := slices.Clone(b.committees)
-	known := make(map[string]bool, len(names))
-	for _, c := range names {
-		known[c] = true
-	}
-	for c := range committees {
-		if !known[c] {
-			names = append(names, c)
-		}
-	}
-	rows := make([]progressRow, 0, len(names))
-	for _, c := range names {
-		rows = append(rows, b.progressRow(c, committees[c]))
-	}
-	slices.SortFunc(rows, worseFirst)
+func (b *Bot) streetProgress(ctx context.Context) (Reply, error) {
 	rescues, nRescues, err := b.store.OpenRescues(ctx, progressRescues)
 	if err != nil {
 		return Reply{}, fmt.Errorf("read open rescue reports: %w", err)
 	}
+	for top := streetTop; ; top *= 4 {
+		v, err := b.readStreet(ctx, top)
+		if err != nil {
+			return Reply{}, err
+		}
+		if reply, ok := b.streetReply(v, rescues, nRescues); ok || top >= v.n {
+			return reply, nil
+		}
+	}
+}
 
-	total := sumRows(rows)
+// streetReply builds 进度 from v; false when v does not list enough
+// committees to know it.
+func (b *Bot) streetReply(v streetView, rescues []RescueReport, nRescues int) (Reply, bool) {
+	total := v.total
+	streetDonations := v.street[domain.CtrDonations]
 	head := []string{
 		fmt.Sprintf("全街道%d个居委：已走访 %d/%d户（%d%%），已发 %d/%d元，未发 %d元",
-			len(rows), total.visited, total.hh, percent(total.visited, total.hh), total.paid, total.due, total.short),
-		b.moneyNotes(total.need, total.over, total.donations+all[StreetCommittee][domain.CtrDonations], all[StreetCommittee][domain.CtrDonations]),
-		b.overdueSummary(rows),
+			v.n, total.visited, total.hh, percent(total.visited, total.hh), total.paid, total.due, total.short),
+		b.moneyNotes(total.need, total.over, total.donations+streetDonations, streetDonations),
+		b.overdueSummary(v.firsts, v.overdue),
 	}
 	foot := []string{rescueLine(rescues, nRescues), "细看：进度 " + b.exampleCommittee() + "｜进度 类别｜进度 资金"}
 
 	ls := append([]string{"【进度】" + b.asOf()}, head...)
-	for i, r := range rows {
+	for i, r := range v.rows {
 		ls = append(ls, r.line(i+1))
 	}
 	text := lines(append(ls, foot...)...)
 	if len(text) <= maxMessageBytes {
-		return Reply{Text: text}, nil
+		// Listing more committees only makes a text longer.
+		return Reply{Text: text}, v.complete
 	}
-	return Reply{Markdown: b.streetMarkdown(head, rows, foot)}, nil
+	md, ok := b.streetMarkdown(head, v, foot)
+	return Reply{Markdown: md}, ok
 }
 
 // streetMarkdown lists as many committees, worst first, as one markdown
-// message holds, and sums up the rest in one line.
-func (b *Bot) streetMarkdown(head []string, rows []progressRow, foot []string) string {
+// message holds, and sums up the rest in one line; false when v lists
+// too few to fill it.
+func (b *Bot) streetMarkdown(head []string, v streetView, foot []string) (string, bool) {
 	top := lines(append([]string{"**帮困送温暖进度**（" + b.asOf() + "）"}, head...)...)
 	bottom := lines(foot...)
 	build := func(n int) string {
 		ls := []string{top}
-		for i, r := range rows[:n] {
+		for i, r := range v.rows[:n] {
 			l := r.line(i + 1)
 			if len(r.overdue) > 0 {
 				l = `<font color="warning">` + l + `</font>`
 			}
 			ls = append(ls, l)
 		}
-		return lines(append(ls, restLine(rows[n:]), bottom)...)
+		return lines(append(ls, v.restLine(v.rows[:n]), bottom)...)
 	}
 	n := 0
-	for n < len(rows) && len(build(n+1)) <= maxMessageBytes {
+	for n < len(v.rows) && len(build(n+1)) <= maxMessageBytes {
 		n++
 	}
-	return build(n)
+	return build(n), n < len(v.rows) || v.complete
 }
 
-// restLine sums up the committees a view had no room to list.
-func restLine(rows []progressRow) string {
-	if len(rows) == 0 {
+// restLine sums up the committees after listed, which a view had no room
+// to list.
+func (v streetView) restLine(listed []progressRow) string {
+	if len(listed) == v.n {
 		return ""
 	}
-	t := sumRows(rows)
+	t := sumRows(listed)
 	late := 0
-	for _, r := range rows {
+	for _, r := range listed {
 		if len(r.overdue) > 0 {
 			late++
 		}
 	}
 	return fmt.Sprintf("……另有%d个居委：已走访 %d/%d户，已发 %d/%d元，其中%d个有逾期事项；发送“进度 居委名”查看",
-		len(rows), t.visited, t.hh, t.paid, t.due, late)
+		v.n-len(listed), v.total.visited-t.visited, v.total.hh-t.hh, v.total.paid-t.paid, v.total.due-t.due, v.late-late)
 }
 
 // sumRows adds rows up.
@@ -318,9 +389,14 @@ func (b *Bot) moneyNotes(need, over, donations, streetDonations int64) string {
 }
 
 // overdueSummary names each overdue task with how many committees have it
-// overdue, in deadline order.
-func (b *Bot) overdueSummary(rows []progressRow) string {
-	counts := overdueCounts(rows)
+// overdue (count, by task ID), in deadline order; tasks due together in
+// the order the rows, worst first, first have them overdue.
+func (b *Bot) overdueSummary(rows []progressRow, count map[string]int) string {
+	return overdueLine(overdueCounts(rows, count))
+}
+
+// overdueLine is 进度's line of overdue tasks.
+func overdueLine(counts []TaskCount) string {
 	if len(counts) == 0 {
 		return "暂无逾期事项"
 	}

@@ -170,6 +170,45 @@ type CounterStore interface {
 	// stream. A replay changes nothing and returns Replayed with the stored
 	// Result. Either way Counters are read in the same step.
 	AddCountersOnce(ctx context.Context, c CounterChange) (Applied, error)
+	// Rollup reads the street's rollup, which the store keeps up to date
+	// as each change to a committee's counters is applied: never a walk
+	// over the committees. top bounds how many committees of each group
+	// it lists (0: none, for the sums alone); roster is the committees
+	// the bot knows of, and Missing those of them without counters.
+	Rollup(ctx context.Context, roster []string, top int) (Rollup, error)
+}
+
+// Rollup is the street at a glance, as CounterStore.Rollup reads it.
+type Rollup struct {
+	// Sum is every committee's counters added up, the street's own
+	// (StreetCommittee) included.
+	Sum domain.Counters
+	// Street is the street's own counters.
+	Street domain.Counters
+	// Groups hold every committee with a counter that is not zero, the
+	// street's own excepted. The committees of a group have the same
+	// committee tasks done (visits: every household visited; payments:
+	// nothing short-paid; each task reported), so at any moment the same
+	// tasks overdue.
+	Groups []RollupGroup
+	// Missing are the committees of the roster that are in no group,
+	// sorted by name.
+	Missing []string
+}
+
+// RollupGroup is one group of committees with the same tasks done.
+type RollupGroup struct {
+	Count int // committees in the group
+	// Worst are its first committees, at most top, ordered as 进度 orders
+	// committees with the same tasks overdue: none registered first, then
+	// by the share visited, more unpaid first, then by name.
+	Worst []CommitteeCounters
+}
+
+// CommitteeCounters is one committee's counters.
+type CommitteeCounters struct {
+	Name     string
+	Counters domain.Counters
 }
 
 // AuditLog is each committee's audit stream.

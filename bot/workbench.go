@@ -66,7 +66,8 @@ type DayPoint struct {
 type StreetStats struct {
 	AsOf       string
 	Total      CommitteeStats
-	Committees []CommitteeStats // worst first, as 进度 lists them
+	N          int              // committees in the street
+	Committees []CommitteeStats // the worst, at most StreetListed, as 进度 lists them
 	Funds      []MoneyLine
 	Categories []MoneyLine
 	Overdue    []TaskCount // in deadline order
@@ -75,9 +76,14 @@ type StreetStats struct {
 	Category string
 }
 
+// StreetListed is how many committees StreetStats lists, worst first: a
+// city has thousands, and a page shows the worst.
+const StreetListed = 100
+
 // StreetStats reads the street's numbers for a leader or admin; a worker
-// gets a UserError. It reads counters only, never households, through the
-// one function the chat's 进度 uses too.
+// gets a UserError. It reads the street rollup through the function the
+// chat's 进度 uses (readStreet), never every committee's counters: the
+// totals, and the worst StreetListed committees.
 func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetStats, error) {
 	st, err := b.reader(userID)
 	if err != nil {
@@ -86,52 +92,40 @@ func (b *Bot) StreetStats(ctx context.Context, userID, category string) (StreetS
 	if st.Role == domain.RoleWorker {
 		return StreetStats{}, msgOtherCommittee(st)
 	}
-	all, err := b.store.AllCounters(ctx)
+	v, err := b.readStreet(ctx, StreetListed)
 	if err != nil {
-		return StreetStats{}, fmt.Errorf("read all counters: %w", err)
+		return StreetStats{}, err
 	}
-	committees := committeeOnly(all)
-	names := slices.Clone(b.committees)
-	for c := range committees {
-		if !slices.Contains(b.committees, c) {
-			names = append(names, c)
-		}
-	}
-	rows := make([]progressRow, 0, len(names))
-	for _, c := range names {
-		rows = append(rows, b.progressRow(c, committees[c]))
-	}
-	slices.SortFunc(rows, worseFirst)
-	out := StreetStats{AsOf: b.asOf(), Category: category}
-	for _, r := range rows {
-		s := b.stats(r, committees[r.name])
-		s.CategoryDue, s.CategoryPaid = committees[r.name][domain.CatDue(category)], committees[r.name][domain.CatPaid(category)]
+	out := StreetStats{AsOf: b.asOf(), Category: category, N: v.n}
+	for _, r := range v.rows[:min(len(v.rows), StreetListed)] {
+		s := b.stats(r, r.ctr)
+		s.CategoryDue, s.CategoryPaid = r.ctr[domain.CatDue(category)], r.ctr[domain.CatPaid(category)]
 		out.Committees = append(out.Committees, s)
 	}
-	sum := sumCounters(all)
-	t := sumRows(rows)
+	t := v.total
 	t.name = "全街道"
-	out.Total = b.stats(t, sum)
-	out.Total.Donations = t.donations + all[StreetCommittee][domain.CtrDonations]
-	out.Total.Overdue = nil
-	out.Total.CategoryDue, out.Total.CategoryPaid = sum[domain.CatDue(category)], sum[domain.CatPaid(category)]
-	out.Funds = moneySplit(sum, domain.DueFundPrefix, domain.PaidFundPrefix)
-	out.Categories = moneySplit(sum, domain.DueCatPrefix, domain.PaidCatPrefix)
-	out.Overdue = overdueCounts(rows)
+	t.overdue = nil
+	out.Total = b.stats(t, v.sum)
+	out.Total.Donations = t.donations + v.street[domain.CtrDonations]
+	out.Total.CategoryDue, out.Total.CategoryPaid = v.sum[domain.CatDue(category)], v.sum[domain.CatPaid(category)]
+	out.Funds = moneySplit(v.sum, domain.DueFundPrefix, domain.PaidFundPrefix)
+	out.Categories = moneySplit(v.sum, domain.DueCatPrefix, domain.PaidCatPrefix)
+	out.Overdue = overdueCounts(v.firsts, v.overdue)
 	return out, nil
 }
 
 // overdueCounts is each overdue task of the rows with how many
-// committees have it overdue, in deadline order.
-func overdueCounts(rows []progressRow) []TaskCount {
-	count := map[string]int{}
+// committees have it overdue (count, by task ID), in deadline order; tasks
+// due together in the order the rows first have them overdue.
+func overdueCounts(rows []progressRow, count map[string]int) []TaskCount {
+	seen := map[string]bool{}
 	var order []schedule.Task
 	for _, r := range rows {
 		for _, t := range r.overdue {
-			if count[t.ID] == 0 {
+			if !seen[t.ID] {
 				order = append(order, t)
+				seen[t.ID] = true
 			}
-			count[t.ID]++
 		}
 	}
 	slices.SortStableFunc(order, func(x, y schedule.Task) int { return x.Due.Compare(y.Due) })
@@ -181,58 +175,56 @@ func moneySplit(ctr domain.Counters, duePrefix, paidPrefix string) []MoneyLine {
 	return out
 }
 
-// maxDailyCommittees bounds how many committees' households the daily line
-// reads: it is the one view that reads households rather than counters.
-const maxDailyCommittees = 200
-
-// Daily is the visits and money recorded per visit date in the committees
-// the user may read ("" for all of them), oldest first. Beyond
-// maxDailyCommittees committees it returns nil: the line would cost a read
-// of every household.
+// Daily is the visits and money recorded per visit date, oldest first: for
+// a leader or admin with committee "" the street's, from the rollup's
+// sums; else one committee's ("" for a worker's own), from its counters.
+// It never reads households: the per-day counter fields (domain.DayVisits,
+// domain.DayPaid) are kept as each change is applied.
 func (b *Bot) Daily(ctx context.Context, userID, committee string) ([]DayPoint, error) {
 	st, err := b.reader(userID)
 	if err != nil {
 		return nil, err
 	}
-	committees, err := b.readScope(ctx, st, committee)
+	if committee == "" && st.Role != domain.RoleWorker {
+		r, err := b.store.Rollup(ctx, nil, 0)
+		if err != nil {
+			return nil, fmt.Errorf("read street rollup: %w", err)
+		}
+		return dailyLine(r.Sum), nil
+	}
+	cs, err := b.readScope(ctx, st, committee)
 	if err != nil {
 		return nil, err
 	}
-	if len(committees) > maxDailyCommittees {
-		return nil, nil
+	ctr, err := b.store.Counters(ctx, cs[0])
+	if err != nil {
+		return nil, fmt.Errorf("read counters %s: %w", cs[0], err)
 	}
+	return dailyLine(ctr), nil
+}
+
+// dailyLine is the days with visits in ctr's per-day fields, oldest
+// first; never nil.
+func dailyLine(ctr domain.Counters) []DayPoint {
 	by := map[string]*DayPoint{}
-	for _, c := range committees {
-		hs, err := b.store.Households(ctx, c)
-		if err != nil {
-			return nil, fmt.Errorf("read households of %s: %w", c, err)
+	at := func(date string) *DayPoint {
+		if by[date] == nil {
+			by[date] = &DayPoint{Date: date}
 		}
-		addDays(by, hs)
+		return by[date]
 	}
-	return sortedDays(by), nil
-}
-
-// addDays counts the households' visits and money by visit date.
-func addDays(by map[string]*DayPoint, hs []domain.Household) {
-	for _, h := range hs {
-		for _, v := range h.Visits {
-			p := by[v.Date]
-			if p == nil {
-				p = &DayPoint{Date: v.Date}
-				by[v.Date] = p
-			}
-			p.Visits++
-			p.Paid += v.Paid
+	for k, v := range ctr {
+		if date, ok := strings.CutPrefix(k, domain.DayVisitsPrefix); ok {
+			at(date).Visits += int(v)
+		} else if date, ok := strings.CutPrefix(k, domain.DayPaidPrefix); ok {
+			at(date).Paid += v
 		}
 	}
-}
-
-// sortedDays is the days oldest first; never nil, since nil says the
-// line was not read.
-func sortedDays(by map[string]*DayPoint) []DayPoint {
 	out := make([]DayPoint, 0, len(by))
 	for _, p := range by {
-		out = append(out, *p)
+		if p.Visits > 0 {
+			out = append(out, *p)
+		}
 	}
 	slices.SortFunc(out, func(x, y DayPoint) int { return strings.Compare(x.Date, y.Date) })
 	return out
@@ -267,7 +259,7 @@ type CommitteeView struct {
 	ReportHint string
 	Funds      []MoneyLine
 	Categories []MoneyLine
-	Daily      []DayPoint // visits and money by visit date, oldest first
+	Daily      []DayPoint // visits and money by visit date, oldest first, from the counters
 }
 
 // CommitteeView reads one committee for userID: a worker only their own
@@ -296,9 +288,7 @@ func (b *Bot) CommitteeView(ctx context.Context, userID, committee, search strin
 	}
 	v := CommitteeView{AsOf: b.asOf(), Stats: b.stats(b.progressRow(c, ctr), ctr), Total: len(hs),
 		Funds: moneySplit(ctr, domain.DueFundPrefix, domain.PaidFundPrefix), Categories: moneySplit(ctr, domain.DueCatPrefix, domain.PaidCatPrefix)}
-	days := map[string]*DayPoint{}
-	addDays(days, hs)
-	v.Daily = sortedDays(days)
+	v.Daily = dailyLine(ctr)
 	search = strings.TrimSpace(search)
 	for i := range hs {
 		h := &hs[i]

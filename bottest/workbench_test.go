@@ -3,7 +3,9 @@ package bottest_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,5 +134,67 @@ func TestStreetStatsEqualProgress(t *testing.T) {
 	}
 	if !strings.Contains(b.Say(t, "li", "进度 类别"), fmt.Sprintf("低保：已发 %d/%d元", s.Total.CategoryPaid, s.Total.CategoryDue)) {
 		t.Errorf("低保 filter %d/%d differs from 进度 类别", s.Total.CategoryPaid, s.Total.CategoryDue)
+	}
+}
+
+// The daily line of visits and money, read from counters, is what the
+// households' visits say, day by day, for the street and for a committee,
+// after an undo too.
+func TestDailyLineEqualsTheVisits(t *testing.T) {
+	b := bottest.New(t)
+	ctx := context.Background()
+	for _, s := range []struct{ who, text string }{
+		{"wang", "登记 甲一 低保 3人"}, {"wang", "登记 甲二 低保 1人"}, {"wang", "登记 甲三 低保 2人"},
+		{"chen", "登记 乙一 低保 2人"},
+		{"wang", "走访 甲一 发放900元 日期:1月5日"}, {"wang", "走访 甲二 发放500元 日期:1月5日"},
+		{"chen", "走访 乙一 发放300元 日期:1月6日"}, {"wang", "走访 甲三 发放200元 日期:1月7日"},
+		{"wang", "撤销"}, {"wang", "走访 甲一 发放100元 走访人:街镇领导 日期:1月8日"},
+	} {
+		b.Say(t, s.who, s.text)
+	}
+	// fromVisits counts the committees' households' visits by date.
+	fromVisits := func(committees ...string) []bot.DayPoint {
+		by := map[string]*bot.DayPoint{}
+		for _, c := range committees {
+			hs, err := b.Store.Households(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range hs {
+				for _, v := range h.Visits {
+					if by[v.Date] == nil {
+						by[v.Date] = &bot.DayPoint{Date: v.Date}
+					}
+					by[v.Date].Visits++
+					by[v.Date].Paid += v.Paid
+				}
+			}
+		}
+		out := []bot.DayPoint{}
+		for _, d := range slices.Sorted(maps.Keys(by)) {
+			out = append(out, *by[d])
+		}
+		return out
+	}
+	street, err := b.Daily(ctx, "li", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fromVisits("甘泉一村", "甘泉二村"); !slices.Equal(street, want) || len(want) != 3 {
+		t.Errorf("street daily line = %v, want %v (three days: the undone visit's day gone)", street, want)
+	}
+	mine, err := b.Daily(ctx, "wang", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.CommitteeView(ctx, "wang", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fromVisits("甘泉一村"); !slices.Equal(mine, want) || !slices.Equal(v.Daily, want) || len(want) != 2 {
+		t.Errorf("committee daily line = %v, its page's %v, want %v", mine, v.Daily, want)
+	}
+	if _, err := b.Daily(ctx, "wang", "甘泉二村"); err == nil {
+		t.Error("a worker read another committee's daily line")
 	}
 }

@@ -279,13 +279,7 @@ func TestVisitRecordsAShareOfEachCommittee(t *testing.T) {
 	}
 	b, st := testBot(t, c, nil)
 	ctx := context.Background()
-	var lists []List
-	for i := range c.Committees {
-		lists = append(lists, List{Name: c.ListName(i), Hash: "h" + strconv.Itoa(i), Rows: c.Rows(i)})
-	}
-	if _, err := Load(ctx, b, directory(c), c.Staff[len(c.Staff)-1], lists, 2); err != nil {
-		t.Fatal(err)
-	}
+	loadAll(t, b, c)
 	res, err := Visit(ctx, b, st, directory(c), 0.5, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -462,5 +456,43 @@ func TestParseMemory(t *testing.T) {
 	}
 	if _, err := parseMemory("# Clients\r\n"); err == nil {
 		t.Error("INFO without used_memory parsed")
+	}
+}
+
+// gen page signs in as the user and times the page its handlers serve; a
+// page the user is sent away from, or a stranger, is an error.
+func TestTimePage(t *testing.T) {
+	c, err := Generate(Options{Committees: 4, Households: 60, Leaders: 1, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := testBot(t, c, nil)
+	ctx := context.Background()
+	loadAll(t, b, c)
+	leader := c.Staff[len(c.Staff)-2].UserID
+	tm, size, err := TimePage(ctx, b, leader, "/app/street", 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm.N != 3 || size < 1000 {
+		t.Errorf("street page: %s, %d bytes; want 3 timed requests of a whole page", tm, size)
+	}
+	if _, _, err := TimePage(ctx, b, c.Worker(0).UserID, "/app/street", 1, 0); err == nil {
+		t.Error("a worker's street page, which sends them to their committee, was timed")
+	}
+	if _, _, err := TimePage(ctx, b, "nobody", "/app/street", 1, 0); err == nil {
+		t.Error("a stranger signed in")
+	}
+}
+
+// loadAll imports every list of c through b, two at a time.
+func loadAll(t *testing.T, b *bot.Bot, c *City) {
+	t.Helper()
+	var lists []List
+	for i := range c.Committees {
+		lists = append(lists, List{Name: c.ListName(i), Hash: "h" + strconv.Itoa(i), Rows: c.Rows(i)})
+	}
+	if _, err := Load(context.Background(), b, directory(c), c.Staff[len(c.Staff)-1], lists, 2); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -28,11 +28,13 @@ const usage = `用法：
       每个居委由社工走访一部分还没走访的户（按应发金额发放），把城市带到活动中途
   songnuan gen time --as 用户ID --text 进度 [--dir city] [--n 200] [--warmup 10] [--cpuprofile 文件]
       直接调用机器人 n 次（不经 HTTP），报告延迟 p50/p90/p99
+  songnuan gen page --as 用户ID --path /app/street [--dir city] [--n 50] [--warmup 5]
+      以该用户登录工作台，在本进程内请求页面 n 次（不经网络），报告服务端用时 p50/p90/p99
   songnuan gen memory [--dir city]
       按键的种类统计 Redis 内存（MEMORY USAGE）和每户字节数
   songnuan gen serve --cpuprofile 文件 [--dir city]
       和 songnuan 一样启动机器人，收到 SIGTERM 退出时写下整段运行的 CPU profile
-load、time、memory 的配置取自 SONGNUAN_CONFIG，未设时用 DIR/city.yaml；Redis 取自 REDIS_URL。
+load、time、page、memory 的配置取自 SONGNUAN_CONFIG，未设时用 DIR/city.yaml；Redis 取自 REDIS_URL。
 `
 
 // Main runs `songnuan gen …` and reports to stdout.
@@ -51,6 +53,8 @@ func Main(ctx context.Context, args []string, stdout io.Writer) error {
 		err = visitMain(ctx, args, stdout)
 	case "time":
 		err = timeMain(ctx, args, stdout)
+	case "page":
+		err = pageMain(ctx, args, stdout)
 	case "memory":
 		err = memoryMain(ctx, args, stdout)
 	case "serve":
@@ -121,6 +125,26 @@ func openCity(ctx context.Context, dir string) (*app.App, error) {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return app.Offline(ctx, cfg, log)
+}
+
+// openAs parses args into fs, then is openCity for n timed calls as the
+// staff member as (dir, as and n are fs's flags).
+func openAs(ctx context.Context, fs *flag.FlagSet, args []string, dir, as *string, n *int) (*app.App, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if *n <= 0 {
+		return nil, errors.New("--n 应为正数，例如 --n 50")
+	}
+	a, err := openCity(ctx, *dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := a.Config.Directory().Lookup(*as); !ok {
+		a.Close(context.Background())
+		return nil, fmt.Errorf("用户 %q 不在配置的 staff 名单里，例如 --as ld001", *as)
+	}
+	return a, nil
 }
 
 // firstAdmin is the config's first admin, who imports lists whose
@@ -225,20 +249,11 @@ func timeMain(ctx context.Context, args []string, stdout io.Writer) error {
 	n := fs.Int("n", 200, "计时调用次数")
 	warmup := fs.Int("warmup", 10, "计时前不计时的调用次数")
 	profile := fs.String("cpuprofile", "", "把计时部分的 CPU profile 写到这个文件")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *n <= 0 {
-		return errors.New("--n 应为正数，例如 --n 200")
-	}
-	a, err := openCity(ctx, *dir)
+	a, err := openAs(ctx, fs, args, dir, as, n)
 	if err != nil {
 		return err
 	}
 	defer a.Close(context.Background())
-	if _, ok := a.Config.Directory().Lookup(*as); !ok {
-		return fmt.Errorf("用户 %q 不在配置的 staff 名单里，例如 --as ld001", *as)
-	}
 	// Warm up outside the profile, then time with it on.
 	if _, _, err := TimeHandle(ctx, a.Bot, *as, *text, 0, *warmup); err != nil {
 		return err

@@ -26,6 +26,13 @@ const (
 	PaidFundPrefix = "paid:f:"
 	DueCatPrefix   = "due:c:"
 	PaidCatPrefix  = "paid:c:"
+
+	// The prefixes of the per-day fields, by visit date (YYYY-MM-DD):
+	// visits recorded with that date, and the yuan they paid. The street
+	// rollup sums them like any field, so the daily line of visits and
+	// money is read from counters, never from households.
+	DayVisitsPrefix = "day:v:"
+	DayPaidPrefix   = "day:p:"
 )
 
 // FundDue, FundPaid, CatDue and CatPaid name the per-fund and per-category
@@ -34,6 +41,10 @@ func FundDue(f string) string  { return DueFundPrefix + f }
 func FundPaid(f string) string { return PaidFundPrefix + f }
 func CatDue(c string) string   { return DueCatPrefix + c }
 func CatPaid(c string) string  { return PaidCatPrefix + c }
+
+// DayVisits and DayPaid name the per-day fields of a visit date.
+func DayVisits(date string) string { return DayVisitsPrefix + date }
+func DayPaid(date string) string   { return DayPaidPrefix + date }
 
 // CounterFields is what one household contributes to its committee's
 // counters. Payments are allocated to the entitlement's items in order, so
@@ -50,6 +61,8 @@ func CounterFields(h *Household) Counters {
 	leader := false
 	for _, v := range h.Visits {
 		paid += v.Paid
+		c[DayVisits(v.Date)]++
+		c[DayPaid(v.Date)] += v.Paid
 		if v.Visitor == VisitorDistrict || v.Visitor == VisitorStreet {
 			leader = true
 		}
@@ -111,4 +124,30 @@ func CounterDeltas(before, after *Household) map[string]int64 {
 		}
 	}
 	return d
+}
+
+// Add adds o into c field by field, and returns c. Every view that sums
+// committees' counters (the street rollup and its check, the statistics
+// table, the bot's totals) adds them up with it.
+func (c Counters) Add(o Counters) Counters {
+	for k, v := range o {
+		c[k] += v
+	}
+	return c
+}
+
+// Sub is c less o, field by field, as new counters without zero fields:
+// a street's totals less its own records, say.
+func Sub(c, o Counters) Counters {
+	out := make(Counters, len(c))
+	out.Add(c)
+	for k, v := range o {
+		out[k] -= v
+	}
+	for k, v := range out {
+		if v == 0 {
+			delete(out, k)
+		}
+	}
+	return out
 }

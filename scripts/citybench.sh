@@ -12,7 +12,9 @@
 #      by kind of key on the first run;
 #   3. times 进度 for the whole city and for one committee by calling the
 #      bot directly (songnuan gen time) and through HTTP (songnuan bench
-#      against the running bot, one request at a time);
+#      against the running bot, one request at a time), and the
+#      workbench's street page and one committee's page (songnuan gen
+#      page, the server's time);
 #   4. runs the mixed traffic (80% visits, 15% 待办, 5% 进度 asked by the
 #      leaders, so city-wide) at 32 in flight (songnuan bench --mix), and
 #      notes the CPU seconds the bot, Redis and the load tool spent on it;
@@ -35,6 +37,8 @@
 #   RUNS=3 COMMITTEES=6000 HOUSEHOLDS=300000 SEED=1 PARALLEL=8
 #   PROGRESS_N=50     calls of city-wide 进度 (each costs the bot ~0.1-0.3 s)
 #   ONE_N=1000        calls of one committee's 进度
+#   PAGE_N=50         requests of the street page and of one committee's
+#                     page (songnuan gen page: the workbench's server time)
 #   MIX_N=4000        timed messages of the mix with city-wide 进度
 #   MIX_LOCAL_N=10000 timed messages of the mix with committee 进度
 #   MIX_C=32 AOF=yes FSYNC=always (appendonly, fsync on every write, as
@@ -54,6 +58,7 @@ SEED=${SEED:-1}
 PARALLEL=${PARALLEL:-8}
 PROGRESS_N=${PROGRESS_N:-50}
 ONE_N=${ONE_N:-1000}
+PAGE_N=${PAGE_N:-50}
 MIX_N=${MIX_N:-4000}
 MIX_LOCAL_N=${MIX_LOCAL_N:-10000}
 MIX_C=${MIX_C:-32}
@@ -101,6 +106,8 @@ summarize() {
 	stat "进度 city, direct p99 ms" $(field "$OUT"/time-city-*.txt -- 'p99 ')
 	stat "进度 one committee, direct p50 ms" $(field "$OUT"/time-one-*.txt -- 'p50 ')
 	stat "进度 one committee, direct p99 ms" $(field "$OUT"/time-one-*.txt -- 'p99 ')
+	stat "street page, server p50 ms" $(field "$OUT"/page-street-*.txt -- 'p50 ')
+	stat "committee page, server p50 ms" $(field "$OUT"/page-one-*.txt -- 'p50 ')
 	stat "进度 city, HTTP p50 ms" $(field "$OUT"/http-city-*.txt -- 'p50=')
 	stat "进度 city, HTTP p99 ms" $(field "$OUT"/http-city-*.txt -- 'p99=')
 	stat "进度 one committee, HTTP p50 ms" $(field "$OUT"/http-one-*.txt -- 'p50=')
@@ -257,6 +264,10 @@ for run in $(seq 1 "$RUNS"); do
 		tee "$OUT/time-city-$run.txt" | tee -a "$OUT/summary.txt"
 	"$sn" gen time --dir "$city" --as ld001 --text "进度 $one" --n "$ONE_N" | tee "$OUT/time-one-$run.txt" |
 		tee -a "$OUT/summary.txt"
+	"$sn" gen page --dir "$city" --as ld001 --path /app/street --n "$PAGE_N" | tee "$OUT/page-street-$run.txt" |
+		tee -a "$OUT/summary.txt"
+	"$sn" gen page --dir "$city" --as sg00001 --path "/app/c/$one" --n "$PAGE_N" |
+		tee "$OUT/page-one-$run.txt" | tee -a "$OUT/summary.txt"
 
 	hport=$(free_port 18080)
 	url="http://127.0.0.1:$hport"

@@ -271,9 +271,7 @@ func summarise(c CommitteeData, byCat, byFund *split) (committeeTotals, domain.C
 	for i := range c.Households {
 		h := &c.Households[i]
 		cf := domain.CounterFields(h)
-		for k, v := range cf {
-			sum[k] += v
-		}
+		sum.Add(cf)
 		t.households++
 		if len(h.Visits) > 0 {
 			t.visited++

@@ -34,8 +34,8 @@ const auditMaxLen = 100000
 // rather than a key each.
 //
 // KEYS: 1 households, 2 heads, 3 todo, 4 counters, 5 undo stack, 6 audit
-// stream, 7 the op bucket written now, 8… older op buckets still within
-// the op TTL.
+// stream, 7 counter version, 8 the op bucket written now, 9… older op
+// buckets still within the op TTL.
 // ARGV: 1 code, 2 expected version ("" = the code must be free), 3 after
 // value ("" = delete), 4 before's head ("" = none, else "=" .. head), 5
 // after's head (likewise), 6 todo (1, -1, 0), 7 todo score, 8 op id, 9
@@ -43,10 +43,11 @@ const auditMaxLen = 100000
 // "pop" or ""), 12 undo record, 13 audit max length, 14 audit time, 15
 // audit entry, then field, delta pairs for the counters.
 // Returns {"replay", stored result, counters}, {"conflict"} or
-// {"ok", result, counters}; counters as HGETALL gives them.
-var applyScript = redis.NewScript(`
+// {"ok", result, counters, counter version}; counters as HGETALL gives
+// them, the version 0 when the counters did not change.
+var applyScript = redis.NewScript(addCountersLua + `
 local code, op = ARGV[1], ARGV[8]
-for i = 7, #KEYS do
+for i = 8, #KEYS do
   local done = redis.call('HGET', KEYS[i], op)
   if done then
     return {'replay', done, redis.call('HGETALL', KEYS[4])}
@@ -93,11 +94,9 @@ else
     redis.call('ZREM', KEYS[3], code)
   end
 end
-for i = 16, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i + 1])
-end
-redis.call('HSET', KEYS[7], op, ARGV[9])
-redis.call('PEXPIRE', KEYS[7], ARGV[10])
+local version = addCounters(KEYS[4], KEYS[7], 16)
+redis.call('HSET', KEYS[8], op, ARGV[9])
+redis.call('PEXPIRE', KEYS[8], ARGV[10])
 if ARGV[11] == 'push' then
   redis.call('LPUSH', KEYS[5], ARGV[12])
   redis.call('LTRIM', KEYS[5], 0, ` + strconv.Itoa(undoDepth-1) + `)
@@ -105,8 +104,22 @@ elseif ARGV[11] == 'pop' then
   redis.call('LPOP', KEYS[5])
 end
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[13], '*', 'at', ARGV[14], 'e', ARGV[15])
-return {'ok', ARGV[9], redis.call('HGETALL', KEYS[4])}
+return {'ok', ARGV[9], redis.call('HGETALL', KEYS[4]), version}
 `)
+
+// addCountersLua adds the field, delta pairs of ARGV from index from on to
+// the counters hash ctr and, when there are any, counts the change in the
+// counter version ver (for the street rollup, see rollup.go). It returns
+// the new version, or 0 when the counters did not change.
+const addCountersLua = `
+local function addCounters(ctr, ver, from)
+  if #ARGV < from then return 0 end
+  for i = from, #ARGV, 2 do
+    redis.call('HINCRBY', ctr, ARGV[i], ARGV[i + 1])
+  end
+  return redis.call('INCR', ver)
+end
+`
 
 // Apply applies c atomically (see bot.Change): one script on the
 // committee's slot, pipelined in the same round trip with the user's
@@ -121,6 +134,7 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 	keys := []string{
 		s.k.households(c.Committee), s.k.heads(c.Committee), s.k.todo(c.Committee),
 		s.k.counters(c.Committee), s.k.undo(c.Committee, c.Actor), s.k.audit(c.Committee),
+		s.k.counterVersion(c.Committee),
 	}
 	now := s.now()
 	keys = append(keys, s.opBuckets(c.Committee, now)...)
@@ -130,6 +144,7 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 	}
 
 	var pointer *redis.StatusCmd
+	var rollup *redis.Cmd
 	reply, err := s.evalPiped(ctx, applyScript, keys, args, func(p redis.Pipeliner) {
 		if c.Undo != bot.UndoNone {
 			pointer = p.SetArgs(ctx, s.k.lastUndo(c.Actor), c.Committee, redis.SetArgs{Get: true})
@@ -137,17 +152,21 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 		if c.Before == nil {
 			p.SAdd(ctx, s.k.committees(), c.Committee)
 		}
+		if len(c.Deltas) > 0 {
+			rollup = s.queueRollup(ctx, p, c.Committee)
+		}
 	})
 	if err != nil {
 		return bot.Applied{}, fail(fmt.Sprintf("apply %s %s", c.Kind, c.OpID), err)
 	}
-	status, result, ctr, err := parseApplied(reply)
+	status, result, ctr, version, err := parseApplied(reply)
 	if err != nil {
 		return bot.Applied{}, fmt.Errorf("apply %s %s: %w", c.Kind, c.OpID, err)
 	}
 	if pointer != nil {
 		s.settlePointer(ctx, c, pointer, status == "ok")
 	}
+	s.finishRollup(ctx, rollup, c.Committee, version, ctr)
 	switch status {
 	case "conflict":
 		return bot.Applied{}, fmt.Errorf("apply %s to %s/%s: %w", c.Kind, c.Committee, c.Code, bot.ErrConflict)
@@ -342,29 +361,33 @@ func (s *Store) evalPiped(ctx context.Context, script *redis.Script, keys []stri
 	return reply, err
 }
 
-// parseApplied reads applyScript's reply.
-func parseApplied(reply any) (status, result string, ctr domain.Counters, err error) {
+// parseApplied reads applyScript's and addOnceScript's reply: the
+// counter version is 0 for a replay, or when the counters did not change.
+func parseApplied(reply any) (status, result string, ctr domain.Counters, version int64, err error) {
 	r, ok := reply.([]any)
 	if !ok || len(r) == 0 {
-		return "", "", nil, fmt.Errorf("unexpected script reply %T", reply)
+		return "", "", nil, 0, fmt.Errorf("unexpected script reply %T", reply)
 	}
 	status, _ = r[0].(string)
 	switch status {
 	case "conflict":
-		return status, "", nil, nil
+		return status, "", nil, 0, nil
 	case "ok", "replay":
-		if len(r) != 3 {
-			return "", "", nil, fmt.Errorf("unexpected script reply of %d values", len(r))
+		if len(r) != 3 && len(r) != 4 {
+			return "", "", nil, 0, fmt.Errorf("unexpected script reply of %d values", len(r))
 		}
 		packed, _ := r[1].(string)
 		if result, err = unpack(packed); err != nil {
-			return "", "", nil, fmt.Errorf("result: %w", err)
+			return "", "", nil, 0, fmt.Errorf("result: %w", err)
 		}
 		flat, _ := r[2].([]any)
 		ctr, err = parseCounters(flat)
-		return status, result, ctr, err
+		if len(r) == 4 {
+			version, _ = r[3].(int64)
+		}
+		return status, result, ctr, version, err
 	}
-	return "", "", nil, fmt.Errorf("unexpected script status %q", status)
+	return "", "", nil, 0, fmt.Errorf("unexpected script status %q", status)
 }
 
 // decodeHousehold reads a stored household: "<version>|<household frame>"

@@ -18,29 +18,28 @@ import (
 // twice, and the counters come back read in the same step. Op markers and
 // audit lines are kept as Apply keeps them (see applyScript).
 //
-// KEYS: 1 counters, 2 audit stream, 3 the op bucket written now, 4… older
-// op buckets still within the op TTL.
+// KEYS: 1 counters, 2 audit stream, 3 counter version, 4 the op bucket
+// written now, 5… older op buckets still within the op TTL.
 // ARGV: 1 op id, 2 result, 3 ms until the current op bucket expires, 4
 // audit max length, 5 audit time, 6 audit entry ("" = none), then field,
 // delta pairs.
-// Returns {"replay", stored result, counters} or {"ok", result, counters}.
-var addOnceScript = redis.NewScript(`
+// Returns {"replay", stored result, counters} or {"ok", result, counters,
+// counter version} (0 when there were no deltas).
+var addOnceScript = redis.NewScript(addCountersLua + `
 local op = ARGV[1]
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   local done = redis.call('HGET', KEYS[i], op)
   if done then
     return {'replay', done, redis.call('HGETALL', KEYS[1])}
   end
 end
-for i = 7, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
-end
-redis.call('HSET', KEYS[3], op, ARGV[2])
-redis.call('PEXPIRE', KEYS[3], ARGV[3])
+local version = addCounters(KEYS[1], KEYS[3], 7)
+redis.call('HSET', KEYS[4], op, ARGV[2])
+redis.call('PEXPIRE', KEYS[4], ARGV[3])
 if ARGV[6] ~= '' then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'at', ARGV[5], 'e', ARGV[6])
 end
-return {'ok', ARGV[2], redis.call('HGETALL', KEYS[1])}
+return {'ok', ARGV[2], redis.call('HGETALL', KEYS[1]), version}
 `)
 
 // AddCountersOnce applies c (see bot.Store): one script on the committee's
@@ -50,23 +49,27 @@ func (s *Store) AddCountersOnce(ctx context.Context, c bot.CounterChange) (bot.A
 		return bot.Applied{}, fmt.Errorf("add counters once %s: change needs OpID and Committee", c.Kind)
 	}
 	now := s.now()
-	keys := append([]string{s.k.counters(c.Committee), s.k.audit(c.Committee)}, s.opBuckets(c.Committee, now)...)
+	keys := append([]string{s.k.counters(c.Committee), s.k.audit(c.Committee), s.k.counterVersion(c.Committee)},
+		s.opBuckets(c.Committee, now)...)
 	entry := ""
 	if c.Audit != "" {
 		entry = auditEntry(c.Kind, c.Actor, c.OpID, c.Audit)
 	}
 	args := []any{c.OpID, pack(c.Result), s.opBucketTTL(now).Milliseconds(), auditMaxLen, auditTime(c.At), entry}
 	args = appendDeltas(args, c.Deltas)
+	var rollup *redis.Cmd
 	reply, err := s.evalPiped(ctx, addOnceScript, keys, args, func(p redis.Pipeliner) {
 		p.SAdd(ctx, s.k.committees(), c.Committee)
+		rollup = s.queueRollup(ctx, p, c.Committee)
 	})
 	if err != nil {
 		return bot.Applied{}, fail(fmt.Sprintf("add counters once %s %s", c.Kind, c.OpID), err)
 	}
-	status, result, ctr, err := parseApplied(reply)
+	status, result, ctr, version, err := parseApplied(reply)
 	if err != nil {
 		return bot.Applied{}, fmt.Errorf("add counters once %s %s: %w", c.Kind, c.OpID, err)
 	}
+	s.finishRollup(ctx, rollup, c.Committee, version, ctr)
 	return bot.Applied{Replayed: status == "replay", Result: result, Counters: ctr}, nil
 }
 

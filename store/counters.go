@@ -54,12 +54,11 @@ func (s *Store) AllCounters(ctx context.Context) (map[string]domain.Counters, er
 }
 
 // addCountersScript adds field, delta pairs (ARGV) to the counters hash
-// (KEYS[1]) as one step, so a donation's fields land together or not at all.
-var addCountersScript = redis.NewScript(`
-for i = 1, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
-end
-return 0
+// (KEYS[1]) as one step, so a donation's fields land together or not at
+// all, and counts the change in the counter version (KEYS[2]). Returns
+// {counter version, counters}.
+var addCountersScript = redis.NewScript(addCountersLua + `
+return {addCounters(KEYS[1], KEYS[2], 1), redis.call('HGETALL', KEYS[1])}
 `)
 
 // AddCounters adds deltas to a committee's counters (donations, alerts) and
@@ -71,13 +70,36 @@ func (s *Store) AddCounters(ctx context.Context, committee string, deltas map[st
 			args = append(args, f, d)
 		}
 	}
-	_, err := s.evalPiped(ctx, addCountersScript, []string{s.k.counters(committee)}, args, func(p redis.Pipeliner) {
+	if len(args) == 0 {
+		return nil
+	}
+	keys := []string{s.k.counters(committee), s.k.counterVersion(committee)}
+	var rollup *redis.Cmd
+	reply, err := s.evalPiped(ctx, addCountersScript, keys, args, func(p redis.Pipeliner) {
 		p.SAdd(ctx, s.k.committees(), committee)
+		rollup = s.queueRollup(ctx, p, committee)
 	})
 	if err != nil {
 		return fail("add counters of "+committee, err)
 	}
+	version, ctr, err := parseVersioned(reply)
+	if err != nil {
+		return fmt.Errorf("add counters of %s: %w", committee, err)
+	}
+	s.finishRollup(ctx, rollup, committee, version, ctr)
 	return nil
+}
+
+// parseVersioned reads a {counter version, counters} reply.
+func parseVersioned(reply any) (int64, domain.Counters, error) {
+	r, ok := reply.([]any)
+	if !ok || len(r) != 2 {
+		return 0, nil, fmt.Errorf("unexpected script reply %v", reply)
+	}
+	version, _ := r[0].(int64)
+	flat, _ := r[1].([]any)
+	ctr, err := parseCounters(flat)
+	return version, ctr, err
 }
 
 // countersFromMap parses HGETALL of a counters hash.

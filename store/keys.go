@@ -37,6 +37,10 @@ func (k keys) todo(c string) string { return k.committee(c) + "todo" }
 // counters is the hash of the committee's running totals (domain.Counters).
 func (k keys) counters(c string) string { return k.committee(c) + "ctr" }
 
+// counterVersion counts the changes to the committee's counters; the
+// rollup keeps, for each committee, the version it last added in.
+func (k keys) counterVersion(c string) string { return k.committee(c) + "ctrv" }
+
 // seq is the committee's household-code sequence.
 func (k keys) seq(c string) string { return k.committee(c) + "seq" }
 
@@ -54,6 +58,40 @@ func (k keys) audit(c string) string { return k.committee(c) + "audit" }
 
 // committees is the set of committees that have households or counters.
 func (k keys) committees() string { return k.prefix + "committees" }
+
+// The street rollup (see rollup.go) shares the hash tag {r}: one slot
+// holds the street's totals, so a change reaches them in one script (a
+// second step after the committee's own, since no key can share a slot
+// with every committee).
+func (k keys) rollup() string { return k.prefix + "{r}:" }
+
+// rollupSnaps is the hash committee → "<counter version>|<counters as
+// JSON>": what the rollup last added in for each committee.
+func (k keys) rollupSnaps() string { return k.rollup() + "snap" }
+
+// rollupSums is the hash counter field → sum over every committee, the
+// street's own included.
+func (k keys) rollupSums() string { return k.rollup() + "sum" }
+
+// rollupGroups is the hash group → how many committees are in it (see
+// rollupWorst).
+func (k keys) rollupGroups() string { return k.rollup() + "groups" }
+
+// rollupWorst is the sorted set of a group's committees, worst first: a
+// group is the committees with the same committee tasks done.
+func (k keys) rollupWorst(group string) string { return k.rollup() + "worst:" + group }
+
+// rollupMembers is the set of committees in some group: every committee
+// with a counter that is not zero, the street's own excepted.
+func (k keys) rollupMembers() string { return k.rollup() + "members" }
+
+// rollupEpoch counts the changes to rollupMembers (and rebuilds), so a
+// reader can keep what it derived from the members until it moves.
+func (k keys) rollupEpoch() string { return k.rollup() + "epoch" }
+
+// rollupBuilt is set once RebuildRollup has added in every committee, so
+// a store upgraded from a version without the rollup is rebuilt once.
+func (k keys) rollupBuilt() string { return k.rollup() + "built" }
 
 // personBuckets is how many hashes the person index is spread over: few
 // enough that each holds hundreds of people, so a street's worth stays in

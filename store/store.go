@@ -56,6 +56,10 @@ type Store struct {
 	log    *slog.Logger
 	embed  *embedded // non-nil when Open started an embedded Redis
 	batch  *batcher  // the callback's dedup writes, sent together (batch.go)
+	rollup rollupState
+	// cluster is set when keys spread over a Redis Cluster's slots, so a
+	// script cannot reach the rollup's keys and a committee's together.
+	cluster bool
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -108,12 +112,13 @@ func New(client redis.UniversalClient, opts Options) *Store {
 		opts.Now = time.Now
 	}
 	return &Store{
-		client: client,
-		k:      keys{prefix: opts.Prefix},
-		opTTL:  opts.OpTTL,
-		now:    opts.Now,
-		log:    opts.Logger.With("component", "store"),
-		batch:  newBatcher(client),
+		client:  client,
+		k:       keys{prefix: opts.Prefix},
+		opTTL:   opts.OpTTL,
+		now:     opts.Now,
+		log:     opts.Logger.With("component", "store"),
+		batch:   newBatcher(client),
+		cluster: isCluster(client),
 	}
 }
 

@@ -33,7 +33,6 @@ func householdURL(committee, code string) string {
 type streetData struct {
 	S          bot.StreetStats
 	Daily      []bot.DayPoint
-	DailyOff   bool // too many committees to read the daily line
 	Categories []string
 	Chart      []bot.CommitteeStats // the worst maxBars committees
 	Table      []bot.CommitteeStats // the worst maxRows committees
@@ -68,7 +67,7 @@ func (srv *Server) street(c *gin.Context) {
 	for _, m := range s.Categories {
 		cats = append(cats, m.Name)
 	}
-	d := streetData{S: s, Daily: daily, DailyOff: daily == nil, Categories: cats,
+	d := streetData{S: s, Daily: daily, Categories: cats,
 		Chart: s.Committees[:min(len(s.Committees), maxBars)], Table: s.Committees[:min(len(s.Committees), maxRows)]}
 	srv.render(c, http.StatusOK, "street", page{Title: "全街道进度", Nav: "home", Data: d})
 }

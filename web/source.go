@@ -17,7 +17,7 @@ type Source interface {
 	// StreetStats is the street at a glance, for leaders and admins.
 	StreetStats(ctx context.Context, userID, category string) (bot.StreetStats, error)
 	// Daily is visits and money per day in the committee ("" for all the
-	// user may read); nil when there are too many committees to read.
+	// user may read), read from counters at any number of committees.
 	Daily(ctx context.Context, userID, committee string) ([]bot.DayPoint, error)
 	// CommitteeView is one committee's households and tasks.
 	CommitteeView(ctx context.Context, userID, committee, search string) (bot.CommitteeView, error)
