@@ -307,12 +307,15 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{Text: "暂时不能导入文件，请联系社区服务办。也可以逐户发送，例如：登记 张三 低保 3人"}, nil
 	}
 	data, err := b.media.FetchMedia(ctx, m.in.MediaID)
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return Reply{Text: ue.Message}, nil
+	}
 	if err != nil {
 		return Reply{}, fmt.Errorf("fetch media: %w", err)
 	}
 	sum := sha256.Sum256(data)
 	rows, err := b.readSheet(m.in.FileName, data)
-	var ue *UserError
 	if errors.As(err, &ue) {
 		return Reply{Text: ue.Message}, nil
 	}

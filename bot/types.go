@@ -96,7 +96,8 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// MediaFetcher downloads a file a user sent (WeCom media/get).
+// MediaFetcher downloads a file a user sent (WeCom media/get). A file
+// refused for what it is (too large) is a *UserError, answered as such.
 type MediaFetcher interface {
 	FetchMedia(ctx context.Context, mediaID string) ([]byte, error)
 }
