@@ -133,6 +133,12 @@ func (b *Bot) Import(ctx context.Context, actor Staff, fileName string, rows []I
 		}
 	}
 	if err := b.registerJobs(ctx, actor, jobs, fileHash); err != nil {
+		// The rows that went in stay in: say how many.
+		for _, j := range jobs {
+			if j.done && j.err == nil {
+				rep.count(j.out.Kind)
+			}
+		}
 		return rep, fmt.Errorf("import %s: %w", rep.File, err)
 	}
 	seen := map[string]int{} // committee/code → first line
@@ -148,17 +154,33 @@ func (b *Bot) Import(ctx context.Context, actor Staff, fileName string, rows []I
 		switch {
 		case errors.As(j.err, &ue):
 			rep.Refused = append(rep.Refused, RowProblem{Line: j.line, Reason: rowReason(ue.Message)})
-		case j.out.Kind == regCreated:
-			rep.Created++
-		case j.out.Kind == regUpdated:
-			rep.Updated++
 		default:
-			rep.Unchanged++
+			rep.count(j.out.Kind)
 		}
 	}
 	b.log.InfoContext(ctx, "import done", "user", actor.UserID, "file_hash", fileHash, "rows", rep.Rows,
 		"created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged, "refused", len(rep.Refused))
 	return rep, nil
+}
+
+// count adds a row that went in.
+func (r *ImportReport) count(k regKind) {
+	switch k {
+	case regCreated:
+		r.Created++
+	case regUpdated:
+		r.Updated++
+	default:
+		r.Unchanged++
+	}
+}
+
+// CutShortText answers an import the store stopped part way: the rows
+// that went in are kept, and the file's rows carry operation ids, so
+// sending it again adds only the rest.
+func (r ImportReport) CutShortText() string {
+	return fmt.Sprintf("导入 %s 中断（系统故障）：共%d行，已导入%d行（新增%d户，更新%d户，没有变化%d户），其余未导入。\n"+
+		"请稍后重发整个文件，已导入的不会重复。", r.File, r.Rows, r.Imported(), r.Created, r.Updated, r.Unchanged)
 }
 
 // importJob is one row on its way in.
@@ -168,6 +190,7 @@ type importJob struct {
 	args      regArgs
 	out       regOutcome
 	err       error // a *UserError for the row; a system error stops the import
+	done      bool  // registered, or refused for the user to fix
 }
 
 // importWorkers is how many rows are registered at once: each row waits on
@@ -193,7 +216,7 @@ func (b *Bot) registerJobs(ctx context.Context, actor Staff, jobs []importJob, f
 					cancel(fmt.Errorf("line %d: %w", j.line, err))
 					continue
 				}
-				j.out, j.err = out, err
+				j.out, j.err, j.done = out, err, true
 			}
 		})
 	}
@@ -327,7 +350,10 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{Text: ue.Message}, nil
 	}
 	if err != nil {
-		return Reply{}, err
+		// Rows may have gone in: "not recorded, try again" would be
+		// wrong, and a retry by WeCom might fail the same way unseen.
+		b.log.ErrorContext(ctx, "import cut short", "user", m.staff.UserID, "imported", rep.Imported(), "err", err)
+		return Reply{Text: rep.CutShortText()}, nil
 	}
 	r := Reply{Text: rep.Text()}
 	if len(rep.Refused) > 10 || slices.ContainsFunc(rep.Refused, func(p RowProblem) bool { return utf8.RuneCountInString(p.Reason) > maxReasonRunes }) {
