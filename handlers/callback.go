@@ -32,6 +32,7 @@ type Dedup interface {
 	SaveReply(ctx context.Context, key, reply string, ttl time.Duration) error
 	SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl time.Duration, user string, perMinute int) (string, bool, error)
 	ReleaseClaim(ctx context.Context, key, owner string) error
+	RenewClaim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
 	WaitReply(ctx context.Context, key string) (string, bool, error)
 }
 
@@ -59,8 +60,16 @@ type Callback struct {
 
 // pendingTTL bounds a claim whose handler died: WeCom's re-delivery
 // after it expires is handled afresh (the bot's own per-message
-// idempotency still prevents a second effect).
-const pendingTTL = 30 * time.Second
+// idempotency still prevents a second effect). The delivery that handles
+// a message renews its claim every renewEvery while it works, so the
+// claim outlives a live handler however slow, but a killed process's
+// claim lapses within pendingTTL: WeCom re-delivers about every 5 s, three
+// times in all, and the next re-delivery (or one already waiting for the
+// reply) then handles the message.
+const (
+	pendingTTL = 3 * time.Second
+	renewEvery = time.Second
+)
 
 // Verify answers WeCom's GET URL check with the bare decrypted echostr.
 func (h *Callback) Verify(c *gin.Context) {
@@ -249,10 +258,13 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 		r, err := h.Bot.Handle(ctx, in)
 		done <- result{r, err}
 	}()
+	finished := make(chan struct{})
+	go h.hold(key, owner, finished)
 	timer := time.NewTimer(h.Budget)
 	defer timer.Stop()
 	select {
 	case res := <-done:
+		close(finished)
 		if res.err != nil {
 			return h.failed(c, key, owner, res.err)
 		}
@@ -275,6 +287,7 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 		c.Status(http.StatusOK)
 		go func() {
 			res := <-done
+			close(finished)
 			ctx := context.Background()
 			if res.err != nil {
 				h.Log.Error("late handling failed", "msg_id", in.MsgID, "err", res.err)
@@ -288,6 +301,32 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 			h.Pusher.Push(in.From, res.reply, key)
 		}()
 		return "late"
+	}
+}
+
+// hold renews owner's claim on key until finished is closed. A renewal
+// that fails (Redis unreachable for a moment) is tried again at the next
+// tick; a claim found lost is left lost: another delivery may be handling
+// the message, and the bot's operation ids keep that to one effect.
+func (h *Callback) hold(key, owner string, finished <-chan struct{}) {
+	t := time.NewTicker(renewEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-finished:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), renewEvery)
+		held, err := h.Dedup.RenewClaim(ctx, key, owner, pendingTTL)
+		cancel()
+		switch {
+		case err != nil:
+			h.Log.Warn("renew claim", "key", key, "err", err)
+		case !held:
+			h.Log.Warn("claim lost while handling; a re-delivery may handle the message too", "key", key)
+			return
+		}
 	}
 }
 

@@ -118,6 +118,7 @@ type Server struct {
 	kept     int      // file bytes held by records and media
 	fails    map[string]*failure
 	delay    time.Duration
+	delays   map[string]time.Duration // per path, on top of delay
 	calls    map[string]int
 	tokenTTL int
 }
@@ -130,6 +131,7 @@ func New() *Server {
 		tokens:   map[string]bool{},
 		media:    map[string]media{},
 		fails:    map[string]*failure{},
+		delays:   map[string]time.Duration{},
 		calls:    map[string]int{},
 		tokenTTL: 7200,
 		limit:    MaxRecords,
@@ -165,6 +167,15 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.delay = d
+}
+
+// SetPathDelay delays the answers to path (e.g. "/cgi-bin/media/get") by d,
+// on top of SetDelay's, so one call can be slow while others are not; 0
+// turns it off.
+func (s *Server) SetPathDelay(path string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[path] = d
 }
 
 // ExpireTokens makes every token issued so far answer 42001, as WeCom
@@ -223,7 +234,7 @@ func (s *Server) SentTo(user string, since int64) []Record {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls[r.URL.Path]++
-	delay := s.delay
+	delay := s.delay + s.delays[r.URL.Path]
 	s.mu.Unlock()
 	if delay > 0 && !strings.HasPrefix(r.URL.Path, "/_fake/") {
 		t := time.NewTimer(delay)
