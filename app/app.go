@@ -203,7 +203,8 @@ func (a *App) open(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	a.pusher = handlers.NewPusher(a.WeCom, 4, a.Log, a.metrics)
+	a.pusher = handlers.NewPusher(handlers.PushOptions{Sender: a.WeCom, Outbox: st, Limiter: st.Limiter(nil),
+		Sealer: a.Sealer, Workers: 4, Log: a.Log, Metrics: a.metrics})
 	cb := &handlers.Callback{
 		Bot: a.Bot, Crypto: crypto, CorpID: cfg.WeCom.CorpID, Dedup: st, Pusher: a.pusher,
 		Metrics: a.metrics, Log: a.Log, MaxBody: cfg.MaxBodyBytes, DedupTTL: cfg.DedupTTL,

@@ -86,3 +86,57 @@ func TestMessageOfAKilledInstanceIsHandledByARedelivery(t *testing.T) {
 		t.Errorf("%d households stored, want the list's 3, once", ctr[bot.CtrHouseholds])
 	}
 }
+
+// TestReplyQueuedWhenItsInstanceIsKilledIsSent: a file import's reply is
+// late (the download takes longer than WeCom waits), so it is pushed.
+// Instance A stores the import and starts pushing, but WeCom's
+// message/send hangs, and A is killed with SIGKILL before the push goes
+// through. The reply must not die with A: instance B sends it, once.
+func TestReplyQueuedWhenItsInstanceIsKilledIsSent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a bot process and waits for another to take over its pushes")
+	}
+	const sendPath = "/cgi-bin/message/send"
+	cl := startClusterWith(t, 2, nil, func(f *fakeapi.Server) {
+		f.SetPathDelay("/cgi-bin/media/get", 5*time.Second)
+		f.SetPathDelay(sendPath, time.Minute)
+	})
+	csv := "户主,人数,类别,居委\n壬一,2,低保,甘泉一村\n壬二,1,低保,甘泉一村\n壬三,3,低保,甘泉一村\n"
+	cl.fake.PutMedia("media-crash-2", "名单.csv", []byte(csv))
+	start := time.Now()
+	code, reply, err := cl.senders[0].deliver(wecom.Message{FromUserName: "w1", MsgType: "file", MediaID: "media-crash-2",
+		FileName: "名单.csv", MsgID: "7720000000000000002"})
+	if err != nil || code != http.StatusOK || reply != "" {
+		t.Fatalf("file with a slow download: HTTP %d %q %v; want an empty 200, the reply to be pushed", code, reply, err)
+	}
+	ctx := context.Background()
+	for end := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ctr, err := cl.store.Counters(ctx, "甘泉一村")
+		if err == nil && ctr[bot.CtrHouseholds] == 3 && cl.fake.Calls(sendPath) > 0 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the import was not stored and pushed within 20 s: %v %v, %d sends", ctr, err, cl.fake.Calls(sendPath))
+		}
+	}
+	t.Logf("stored and sending after %v", time.Since(start))
+	// The change is stored and its reply on its way out: kill A.
+	cl.procs[0].kill()
+	cl.fake.SetPathDelay(sendPath, 0)
+
+	var got []string
+	for end := time.Now().Add(45 * time.Second); time.Now().Before(end) && len(got) == 0; time.Sleep(100 * time.Millisecond) {
+		for _, r := range cl.fake.SentTo("w1", 0) {
+			got = append(got, r.Text)
+		}
+	}
+	t.Logf("pushed after %v", time.Since(start))
+	time.Sleep(2 * time.Second) // a second copy, if any, would come now
+	got = got[:0]
+	for _, r := range cl.fake.SentTo("w1", 0) {
+		got = append(got, r.Text)
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "新增3户") {
+		t.Errorf("the worker got %d pushes: %q; want the import report once", len(got), got)
+	}
+}

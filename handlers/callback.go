@@ -272,6 +272,11 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 		stored := ""
 		if passive {
 			stored = res.reply.Text
+		} else {
+			// In the outbox before the reply is marked: a crash between
+			// the two leaves the claim to lapse, and the re-handled
+			// message's push is the same one, not a second.
+			h.Pusher.Push(in.From, res.reply, key)
 		}
 		if err := h.Dedup.SaveReply(context.WithoutCancel(c.Request.Context()), key, stored, h.DedupTTL); err != nil {
 			h.Log.Error("save reply", "msg_id", in.MsgID, "err", err)
@@ -280,7 +285,6 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 			h.reply(c, msg, stored, ts, nonce)
 			return "ok"
 		}
-		h.Pusher.Push(in.From, res.reply, key)
 		c.Status(http.StatusOK)
 		return "pushed"
 	case <-timer.C:
@@ -292,13 +296,13 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 			if res.err != nil {
 				h.Log.Error("late handling failed", "msg_id", in.MsgID, "err", res.err)
 				h.release(key, owner, true)
-				h.Pusher.Push(in.From, bot.Reply{Text: "刚才的消息没有处理成功，未作记录，请稍后重发。"}, key)
+				h.Pusher.Push(in.From, bot.Reply{Text: "刚才的消息没有处理成功，未作记录，请稍后重发。"}, key+":failed")
 				return
 			}
+			h.Pusher.Push(in.From, res.reply, key)
 			if err := h.Dedup.SaveReply(ctx, key, "", h.DedupTTL); err != nil {
 				h.Log.Error("save reply", "msg_id", in.MsgID, "err", err)
 			}
-			h.Pusher.Push(in.From, res.reply, key)
 		}()
 		return "late"
 	}

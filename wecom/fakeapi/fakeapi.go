@@ -15,6 +15,7 @@
 package fakeapi
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -237,6 +238,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	delay := s.delay + s.delays[r.URL.Path]
 	s.mu.Unlock()
 	if delay > 0 && !strings.HasPrefix(r.URL.Path, "/_fake/") {
+		// Read the body first: only then does the server notice a client
+		// that hangs up (or is killed) during the delay.
+		body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
