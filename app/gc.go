@@ -13,9 +13,20 @@ import (
 // collects a quarter as often, for some megabytes more of memory.
 const GCPercent = 400
 
+// MemoryLimit is the soft limit on the Go heap the server runs with
+// unless GOMEMLIMIT is set. GCPercent lets the heap grow to five times
+// what is live, which is nothing while messages come and go but hundreds
+// of megabytes while a 50,000-row list is imported: near the limit the
+// collector runs as often as needed instead.
+const MemoryLimit = 96 << 20
+
 // TuneGC sets GCPercent unless the GOGC environment variable chose
-// otherwise. It returns the setting in force.
+// otherwise, and MemoryLimit unless GOMEMLIMIT did. It returns the
+// GC percentage in force.
 func TuneGC() int {
+	if v, ok := os.LookupEnv("GOMEMLIMIT"); !ok || v == "" {
+		debug.SetMemoryLimit(MemoryLimit)
+	}
 	if v, ok := os.LookupEnv("GOGC"); ok && v != "" {
 		old := debug.SetGCPercent(100)
 		debug.SetGCPercent(old)

@@ -216,7 +216,9 @@ func (b *Bot) registerJobs(ctx context.Context, actor Staff, jobs []importJob, f
 					cancel(fmt.Errorf("line %d: %w", j.line, err))
 					continue
 				}
-				j.out, j.err, j.done = out, err, true
+				// Only the kind and code are needed: the reply text and the
+				// counters of 50,000 rows would be kept to the end for nothing.
+				j.out, j.err, j.done = regOutcome{Kind: out.Kind, Code: out.Code}, err, true
 			}
 		})
 	}
