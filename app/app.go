@@ -36,6 +36,11 @@ const KeyPrefix = "sn:"
 // sees the request.
 const MaxHeaderBytes = 16 << 10
 
+// ImportSlots is how many household lists one instance reads and imports
+// at once; more wait their turn. Each costs up to about 100 MB at its
+// peak (BENCHMARKS.md), and two keep both cores busy.
+const ImportSlots = 2
+
 // DemoNow is where the demo's campaign clock starts when SONGNUAN_NOW is
 // unset: the visiting phase of the built-in 2024 schedule.
 var DemoNow = time.Date(2024, 1, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -209,6 +214,7 @@ func (a *App) open(ctx context.Context, opts Options) error {
 		Bot: a.Bot, Crypto: crypto, CorpID: cfg.WeCom.CorpID, Dedup: st, Pusher: a.pusher,
 		Metrics: a.metrics, Log: a.Log, MaxBody: cfg.MaxBodyBytes, DedupTTL: cfg.DedupTTL,
 		Budget: 4 * time.Second, Now: time.Now, RateLimit: cfg.RateLimitPerMinute,
+		Imports: make(chan struct{}, ImportSlots),
 	}
 	// Every instance runs one; the ledger's lease lets only one send, and
 	// the limiter counts on the real clock, as WeCom does.

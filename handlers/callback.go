@@ -56,7 +56,21 @@ type Callback struct {
 	// are refused with a reply saying so. Zero means no limit. Events do
 	// not count.
 	RateLimit int
+	// Imports bounds how many files (household lists) this instance reads
+	// and imports at once, each a few tens of MB at its peak; its capacity
+	// is the bound, nil means none. A file over it waits its turn, and the
+	// sender is told so at once.
+	Imports chan struct{}
 }
+
+// msgImportQueued tells a worker their file waits for others to finish.
+const msgImportQueued = "已收到文件。前面还有名单在导入，您的文件已排队，导入完成后会发送结果，不必重发。"
+
+// msgImportBusy answers a file that waited its turn for too long.
+const msgImportBusy = "导入繁忙，您的文件排队超过5分钟，未导入。请过几分钟重发该文件，已导入的不会重复。"
+
+// importWait bounds how long a file waits for its turn.
+const importWait = 5 * time.Minute
 
 // pendingTTL bounds a claim whose handler died: WeCom's re-delivery
 // after it expires is handled afresh (the bot's own per-message
@@ -243,6 +257,13 @@ type result struct {
 func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, msg wecom.Message, ts, nonce string) string {
 	done := make(chan result, 1)
 	go func() {
+		if in.MsgType == "file" && h.Imports != nil {
+			if !h.importTurn(in, key) {
+				done <- result{reply: bot.Reply{Text: msgImportBusy}}
+				return
+			}
+			defer func() { <-h.Imports }()
+		}
 		// Detached from the request: WeCom may hang up, the work must finish.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), time.Minute)
 		defer cancel()
@@ -305,6 +326,25 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 			}
 		}()
 		return "late"
+	}
+}
+
+// importTurn waits for a free import slot, telling the sender at once
+// when there is none; false means it waited importWait in vain.
+func (h *Callback) importTurn(in bot.Incoming, key string) bool {
+	select {
+	case h.Imports <- struct{}{}:
+		return true
+	default:
+	}
+	h.Pusher.Push(in.From, bot.Reply{Text: msgImportQueued}, key+":queued")
+	t := time.NewTimer(importWait)
+	defer t.Stop()
+	select {
+	case h.Imports <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
 	}
 }
 
