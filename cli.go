@@ -17,7 +17,10 @@ import (
 	"songnuan/app"
 	"songnuan/bot"
 	"songnuan/chat"
+	"songnuan/domain"
 	"songnuan/loadtest"
+	"songnuan/policy"
+	"songnuan/schedule"
 	"songnuan/sheet"
 )
 
@@ -81,23 +84,23 @@ func importMain(ctx context.Context, args []string, stdout io.Writer) error {
 
 // pickActor finds the staff member a command acts as: the one named, or
 // the first admin.
-func pickActor(a *app.App, userID string) (bot.Staff, error) {
+func pickActor(a *app.App, userID string) (domain.Staff, error) {
 	dir := a.Config.Directory()
 	if userID != "" {
 		s, ok := dir.Lookup(userID)
 		if !ok {
-			return bot.Staff{}, fmt.Errorf("用户 %q 不在配置的 staff 名单里", userID)
+			return domain.Staff{}, fmt.Errorf("用户 %q 不在配置的 staff 名单里", userID)
 		}
 		return s, nil
 	}
 	var admins []string
 	for id, s := range dir {
-		if s.Role == bot.RoleAdmin {
+		if s.Role == domain.RoleAdmin {
 			admins = append(admins, id)
 		}
 	}
 	if len(admins) == 0 {
-		return bot.Staff{}, errors.New("配置里没有管理员：请用 --as 指定用户")
+		return domain.Staff{}, errors.New("配置里没有管理员：请用 --as 指定用户")
 	}
 	sort.Strings(admins)
 	return dir[admins[0]], nil
@@ -132,7 +135,7 @@ func exportMain(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("记录审计日志失败，未导出：%w", err)
 		}
 	}
-	stats, err := app.Statistics(ctx, a.Store, a.Sealer, now, *full)
+	stats, err := sheet.Gather(ctx, a.Store, a.Sealer, now, *full)
 	if err != nil {
 		return err
 	}
@@ -152,13 +155,13 @@ func policyMain(args []string, stdout io.Writer) error {
 	if len(args) == 0 || (args[0] != "show" && args[0] != "check") || (args[0] == "check" && len(args) != 2) {
 		return errors.New("用法：songnuan policy show [文件] 或 songnuan policy check 文件")
 	}
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	if len(args) == 2 {
 		data, err := os.ReadFile(args[1])
 		if err != nil {
 			return err
 		}
-		if p, err = bot.ParsePolicy(data, args[1]); err != nil {
+		if p, err = policy.Parse(data, args[1]); err != nil {
 			return err
 		}
 	}
@@ -193,13 +196,13 @@ func scheduleMain(args []string, stdout io.Writer) error {
 	if len(args) == 0 || (args[0] != "show" && args[0] != "check") || (args[0] == "check" && len(args) != 2) {
 		return errors.New("用法：songnuan schedule show [文件] 或 songnuan schedule check 文件")
 	}
-	s := bot.DefaultSchedule()
+	s := schedule.Default()
 	if len(args) == 2 {
 		data, err := os.ReadFile(args[1])
 		if err != nil {
 			return err
 		}
-		if s, err = bot.ParseSchedule(data, args[1]); err != nil {
+		if s, err = schedule.Parse(data, args[1]); err != nil {
 			return err
 		}
 	}

@@ -19,7 +19,10 @@ import (
 	"songnuan/bot"
 	"songnuan/broadcast"
 	"songnuan/config"
+	"songnuan/domain"
 	"songnuan/handlers"
+	"songnuan/policy"
+	"songnuan/schedule"
 	"songnuan/sheet"
 	"songnuan/store"
 	"songnuan/wecom"
@@ -55,11 +58,11 @@ type App struct {
 	Sealer *bot.Sealer
 	Log    *slog.Logger
 	// Schedule is the campaign schedule the broadcast runner sends.
-	Schedule *bot.Schedule
+	Schedule *schedule.Schedule
 	// Broadcast sends the schedule's announcements while Run serves.
 	Broadcast *broadcast.Runner
 
-	clock    bot.Clock // the one campaign clock the bot and the runner share
+	clock    domain.Clock // the one campaign clock the bot and the runner share
 	listener net.Listener
 	server   *http.Server
 	pusher   *handlers.Pusher
@@ -148,13 +151,13 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 	if a.Schedule, err = LoadSchedule(cfg.Schedule); err != nil {
 		return err
 	}
-	policy := bot.DefaultPolicy()
+	pol := policy.Default()
 	if cfg.Policy != "" {
 		data, err := os.ReadFile(cfg.Policy)
 		if err != nil {
 			return fmt.Errorf("read policy: %w", err)
 		}
-		if policy, err = bot.ParsePolicy(data, cfg.Policy); err != nil {
+		if pol, err = policy.Parse(data, cfg.Policy); err != nil {
 			return err
 		}
 	}
@@ -162,11 +165,11 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 		return fmt.Errorf("data key: %w", err)
 	}
 	bc := bot.Config{
-		Store: st, Policy: policy, Staff: cfg.Directory(), Clock: a.clock, Sealer: a.Sealer,
+		Store: st, Policy: pol, Staff: cfg.Directory(), Clock: a.clock, Sealer: a.Sealer,
 		ReadSheet: sheet.ReadRows, Logger: a.Log,
 		Schedule: a.Schedule,
-		Exporter: Exporter(st, a.Sealer, a.clock),
-		Rescue:   bot.Message{ToUsers: cfg.Rescue.Users, ChatID: cfg.Rescue.ChatID, RobotKey: cfg.Rescue.RobotKey},
+		Exporter: sheet.Exporter(st, a.Sealer, a.clock),
+		Rescue:   domain.Message{ToUsers: cfg.Rescue.Users, ChatID: cfg.Rescue.ChatID, RobotKey: cfg.Rescue.RobotKey},
 	}
 	if online {
 		// The token cache shares the store's one connection pool.
@@ -186,15 +189,15 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 
 // LoadSchedule reads the campaign schedule file at path (SONGNUAN_SCHEDULE),
 // or returns the built-in one when path is empty.
-func LoadSchedule(path string) (*bot.Schedule, error) {
+func LoadSchedule(path string) (*schedule.Schedule, error) {
 	if path == "" {
-		return bot.DefaultSchedule(), nil
+		return schedule.Default(), nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read schedule: %w", err)
 	}
-	return bot.ParseSchedule(data, path)
+	return schedule.Parse(data, path)
 }
 
 // open builds everything New serves.

@@ -16,6 +16,7 @@ import (
 
 	"songnuan/app"
 	"songnuan/config"
+	"songnuan/internal/campaigntest"
 	"songnuan/wecom"
 )
 
@@ -25,6 +26,7 @@ func startApp(tb testing.TB) *app.App {
 	tb.Helper()
 	cfg := config.Default()
 	cfg.RedisURL = os.Getenv("REDIS_URL")
+	cfg.Policy = campaigntest.PolicyPath()
 	return startAppWith(tb, cfg, slog.New(slog.DiscardHandler))
 }
 

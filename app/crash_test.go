@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/wecom"
 	"songnuan/wecom/fakeapi"
 )
@@ -82,8 +82,8 @@ func TestMessageOfAKilledInstanceIsHandledByARedelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ctr[bot.CtrHouseholds] != 3 {
-		t.Errorf("%d households stored, want the list's 3, once", ctr[bot.CtrHouseholds])
+	if ctr[domain.CtrHouseholds] != 3 {
+		t.Errorf("%d households stored, want the list's 3, once", ctr[domain.CtrHouseholds])
 	}
 }
 
@@ -112,7 +112,7 @@ func TestReplyQueuedWhenItsInstanceIsKilledIsSent(t *testing.T) {
 	ctx := context.Background()
 	for end := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		ctr, err := cl.store.Counters(ctx, "甘泉一村")
-		if err == nil && ctr[bot.CtrHouseholds] == 3 && cl.fake.Calls(sendPath) > 0 {
+		if err == nil && ctr[domain.CtrHouseholds] == 3 && cl.fake.Calls(sendPath) > 0 {
 			break
 		}
 		if time.Now().After(end) {

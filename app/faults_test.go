@@ -13,6 +13,7 @@ import (
 	"songnuan/app"
 	"songnuan/bot"
 	"songnuan/config"
+	"songnuan/domain"
 	"songnuan/internal/redistest"
 )
 
@@ -258,9 +259,9 @@ func checkStored(t *testing.T, a *app.App, items []*item) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ctr[bot.CtrHouseholds] != n || ctr[bot.CtrVisited] != n || ctr[bot.CtrPaid] != 900*n {
+		if ctr[domain.CtrHouseholds] != n || ctr[domain.CtrVisited] != n || ctr[domain.CtrPaid] != 900*n {
 			t.Errorf("%s counters = hh %d visited %d paid %d, want %d, %d, %d", committee,
-				ctr[bot.CtrHouseholds], ctr[bot.CtrVisited], ctr[bot.CtrPaid], n, n, 900*n)
+				ctr[domain.CtrHouseholds], ctr[domain.CtrVisited], ctr[domain.CtrPaid], n, n, 900*n)
 		}
 		// The counters are kept in the same atomic step as each change:
 		// after the crashes they must still equal a recount.
@@ -268,9 +269,9 @@ func checkStored(t *testing.T, a *app.App, items []*item) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recount := bot.Counters{}
+		recount := domain.Counters{}
 		for i := range hs {
-			for f, v := range bot.CounterFields(&hs[i]) {
+			for f, v := range domain.CounterFields(&hs[i]) {
 				recount[f] += v
 			}
 		}

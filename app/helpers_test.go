@@ -14,47 +14,29 @@ import (
 	"time"
 
 	"songnuan/app"
-	"songnuan/bot"
 	"songnuan/config"
+	"songnuan/domain"
+	"songnuan/internal/testkit"
 	"songnuan/store"
 	"songnuan/store/storetest"
 	"songnuan/wecom"
 )
 
-// logBuffer collects log lines from every goroutine and can be read while
-// they write.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // jsonLog is the logger the program uses (JSON, info and up) writing into
 // a buffer.
-func jsonLog() (*slog.Logger, *logBuffer) {
-	b := &logBuffer{}
+func jsonLog() (*slog.Logger, *testkit.Buffer) {
+	b := &testkit.Buffer{}
 	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo})), b
 }
 
 // testStaff are the people of the fault and instance tests: four workers
 // in two committees and an admin.
-var testStaff = []bot.Staff{
-	{UserID: "w1", Name: "王一", Role: bot.RoleWorker, Committee: "甘泉一村"},
-	{UserID: "w2", Name: "王二", Role: bot.RoleWorker, Committee: "甘泉一村"},
-	{UserID: "w3", Name: "李三", Role: bot.RoleWorker, Committee: "甘泉二村"},
-	{UserID: "w4", Name: "李四", Role: bot.RoleWorker, Committee: "甘泉二村"},
-	{UserID: "admin", Name: "管理员", Role: bot.RoleAdmin},
+var testStaff = []domain.Staff{
+	{UserID: "w1", Name: "王一", Role: domain.RoleWorker, Committee: "甘泉一村"},
+	{UserID: "w2", Name: "王二", Role: domain.RoleWorker, Committee: "甘泉一村"},
+	{UserID: "w3", Name: "李三", Role: domain.RoleWorker, Committee: "甘泉二村"},
+	{UserID: "w4", Name: "李四", Role: domain.RoleWorker, Committee: "甘泉二村"},
+	{UserID: "admin", Name: "管理员", Role: domain.RoleAdmin},
 }
 
 // startAppWith runs an App in this process on a random port with cfg and

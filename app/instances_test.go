@@ -14,9 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/bot"
 	"songnuan/broadcast"
+	"songnuan/domain"
 	"songnuan/internal/redistest"
+	"songnuan/schedule"
 	"songnuan/store"
 	"songnuan/store/storetest"
 	"songnuan/wecom/fakeapi"
@@ -124,7 +125,7 @@ func TestSeveralInstancesHandleEachMessageOnce(t *testing.T) {
 	}
 	cl := startCluster(t, 3, nil)
 	const perWorker = 12
-	workers := []bot.Staff{testStaff[0], testStaff[2]} // one in each committee
+	workers := []domain.Staff{testStaff[0], testStaff[2]} // one in each committee
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	messages := 0
@@ -162,9 +163,9 @@ func TestSeveralInstancesHandleEachMessageOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ctr[bot.CtrHouseholds] != perWorker || ctr[bot.CtrVisited] != perWorker || ctr[bot.CtrPaid] != 900*perWorker {
+		if ctr[domain.CtrHouseholds] != perWorker || ctr[domain.CtrVisited] != perWorker || ctr[domain.CtrPaid] != 900*perWorker {
 			t.Errorf("%s counters: hh %d visited %d paid %d, want %d, %d, %d", w.Committee,
-				ctr[bot.CtrHouseholds], ctr[bot.CtrVisited], ctr[bot.CtrPaid], perWorker, perWorker, 900*perWorker)
+				ctr[domain.CtrHouseholds], ctr[domain.CtrVisited], ctr[domain.CtrPaid], perWorker, perWorker, 900*perWorker)
 		}
 		hs, err := cl.store.Households(ctx, w.Committee)
 		if err != nil {
@@ -216,7 +217,7 @@ func broadcastSchedule(t *testing.T) (string, time.Time) {
 	t.Helper()
 	soon := time.Date(2024, 1, 15, 8, 30, 0, 0, time.FixedZone("CST", 8*3600))
 	yaml := fmt.Sprintf(scheduleYAML, soon.Add(-time.Hour).Format(time.RFC3339), soon.Format(time.RFC3339))
-	s, err := bot.ParseSchedule([]byte(yaml), "test")
+	s, err := schedule.Parse([]byte(yaml), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestSeveralInstancesBroadcastOnce(t *testing.T) {
 	want := map[string]int{}
 	for _, s := range testStaff {
 		want["公告一 "+s.UserID] = 1
-		if s.Role == bot.RoleWorker {
+		if s.Role == domain.RoleWorker {
 			want["公告二 "+s.UserID] = 1
 		}
 	}

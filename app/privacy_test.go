@@ -16,7 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"songnuan/bot"
+	"songnuan/redact"
 	"songnuan/wecom"
 )
 
@@ -47,12 +47,12 @@ func wrongCheck(id string) string {
 func leaks(text string, secrets []string) []string {
 	var found []string
 	for _, s := range secrets {
-		masked, forms := bot.MaskID(s), []string{s}
+		masked, forms := redact.ID(s), []string{s}
 		if strings.HasSuffix(s, "X") {
 			forms = append(forms, strings.ToLower(s))
 		}
 		if len(s) == 11 {
-			masked = bot.MaskPhone(s)
+			masked = redact.Phone(s)
 			forms = append(forms, s[:3]+"-"+s[3:7]+"-"+s[7:], s[:3]+" "+s[3:7]+" "+s[7:])
 		}
 		for _, f := range forms {
@@ -94,13 +94,13 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 		n++
 		code, reply, err := s.text(user, fmt.Sprint(7500000000000000000+n), text)
 		if err != nil || code != http.StatusOK {
-			t.Fatalf("%s %q: HTTP %d %v", user, bot.Redact(text), code, err)
+			t.Fatalf("%s %q: HTTP %d %v", user, redact.Text(text), code, err)
 		}
 		replies = append(replies, reply)
 		return reply
 	}
 	first := say("w1", "登记 甲五 低保 3人 特困供养1人 身份证:"+ids[0]+" 电话:"+phones[0])
-	if !strings.Contains(first, bot.MaskID(ids[0])) || !strings.Contains(first, bot.MaskPhone(phones[0])) {
+	if !strings.Contains(first, redact.ID(ids[0])) || !strings.Contains(first, redact.Phone(phones[0])) {
 		t.Fatalf("registration answered %q, want the masked numbers", first)
 	}
 	say("w1", "走访 甲五 发放2260元")
@@ -151,7 +151,7 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 		t.Fatalf("导出 answered %q passively, want the table pushed", r)
 	}
 	masked := waitFile(t, cl, "admin", before)
-	if !strings.Contains(masked, bot.MaskID(ids[0])) {
+	if !strings.Contains(masked, redact.ID(ids[0])) {
 		t.Fatalf("the exported table lacks 甲五's masked ID")
 	}
 	before = lastSent(cl)
@@ -176,7 +176,7 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	exported := xlsxText(t, data)
-	if !strings.Contains(exported, "己一") || !strings.Contains(exported, bot.MaskID(ids[8])) {
+	if !strings.Contains(exported, "己一") || !strings.Contains(exported, redact.ID(ids[8])) {
 		t.Fatalf("the export lacks the imported household or its masked ID")
 	}
 
@@ -256,7 +256,7 @@ func runCLI(t *testing.T, cl *cluster, args ...string) string {
 	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("songnuan %s: %v\n%s", args[0], err, bot.Redact(string(out)))
+		t.Fatalf("songnuan %s: %v\n%s", args[0], err, redact.Text(string(out)))
 	}
 	return string(out)
 }

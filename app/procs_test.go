@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"songnuan/internal/testkit"
 	"songnuan/store"
 	"songnuan/store/storetest"
 )
@@ -130,8 +131,8 @@ func randomKey() string {
 type proc struct {
 	addr   string
 	cmd    *exec.Cmd
-	stdout *logBuffer // the JSON log
-	stderr *logBuffer // the banner, and anything else written there
+	stdout *testkit.Buffer // the JSON log
+	stderr *testkit.Buffer // the banner, and anything else written there
 	done   chan struct{}
 	killed bool // by kill: no clean exit to check
 }
@@ -156,7 +157,7 @@ func startProc(tb testing.TB, env map[string]string) *proc {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	p := &proc{addr: addr, stdout: &logBuffer{}, stderr: &logBuffer{}, done: make(chan struct{})}
+	p := &proc{addr: addr, stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary(tb))
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tb.TempDir(), "HTTP_ADDR=" + addr}
 	for k, v := range env {

@@ -8,17 +8,17 @@ import (
 	"testing"
 
 	"songnuan/app"
-	"songnuan/bot"
+	"songnuan/schedule"
 )
 
 func TestLoadSchedule(t *testing.T) {
 	s, err := app.LoadSchedule("")
-	if err != nil || s.Name != bot.DefaultSchedule().Name {
+	if err != nil || s.Name != schedule.Default().Name {
 		t.Fatalf("built-in schedule = %v, %v", s, err)
 	}
 	dir := t.TempDir()
 	good := filepath.Join(dir, "schedule.yaml")
-	data := strings.Replace(string(bot.DefaultScheduleYAML()), "name: 甘泉路街道2024年元旦春节帮困送温暖", "name: 测试街道2025", 1)
+	data := strings.Replace(string(schedule.DefaultYAML()), "name: 甘泉路街道2024年元旦春节帮困送温暖", "name: 测试街道2025", 1)
 	if err := os.WriteFile(good, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -29,9 +29,9 @@ func TestLoadSchedule(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("name: x\nphases: 3\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var se *bot.ScheduleError
+	var se *schedule.Error
 	if _, err := app.LoadSchedule(bad); !errors.As(err, &se) {
-		t.Errorf("LoadSchedule(bad file) = %v, want a *bot.ScheduleError", err)
+		t.Errorf("LoadSchedule(bad file) = %v, want a *schedule.Error", err)
 	}
 	if _, err := app.LoadSchedule(filepath.Join(dir, "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("LoadSchedule(missing file) = %v, want os.ErrNotExist", err)

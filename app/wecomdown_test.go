@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/bot"
 	"songnuan/config"
+	"songnuan/domain"
 	"songnuan/wecom"
 )
 
@@ -65,7 +65,7 @@ func TestSlowOrFailingWeComAPI(t *testing.T) {
 		t.Errorf("message/send called %d times, want 2 refused and 1 accepted", n)
 	}
 	ctr, err := a.Store.Counters(context.Background(), "甘泉一村")
-	if err != nil || ctr[bot.CtrHouseholds] != 3 {
+	if err != nil || ctr[domain.CtrHouseholds] != 3 {
 		t.Errorf("counters %v %v, want 3 households", ctr, err)
 	}
 }

@@ -9,31 +9,35 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"songnuan/domain"
+	"songnuan/policy"
+	"songnuan/schedule"
 )
 
 // Config is what a Bot is built from. Store, Policy, Clock and Sealer are
 // required; Sender, Media and ReadSheet only for pushes and file imports.
 type Config struct {
 	Store     Store
-	Policy    *Policy
-	Staff     Directory
-	Clock     Clock
+	Policy    *policy.Policy
+	Staff     domain.Directory
+	Clock     domain.Clock
 	Sealer    *Sealer
-	Sender    Sender
+	Sender    domain.Sender
 	Media     MediaFetcher
 	ReadSheet SheetReader
 	Logger    *slog.Logger
 
 	// Schedule is the campaign timeline behind 日程, 待办 and 进度;
-	// DefaultSchedule() when nil.
-	Schedule *Schedule
+	// schedule.Default() when nil.
+	Schedule *schedule.Schedule
 	// Exporter builds the statistics table for 导出; full puts whole ID
 	// and phone numbers in it. bot cannot build it itself, since the
 	// table writer depends on bot. Nil turns 导出 off.
-	Exporter func(ctx context.Context, full bool) (*File, error)
+	Exporter func(ctx context.Context, full bool) (*domain.File, error)
 	// Rescue holds only the targets of 流浪 alerts (ToUsers, ChatID,
 	// RobotKey, any mix); with none the admins are told instead.
-	Rescue Message
+	Rescue domain.Message
 }
 
 // Bot answers the chat: it routes each normalised message to a command,
@@ -41,23 +45,23 @@ type Config struct {
 // Store so that a re-delivered message never applies twice.
 type Bot struct {
 	store     Store
-	policy    *Policy
-	staff     Directory
-	clock     Clock
+	policy    *policy.Policy
+	staff     domain.Directory
+	clock     domain.Clock
 	sealer    *Sealer
-	sender    Sender
+	sender    domain.Sender
 	media     MediaFetcher
 	readSheet SheetReader
 	log       *slog.Logger
-	schedule  *Schedule
-	exporter  func(ctx context.Context, full bool) (*File, error)
-	rescue    Message
+	schedule  *schedule.Schedule
+	exporter  func(ctx context.Context, full bool) (*domain.File, error)
+	rescue    domain.Message
 
 	words      []string // policy category words, longest first
 	keep       []string // the words with a Chinese numeral, which Normalize must keep
 	committees []string // committees that have staff, sorted
 	routes     []route
-	helpText   map[Role]string // 帮助 for each role, built once
+	helpText   map[domain.Role]string // 帮助 for each role, built once
 }
 
 // campaignZone is Shanghai time; dates in chat ("今天", "1月15日") are local
@@ -97,10 +101,10 @@ func New(cfg Config) (*Bot, error) {
 		rescue:    cfg.Rescue,
 	}
 	if b.schedule == nil {
-		b.schedule = DefaultSchedule()
+		b.schedule = schedule.Default()
 	}
 	if b.staff == nil {
-		b.staff = Directory{}
+		b.staff = domain.Directory{}
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.NewJSONHandler(io.Discard, nil))
@@ -121,8 +125,8 @@ func New(cfg Config) (*Bot, error) {
 	}
 	sort.Strings(b.committees)
 	b.routes = b.commands()
-	b.helpText = map[Role]string{}
-	for _, role := range []Role{RoleWorker, RoleLeader, RoleAdmin} {
+	b.helpText = map[domain.Role]string{}
+	for _, role := range []domain.Role{domain.RoleWorker, domain.RoleLeader, domain.RoleAdmin} {
 		b.helpText[role] = b.helpFor(role)
 	}
 	return b, nil
@@ -137,17 +141,18 @@ func (b *Bot) normalize(s string) string { return NormalizeWith(s, b.keep) }
 // msg is one message in flight: who sent it and what the route matched.
 type msg struct {
 	in    Incoming
-	staff Staff
+	staff domain.Staff
 	args  []string // the route's submatches
 }
 
 // opID is the idempotency key of the change a message makes.
-func (m *msg) opID() string { return messageOpID(m.in.MsgID) }
+func (m *msg) opID() string { return MessageOpID(m.in.MsgID) }
 
-// messageOpID is the op id of the change a message with this MsgId makes,
-// so that work done later on the message's behalf (the 流浪 sweep) is
-// recognised as the same change.
-func messageOpID(msgID string) string { return "m:" + msgID }
+// MessageOpID is the key a message with this MsgId is known by: the
+// callback's claim on it and the op id of the change it makes, so that a
+// re-delivery and work done later on its behalf (the 流浪 sweep) are
+// recognised as the same message.
+func MessageOpID(msgID string) string { return "m:" + msgID }
 
 // Handle answers one message. A user's mistake is answered in the Reply;
 // an error means the system failed and nothing the reply would claim was
@@ -187,7 +192,7 @@ func (b *Bot) NeedsStore(in Incoming) bool {
 	}
 	switch in.MsgType {
 	case "file":
-		return st.Role == RoleWorker || st.Role == RoleAdmin
+		return st.Role == domain.RoleWorker || st.Role == domain.RoleAdmin
 	case "text":
 		r, _ := b.match(b.normalize(in.Text))
 		return r != nil && r.store && r.roles.has(st.Role)
@@ -212,7 +217,7 @@ func (b *Bot) handleText(ctx context.Context, m *msg) (Reply, error) {
 	m.args = args
 	rep, err := r.h(ctx, m)
 	if err != nil {
-		var ue *UserError
+		var ue *domain.UserError
 		if errors.As(err, &ue) {
 			return Reply{Text: ue.Message}, nil
 		}

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"songnuan/domain"
+	"songnuan/internal/campaigntest"
 )
 
 // noStore fails the test on any call: the paths that claim not to need the
@@ -13,11 +16,15 @@ import (
 type noStore struct{ tb testing.TB }
 
 func (s noStore) fail(name string) { s.tb.Helper(); s.tb.Fatalf("store.%s called", name) }
-func (s noStore) Household(context.Context, string, string) (Household, error) {
-	s.fail("Household")
-	return Household{}, ErrUnavailable
+func (s noStore) Replayed(context.Context, string, string) (string, bool, error) {
+	s.fail("Replayed")
+	return "", false, ErrUnavailable
 }
-func (s noStore) FindByHead(context.Context, string, string) ([]Household, error) {
+func (s noStore) Household(context.Context, string, string) (domain.Household, error) {
+	s.fail("Household")
+	return domain.Household{}, ErrUnavailable
+}
+func (s noStore) FindByHead(context.Context, string, string) ([]domain.Household, error) {
 	s.fail("FindByHead")
 	return nil, ErrUnavailable
 }
@@ -41,11 +48,11 @@ func (s noStore) ReleasePerson(context.Context, string, PersonRef) error {
 	s.fail("ReleasePerson")
 	return ErrUnavailable
 }
-func (s noStore) Counters(context.Context, string) (Counters, error) {
+func (s noStore) Counters(context.Context, string) (domain.Counters, error) {
 	s.fail("Counters")
 	return nil, ErrUnavailable
 }
-func (s noStore) AllCounters(context.Context) (map[string]Counters, error) {
+func (s noStore) AllCounters(context.Context) (map[string]domain.Counters, error) {
 	s.fail("AllCounters")
 	return nil, ErrUnavailable
 }
@@ -57,7 +64,7 @@ func (s noStore) Unvisited(context.Context, string, int) ([]HouseholdRef, int, e
 	s.fail("Unvisited")
 	return nil, 0, ErrUnavailable
 }
-func (s noStore) Households(context.Context, string) ([]Household, error) {
+func (s noStore) Households(context.Context, string) ([]domain.Household, error) {
 	s.fail("Households")
 	return nil, ErrUnavailable
 }
@@ -74,10 +81,10 @@ func leaksNumber(s string) bool {
 	return fullNumber.MatchString(s)
 }
 
-var testStaff = Directory{
-	"wang":  {UserID: "wang", Name: "王芳", Role: RoleWorker, Committee: "甘泉一村"},
-	"li":    {UserID: "li", Name: "李强", Role: RoleLeader},
-	"admin": {UserID: "admin", Name: "赵敏", Role: RoleAdmin},
+var testStaff = domain.Directory{
+	"wang":  {UserID: "wang", Name: "王芳", Role: domain.RoleWorker, Committee: "甘泉一村"},
+	"li":    {UserID: "li", Name: "李强", Role: domain.RoleLeader},
+	"admin": {UserID: "admin", Name: "赵敏", Role: domain.RoleAdmin},
 }
 
 func newTestBot(tb testing.TB, st Store) *Bot {
@@ -88,7 +95,7 @@ func newTestBot(tb testing.TB, st Store) *Bot {
 	}
 	b, err := New(Config{
 		Store:  st,
-		Policy: DefaultPolicy(),
+		Policy: campaigntest.Policy(), Schedule: campaigntest.Schedule(),
 		Staff:  testStaff,
 		Clock:  func() time.Time { return time.Date(2024, 1, 20, 10, 0, 0, 0, campaignZone) },
 		Sealer: sealer,

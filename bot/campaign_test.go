@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"songnuan/domain"
+	"songnuan/internal/campaigntest"
 )
 
 func (s noStore) AddCountersOnce(context.Context, CounterChange) (Applied, error) {
@@ -143,7 +146,7 @@ func TestParseProgress(t *testing.T) {
 	}
 	for _, bad := range []string{"甘泉一村 甘泉二村", "编号:3", "居委:", "13812345678"} {
 		_, err := parseProgress(bad)
-		var ue *UserError
+		var ue *domain.UserError
 		if !errors.As(err, &ue) || !strings.Contains(ue.Message, fmtProgress) || leaksNumber(ue.Message) {
 			t.Errorf("parseProgress(%q) = %v, want a user error with the format", bad, err)
 		}
@@ -167,7 +170,7 @@ func TestParseDonation(t *testing.T) {
 	}
 	for _, bad := range []string{"一日捐", "5000元", "一日捐 0元", "一日捐 10000001元", "一日捐 5000元 电话:13812345678", "310107199001011232 5元"} {
 		_, err := parseDonation(bad)
-		var ue *UserError
+		var ue *domain.UserError
 		if !errors.As(err, &ue) || !strings.Contains(ue.Message, "捐款格式") || leaksNumber(ue.Message) {
 			t.Errorf("parseDonation(%q) = %v, want a user error with the format", bad, err)
 		}
@@ -175,7 +178,7 @@ func TestParseDonation(t *testing.T) {
 }
 
 func TestFindTask(t *testing.T) {
-	sts := DefaultSchedule().CommitteeStatus(time.Date(2024, 1, 15, 10, 0, 0, 0, campaignZone), nil)
+	sts := campaigntest.Schedule().CommitteeStatus(time.Date(2024, 1, 15, 10, 0, 0, 0, campaignZone), nil)
 	tests := []struct {
 		ref, want string
 	}{

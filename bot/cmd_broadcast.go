@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"songnuan/domain"
+	"songnuan/redact"
 )
 
 // BroadcastTTL is how long a broadcast preview waits for 确认.
@@ -45,11 +48,11 @@ type broadcastDraft struct {
 func (b *Bot) broadcast(ctx context.Context, m *msg) (Reply, error) {
 	sm := reBroadcast.FindStringSubmatch(m.in.Text)
 	if sm == nil || strings.TrimSpace(sm[1]) == "" {
-		return Reply{}, Userf("请写通知内容。" + fmtBroadcast)
+		return Reply{}, domain.Userf("请写通知内容。" + fmtBroadcast)
 	}
 	body := strings.TrimSpace(sm[1])
-	if idInText.MatchString(body) || phoneInText.MatchString(body) {
-		return Reply{}, Userf("广播内容里有身份证号或手机号，群发不能带完整号码。请去掉号码或改写座机，例如：如有问题请联系社区服务办（62000000）。")
+	if redact.Contains(body) {
+		return Reply{}, domain.Userf("广播内容里有身份证号或手机号，群发不能带完整号码。请去掉号码或改写座机，例如：如有问题请联系社区服务办（62000000）。")
 	}
 	spec := strings.TrimSpace(b.normalize(sm[2]))
 	to, label, err := b.audience(spec)
@@ -58,7 +61,7 @@ func (b *Bot) broadcast(ctx context.Context, m *msg) (Reply, error) {
 	}
 	d := broadcastDraft{Text: body + "\n——" + m.staff.Name, To: to, Label: label, At: b.now(), MsgID: m.in.MsgID}
 	if len(d.Text) > maxMessageBytes {
-		return Reply{}, Userf(fmt.Sprintf("广播内容太长：一条消息最多约%d个汉字，请删减或分两次发送。", (maxMessageBytes-100)/3))
+		return Reply{}, domain.Userf(fmt.Sprintf("广播内容太长：一条消息最多约%d个汉字，请删减或分两次发送。", (maxMessageBytes-100)/3))
 	}
 	js, err := json.Marshal(d)
 	if err != nil {
@@ -83,7 +86,7 @@ func (b *Bot) audience(spec string) ([]string, string, error) {
 		spec = "全体"
 	}
 	set := map[string]bool{}
-	add := func(keep func(Staff) bool) int {
+	add := func(keep func(domain.Staff) bool) int {
 		n := 0
 		for id, s := range b.staff {
 			if keep(s) {
@@ -99,29 +102,29 @@ func (b *Bot) audience(spec string) ([]string, string, error) {
 		var n int
 		switch w {
 		case "全体", "全部", "所有人", "大家":
-			n = add(func(Staff) bool { return true })
+			n = add(func(domain.Staff) bool { return true })
 		case "社工", "居委干部", "居委", "工作人员":
-			n = add(func(s Staff) bool { return s.Role == RoleWorker })
+			n = add(func(s domain.Staff) bool { return s.Role == domain.RoleWorker })
 		case "领导":
-			n = add(func(s Staff) bool { return s.Role == RoleLeader })
+			n = add(func(s domain.Staff) bool { return s.Role == domain.RoleLeader })
 		case "管理员", "社区服务办":
-			n = add(func(s Staff) bool { return s.Role == RoleAdmin })
+			n = add(func(s domain.Staff) bool { return s.Role == domain.RoleAdmin })
 		default:
 			if slices.Contains(b.committees, w) {
-				n = add(func(s Staff) bool { return s.Role == RoleWorker && s.Committee == w })
+				n = add(func(s domain.Staff) bool { return s.Role == domain.RoleWorker && s.Committee == w })
 				break
 			}
 			if _, ok := b.staff.Lookup(w); ok {
-				n = add(func(s Staff) bool { return s.UserID == w })
+				n = add(func(s domain.Staff) bool { return s.UserID == w })
 				break
 			}
-			n = add(func(s Staff) bool { return s.Name == w })
+			n = add(func(s domain.Staff) bool { return s.Name == w })
 			if n == 0 {
-				return nil, "", Userf("不认识广播对象" + shown(w) + "。" + fmtBroadcast + "。例如：广播 明天上午9点开会 对象:" + b.exampleCommittee())
+				return nil, "", domain.Userf("不认识广播对象" + shown(w) + "。" + fmtBroadcast + "。例如：广播 明天上午9点开会 对象:" + b.exampleCommittee())
 			}
 		}
 		if n == 0 {
-			return nil, "", Userf("广播对象" + shown(w) + "里没有人。" + fmtBroadcast)
+			return nil, "", domain.Userf("广播对象" + shown(w) + "里没有人。" + fmtBroadcast)
 		}
 	}
 	to := make([]string, 0, len(set))
@@ -158,7 +161,7 @@ func (b *Bot) confirm(ctx context.Context, m *msg) (Reply, error) {
 	}
 	v, err := b.store.TakePending(ctx, m.staff.UserID, pendingBroadcast)
 	if errors.Is(err, ErrNotFound) {
-		return Reply{}, Userf(fmt.Sprintf("没有待发送的广播（预览%d分钟内有效）。请先发送：广播 明天上午9点在街道开会 对象:社工", int(BroadcastTTL.Minutes())))
+		return Reply{}, domain.Userf(fmt.Sprintf("没有待发送的广播（预览%d分钟内有效）。请先发送：广播 明天上午9点在街道开会 对象:社工", int(BroadcastTTL.Minutes())))
 	}
 	if err != nil {
 		return Reply{}, fmt.Errorf("take broadcast draft: %w", err)
@@ -172,12 +175,12 @@ func (b *Bot) confirm(ctx context.Context, m *msg) (Reply, error) {
 	}
 	elapsed := b.now().Sub(d.At)
 	if elapsed > BroadcastTTL {
-		return Reply{}, Userf(fmt.Sprintf("这条广播的预览已超过%d分钟，没有发送。请重新发送：广播 通知内容 对象:%s", int(BroadcastTTL.Minutes()), d.Label))
+		return Reply{}, domain.Userf(fmt.Sprintf("这条广播的预览已超过%d分钟，没有发送。请重新发送：广播 通知内容 对象:%s", int(BroadcastTTL.Minutes()), d.Label))
 	}
 	var failed []string
 	for start := 0; start < len(d.To); start += maxBroadcastUsers {
 		chunk := d.To[start:min(start+maxBroadcastUsers, len(d.To))]
-		err := b.sender.Send(ctx, Message{ToUsers: chunk, Kind: KindText, Text: d.Text, Idempotency: "bc:" + d.MsgID + ":" + chunk[0]})
+		err := b.sender.Send(ctx, domain.Message{ToUsers: chunk, Kind: domain.KindText, Text: d.Text, Idempotency: "bc:" + d.MsgID + ":" + chunk[0]})
 		if err != nil {
 			b.log.ErrorContext(ctx, "send broadcast", "user", m.staff.UserID, "recipients", len(chunk), "err", err)
 			failed = append(failed, chunk...)
@@ -186,7 +189,7 @@ func (b *Bot) confirm(ctx context.Context, m *msg) (Reply, error) {
 	sent := len(d.To) - len(failed)
 	if sent > 0 {
 		err := b.store.AddAudit(ctx, AuditEntry{
-			Committee: StreetCommittee, Kind: "broadcast", Actor: m.staff.UserID, At: b.now(), OpID: m.opID(),
+			Committee: StreetCommittee, Kind: ChangeBroadcast, Actor: m.staff.UserID, At: b.now(), OpID: m.opID(),
 			Detail: fmt.Sprintf("%s(%s) 广播给%d人（%s）：%s；MsgId=%s", m.staff.Name, m.staff.UserID, sent, d.Label, firstLine(d.Text), d.MsgID),
 		})
 		if err != nil {

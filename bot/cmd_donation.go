@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"songnuan/domain"
+	"songnuan/redact"
 )
 
 const fmtDonation = "捐款格式：捐款 一日捐 5000元（来源写一日捐、募捐或捐款单位）"
@@ -33,7 +36,7 @@ func parseDonation(args string) (donationArgs, error) {
 	for _, tok := range tokens(args) {
 		if key, _, v, ok := splitKV(tok); ok {
 			if key != keyCommittee || v == "" {
-				return a, Userf("看不懂" + shown(tok) + "。" + fmtDonation)
+				return a, domain.Userf("看不懂" + shown(tok) + "。" + fmtDonation)
 			}
 			a.Committee = v
 			continue
@@ -41,24 +44,24 @@ func parseDonation(args string) (donationArgs, error) {
 		if sm := reDonationAmount.FindStringSubmatch(tok); sm != nil && a.Amount == 0 {
 			n, err := strconv.ParseInt(sm[1], 10, 64)
 			if err != nil || n <= 0 || n > maxDonation {
-				return a, Userf(fmt.Sprintf("捐款金额应在1到%d元之间，请核对。", maxDonation) + fmtDonation)
+				return a, domain.Userf(fmt.Sprintf("捐款金额应在1到%d元之间，请核对。", maxDonation) + fmtDonation)
 			}
 			a.Amount = n
 			continue
 		}
-		if idInText.MatchString(tok) || phoneInText.MatchString(tok) {
-			return a, Userf("捐款来源里不要写身份证号或手机号。" + fmtDonation)
+		if redact.Contains(tok) {
+			return a, domain.Userf("捐款来源里不要写身份证号或手机号。" + fmtDonation)
 		}
 		src = append(src, tok)
 	}
 	a.Source = strings.Join(src, " ")
 	switch {
 	case a.Amount == 0:
-		return a, Userf("请写捐款金额。" + fmtDonation)
+		return a, domain.Userf("请写捐款金额。" + fmtDonation)
 	case a.Source == "":
-		return a, Userf("请写捐款来源。" + fmtDonation)
+		return a, domain.Userf("请写捐款来源。" + fmtDonation)
 	case utf8.RuneCountInString(a.Source) > maxDonationSource:
-		return a, Userf(fmt.Sprintf("捐款来源最多%d个字。", maxDonationSource) + fmtDonation)
+		return a, domain.Userf(fmt.Sprintf("捐款来源最多%d个字。", maxDonationSource) + fmtDonation)
 	}
 	return a, nil
 }
@@ -74,15 +77,15 @@ func (b *Bot) donation(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, err
 	}
 	committee := StreetCommittee
-	if m.staff.Role == RoleWorker || a.Committee != "" {
+	if m.staff.Role == domain.RoleWorker || a.Committee != "" {
 		if committee, err = b.changeScope(m.staff, a.Committee); err != nil {
 			return Reply{}, err
 		}
 	}
 	text := fmt.Sprintf("已记录捐款：%s %d元（%s，入街道帮困专户）", a.Source, a.Amount, committee)
 	ap, err := b.store.AddCountersOnce(ctx, CounterChange{
-		OpID: m.opID(), Kind: "donation", Actor: m.staff.UserID, At: b.now(), Committee: committee,
-		Deltas: map[string]int64{CtrDonations: a.Amount, DonationSource(a.Source): a.Amount},
+		OpID: m.opID(), Kind: ChangeDonation, Actor: m.staff.UserID, At: b.now(), Committee: committee,
+		Deltas: map[string]int64{domain.CtrDonations: a.Amount, DonationSource(a.Source): a.Amount},
 		Result: text,
 		Audit:  fmt.Sprintf("%s(%s) 捐款 %s %d元；MsgId=%s", m.staff.Name, m.staff.UserID, a.Source, a.Amount, m.in.MsgID),
 	})
@@ -90,6 +93,6 @@ func (b *Bot) donation(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, fmt.Errorf("record donation in %s: %w", committee, err)
 	}
 	return Reply{Text: lines(ap.Result,
-		fmt.Sprintf("%s累计捐款 %d元：%s", committee, ap.Counters[CtrDonations], donationSources(ap.Counters)),
+		fmt.Sprintf("%s累计捐款 %d元：%s", committee, ap.Counters[domain.CtrDonations], donationSources(ap.Counters)),
 	)}, nil
 }

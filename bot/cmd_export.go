@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+
+	"songnuan/domain"
 )
 
 // export handles 导出 (statistics table, numbers masked) and 导出 完整
@@ -16,17 +18,17 @@ func (b *Bot) export(ctx context.Context, m *msg) (Reply, error) {
 	case "完整", "全部号码", "完整号码", "明文":
 		full = true
 	default:
-		return Reply{}, Userf("导出格式：导出（身份证号、电话打码），管理员可发送：导出 完整")
+		return Reply{}, domain.Userf("导出格式：导出（身份证号、电话打码），管理员可发送：导出 完整")
 	}
-	if full && m.staff.Role != RoleAdmin {
-		return Reply{}, Userf("只有社区服务办管理员能导出完整的身份证号和电话。请发送：导出（号码打码）")
+	if full && m.staff.Role != domain.RoleAdmin {
+		return Reply{}, domain.Userf("只有社区服务办管理员能导出完整的身份证号和电话。请发送：导出（号码打码）")
 	}
 	if b.exporter == nil {
-		return Reply{}, Userf("本机器人没有开启导出，请联系社区服务办管理员。")
+		return Reply{}, domain.Userf("本机器人没有开启导出，请联系社区服务办管理员。")
 	}
 	if full {
 		err := b.store.AddAudit(ctx, AuditEntry{
-			Committee: StreetCommittee, Kind: "export", Actor: m.staff.UserID, At: b.now(), OpID: m.opID(),
+			Committee: StreetCommittee, Kind: ChangeExport, Actor: m.staff.UserID, At: b.now(), OpID: m.opID(),
 			Detail: fmt.Sprintf("%s(%s) 导出完整统计表（含完整身份证号和电话）；MsgId=%s", m.staff.Name, m.staff.UserID, m.in.MsgID),
 		})
 		if err != nil {

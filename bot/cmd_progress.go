@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"songnuan/domain"
+	"songnuan/schedule"
 )
 
 // maxMessageBytes is WeCom's limit on one text or markdown message.
@@ -35,7 +38,7 @@ func parseProgress(args string) (progressArgs, error) {
 	for _, tok := range tokens(args) {
 		if key, _, v, ok := splitKV(tok); ok {
 			if key != keyCommittee || v == "" || a.Committee != "" {
-				return a, Userf("看不懂" + shown(tok) + "。" + fmtProgress)
+				return a, domain.Userf("看不懂" + shown(tok) + "。" + fmtProgress)
 			}
 			a.Committee = v
 			continue
@@ -47,7 +50,7 @@ func parseProgress(args string) (progressArgs, error) {
 			a.View = viewFund
 		default:
 			if a.Committee != "" || !validHead(tok) {
-				return a, Userf("看不懂" + shown(tok) + "。" + fmtProgress)
+				return a, domain.Userf("看不懂" + shown(tok) + "。" + fmtProgress)
 			}
 			a.Committee = tok
 		}
@@ -65,10 +68,10 @@ func (b *Bot) progress(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, err
 	}
 	committee := a.Committee
-	if committee == StreetCommittee && m.staff.Role != RoleWorker {
+	if committee == StreetCommittee && m.staff.Role != domain.RoleWorker {
 		committee = "" // the street's own records belong to the street's view
 	}
-	if m.staff.Role == RoleWorker {
+	if m.staff.Role == domain.RoleWorker {
 		if committee, err = b.changeScope(m.staff, committee); err != nil {
 			return Reply{}, err
 		}
@@ -87,7 +90,7 @@ func (b *Bot) progress(ctx context.Context, m *msg) (Reply, error) {
 	if err != nil {
 		return Reply{}, fmt.Errorf("read counters %s: %w", committee, err)
 	}
-	if len(ctr) == 0 && m.staff.Role != RoleWorker {
+	if len(ctr) == 0 && m.staff.Role != domain.RoleWorker {
 		if err := b.knownCommittee(committee); err != nil {
 			return Reply{}, err
 		}
@@ -109,8 +112,8 @@ func fitReply(s string) Reply {
 
 // sumCounters adds up every committee's counters, the street's own
 // included.
-func sumCounters(all map[string]Counters) Counters {
-	sum := Counters{}
+func sumCounters(all map[string]domain.Counters) domain.Counters {
+	sum := domain.Counters{}
 	for _, ctr := range all {
 		for k, v := range ctr {
 			sum[k] += v
@@ -143,14 +146,14 @@ type progressRow struct {
 	name                                      string
 	hh, visited, due, paid, short, over, need int64
 	donations                                 int64
-	overdue                                   []Task
+	overdue                                   []schedule.Task
 }
 
-func (b *Bot) progressRow(name string, ctr Counters) progressRow {
-	r := progressRow{name: name, hh: ctr[CtrHouseholds], visited: ctr[CtrVisited], due: ctr[CtrDue],
-		paid: ctr[CtrPaid], short: ctr[CtrShort], over: ctr[CtrOver], need: ctr[CtrNeedAmount], donations: ctr[CtrDonations]}
+func (b *Bot) progressRow(name string, ctr domain.Counters) progressRow {
+	r := progressRow{name: name, hh: ctr[domain.CtrHouseholds], visited: ctr[domain.CtrVisited], due: ctr[domain.CtrDue],
+		paid: ctr[domain.CtrPaid], short: ctr[domain.CtrShort], over: ctr[domain.CtrOver], need: ctr[domain.CtrNeedAmount], donations: ctr[domain.CtrDonations]}
 	for _, st := range b.committeeTasks(ctr) {
-		if st.State == TaskOverdue {
+		if st.State == schedule.TaskOverdue {
 			r.overdue = append(r.overdue, st.Task)
 		}
 	}
@@ -195,7 +198,7 @@ func (r progressRow) line(n int) string {
 // how many committees have them, one line per committee worst first, and
 // the open rough-sleeper reports. When it does not fit one text message it
 // becomes markdown that lists the worst committees and sums up the rest.
-func (b *Bot) streetProgress(ctx context.Context, all map[string]Counters) (Reply, error) {
+func (b *Bot) streetProgress(ctx context.Context, all map[string]domain.Counters) (Reply, error) {
 	committees := committeeOnly(all)
 	// Committees with staff but nothing recorded yet count too; a set
 	// keeps this linear at a city's thousands of committees.
@@ -223,7 +226,7 @@ func (b *Bot) streetProgress(ctx context.Context, all map[string]Counters) (Repl
 	head := []string{
 		fmt.Sprintf("全街道%d个居委：已走访 %d/%d户（%d%%），已发 %d/%d元，未发 %d元",
 			len(rows), total.visited, total.hh, percent(total.visited, total.hh), total.paid, total.due, total.short),
-		b.moneyNotes(total.need, total.over, total.donations+all[StreetCommittee][CtrDonations], all[StreetCommittee][CtrDonations]),
+		b.moneyNotes(total.need, total.over, total.donations+all[StreetCommittee][domain.CtrDonations], all[StreetCommittee][domain.CtrDonations]),
 		b.overdueSummary(rows),
 	}
 	foot := []string{rescueLine(rescues, nRescues), "细看：进度 " + b.exampleCommittee() + "｜进度 类别｜进度 资金"}
@@ -318,7 +321,7 @@ func (b *Bot) moneyNotes(need, over, donations, streetDonations int64) string {
 // overdue, in deadline order.
 func (b *Bot) overdueSummary(rows []progressRow) string {
 	count := map[string]int{}
-	var order []Task
+	var order []schedule.Task
 	for _, r := range rows {
 		for _, t := range r.overdue {
 			if count[t.ID] == 0 {
@@ -330,7 +333,7 @@ func (b *Bot) overdueSummary(rows []progressRow) string {
 	if len(order) == 0 {
 		return "暂无逾期事项"
 	}
-	slices.SortStableFunc(order, func(x, y Task) int { return x.Due.Compare(y.Due) })
+	slices.SortStableFunc(order, func(x, y schedule.Task) int { return x.Due.Compare(y.Due) })
 	parts := make([]string, len(order))
 	for i, t := range order {
 		parts[i] = fmt.Sprintf("%s（%d个居委）", shortTaskName(t), count[t.ID])
@@ -357,14 +360,14 @@ func rescueLine(rs []RescueReport, n int) string {
 // committeeProgress is 进度 for one committee: households, visits, money,
 // donations, every committee task with its state, and the open
 // rough-sleeper reports its staff made.
-func (b *Bot) committeeProgress(ctx context.Context, committee string, ctr Counters) (Reply, error) {
+func (b *Bot) committeeProgress(ctx context.Context, committee string, ctr domain.Counters) (Reply, error) {
 	r := b.progressRow(committee, ctr)
 	ls := []string{"【进度】" + committee + "（" + b.asOf() + "）"}
 	if r.hh == 0 {
 		ls = append(ls, "尚未登记帮困对象")
 	} else {
-		l := fmt.Sprintf("已登记 %d户 %d人，已走访 %d/%d户（%d%%）", r.hh, ctr[CtrPersons], r.visited, r.hh, percent(r.visited, r.hh))
-		if n := ctr[CtrLeader]; n > 0 {
+		l := fmt.Sprintf("已登记 %d户 %d人，已走访 %d/%d户（%d%%）", r.hh, ctr[domain.CtrPersons], r.visited, r.hh, percent(r.visited, r.hh))
+		if n := ctr[domain.CtrLeader]; n > 0 {
 			l += fmt.Sprintf("，其中领导走访 %d户", n)
 		}
 		ls = append(ls, l, fmt.Sprintf("应发 %d元，已发 %d元，未发 %d元", r.due, r.paid, r.short))
@@ -404,7 +407,7 @@ func (b *Bot) committeeProgress(ctx context.Context, committee string, ctr Count
 const rescueScan = 50
 
 // donationSources lists donations by source, largest first.
-func donationSources(ctr Counters) string {
+func donationSources(ctr domain.Counters) string {
 	type src struct {
 		name string
 		n    int64
@@ -427,10 +430,10 @@ func donationSources(ctr Counters) string {
 // largest first, with a totals line that agrees with the other views (a
 // payment beyond what was due belongs to no item and is shown apart).
 // The fund view adds the donations by source.
-func (b *Bot) splitText(scope, view string, ctr Counters) string {
-	duePrefix, paidPrefix := ctrDueCat, ctrPaidCat
+func (b *Bot) splitText(scope, view string, ctr domain.Counters) string {
+	duePrefix, paidPrefix := domain.DueCatPrefix, domain.PaidCatPrefix
 	if view == viewFund {
-		duePrefix, paidPrefix = ctrDueFund, ctrPaidFund
+		duePrefix, paidPrefix = domain.DueFundPrefix, domain.PaidFundPrefix
 	}
 	type part struct {
 		name      string
@@ -475,14 +478,14 @@ func (b *Bot) splitText(scope, view string, ctr Counters) string {
 	if len(parts) > 0 {
 		ls = append(ls, fmt.Sprintf("合计：已发 %d/%d元", paid, due))
 	}
-	if over := ctr[CtrOver]; over > 0 {
+	if over := ctr[domain.CtrOver]; over > 0 {
 		ls = append(ls, fmt.Sprintf("另多发 %d元，不属于任何%s，请核对", over, view))
 	}
-	if n := ctr[CtrNeedAmount]; n > 0 {
+	if n := ctr[domain.CtrNeedAmount]; n > 0 {
 		ls = append(ls, fmt.Sprintf("另有%d户补助金额待填，未计入", n))
 	}
-	if view == viewFund && ctr[CtrDonations] > 0 {
-		ls = append(ls, fmt.Sprintf("捐款（街道帮困专户）%d元：%s", ctr[CtrDonations], donationSources(ctr)))
+	if view == viewFund && ctr[domain.CtrDonations] > 0 {
+		ls = append(ls, fmt.Sprintf("捐款（街道帮困专户）%d元：%s", ctr[domain.CtrDonations], donationSources(ctr)))
 	}
 	return lines(ls...)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"songnuan/domain"
 )
 
 // query handles 查询: one household with its entitlement, visits and
@@ -21,18 +23,18 @@ func (b *Bot) query(ctx context.Context, m *msg) (Reply, error) {
 	}
 	if q.Code != "" {
 		if len(committees) != 1 {
-			return Reply{}, Userf("按编号查询请写明居委，例如：查询 编号" + q.Code + " 居委:" + b.exampleCommittee())
+			return Reply{}, domain.Userf("按编号查询请写明居委，例如：查询 编号" + q.Code + " 居委:" + b.exampleCommittee())
 		}
 		h, err := b.store.Household(ctx, committees[0], q.Code)
 		if errors.Is(err, ErrNotFound) {
-			return Reply{}, Userf(committees[0] + "没有编号" + q.Code + "的户，请核对编号，或按户主查询，例如：查询 张三")
+			return Reply{}, domain.Userf(committees[0] + "没有编号" + q.Code + "的户，请核对编号，或按户主查询，例如：查询 张三")
 		}
 		if err != nil {
 			return Reply{}, fmt.Errorf("read household: %w", err)
 		}
 		return Reply{Text: householdDetail(&h)}, nil
 	}
-	var found []Household
+	var found []domain.Household
 	for _, c := range committees {
 		hs, err := b.store.FindByHead(ctx, c, q.Head)
 		if err != nil {
@@ -45,10 +47,10 @@ func (b *Bot) query(ctx context.Context, m *msg) (Reply, error) {
 		where := "本居委"
 		if len(committees) != 1 {
 			where = "各居委都"
-		} else if m.staff.Role != RoleWorker {
+		} else if m.staff.Role != domain.RoleWorker {
 			where = committees[0]
 		}
-		return Reply{}, Userf(where + "没有户主叫" + q.Head + "的户。请核对姓名，或按编号查询，例如：查询 编号12")
+		return Reply{}, domain.Userf(where + "没有户主叫" + q.Head + "的户。请核对姓名，或按编号查询，例如：查询 编号12")
 	case 1:
 		return Reply{Text: householdDetail(&found[0])}, nil
 	}
@@ -69,7 +71,7 @@ func (b *Bot) query(ctx context.Context, m *msg) (Reply, error) {
 }
 
 // householdDetail is one household as 查询 shows it, masked.
-func householdDetail(h *Household) string {
+func householdDetail(h *domain.Household) string {
 	ls := []string{householdHeader(h), personalLine(h)}
 	if h.Address != "" {
 		ls = append(ls, "地址 "+h.Address)

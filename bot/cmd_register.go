@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"songnuan/domain"
+	"songnuan/policy"
+	"songnuan/redact"
 )
 
 // maxAttempts bounds how often a change is re-read and decided again after
@@ -55,7 +59,7 @@ type regOutcome struct {
 	Text string
 	// Counters are the committee's counters read with the change; nil
 	// when nothing was applied.
-	Counters Counters
+	Counters domain.Counters
 }
 
 // registerIn registers a household in committee: a new one, or an update
@@ -63,7 +67,7 @@ type regOutcome struct {
 // so a repeated message or import row never applies twice. imp marks an
 // import row: it is not undoable, and a person already registered under
 // another head of the committee updates that household.
-func (b *Bot) registerIn(ctx context.Context, actor Staff, committee string, a regArgs, opID, msgID string, imp bool) (regOutcome, error) {
+func (b *Bot) registerIn(ctx context.Context, actor domain.Staff, committee string, a regArgs, opID, msgID string, imp bool) (regOutcome, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		out, retry, err := b.registerOnce(ctx, actor, committee, a, opID, msgID, imp, attempt)
 		if err != nil || !retry {
@@ -89,7 +93,7 @@ func pause(ctx context.Context, attempt int) error {
 	}
 }
 
-func (b *Bot) registerOnce(ctx context.Context, actor Staff, committee string, a regArgs, opID, msgID string, imp bool, attempt int) (regOutcome, bool, error) {
+func (b *Bot) registerOnce(ctx context.Context, actor domain.Staff, committee string, a regArgs, opID, msgID string, imp bool, attempt int) (regOutcome, bool, error) {
 	idHash := ""
 	if a.ID != "" {
 		idHash = b.sealer.Hash(a.ID)
@@ -141,26 +145,27 @@ func (b *Bot) registerOnce(ctx context.Context, actor Staff, committee string, a
 		}
 	}
 
-	kind, todo, what := "update", 0, "更新"
+	kind, todo, what := ChangeUpdate, TodoKeep, "更新"
 	text := ""
 	if before == nil {
-		kind, todo, what = "register", 1, "登记"
+		kind, todo, what = ChangeRegister, TodoAdd, "登记"
 		text = lines("已登记："+householdHeader(after), personalLine(after), strings.Join(itemLines(after.Head, after.Entitlement), "\n"))
 	} else {
 		text = lines("已更新："+householdHeader(after), "变更："+strings.Join(changes, "；"), personalLine(after), strings.Join(itemLines(after.Head, after.Entitlement), "\n"))
 	}
+	undo := UndoPush
 	if imp {
-		kind = "import"
+		kind, undo = ChangeImport, UndoNone
 	}
 	ch := Change{
 		OpID: opID, Kind: kind, Actor: actor.UserID, At: b.now(),
 		Committee: committee, Code: code,
 		Before: before, After: after,
-		Deltas:   CounterDeltas(before, after),
-		Todo:     todo,
-		Undoable: !imp,
-		Result:   text,
-		Audit:    auditDetail(actor, what+" "+strings.Join(changes, "；"), before, after, msgID),
+		Deltas: domain.CounterDeltas(before, after),
+		Todo:   todo,
+		Undo:   undo,
+		Result: text,
+		Audit:  auditDetail(actor, what+" "+strings.Join(changes, "；"), before, after, msgID),
 	}
 	ap, err := b.store.Apply(ctx, ch)
 	switch {
@@ -189,11 +194,11 @@ func (b *Bot) registerOnce(ctx context.Context, actor Staff, committee string, a
 // a new one: by code; else the committee's household with this head and
 // this ID (or with no ID yet). A head shared by several households without
 // an ID to tell them apart is a question back to the user, never a guess.
-func (b *Bot) findForRegister(ctx context.Context, committee string, a regArgs, idHash string) (*Household, error) {
+func (b *Bot) findForRegister(ctx context.Context, committee string, a regArgs, idHash string) (*domain.Household, error) {
 	if a.Code != "" {
 		h, err := b.store.Household(ctx, committee, a.Code)
 		if errors.Is(err, ErrNotFound) {
-			return nil, Userf("本居委没有编号" + a.Code + "的户。新登记请不写编号，例如：登记 张三 低保 3人")
+			return nil, domain.Userf("本居委没有编号" + a.Code + "的户。新登记请不写编号，例如：登记 张三 低保 3人")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read household %s/%s: %w", committee, a.Code, err)
@@ -205,7 +210,7 @@ func (b *Bot) findForRegister(ctx context.Context, committee string, a regArgs, 
 		return nil, fmt.Errorf("find head in %s: %w", committee, err)
 	}
 	if idHash != "" {
-		var noID []Household
+		var noID []domain.Household
 		for i := range hs {
 			if hs[i].IDHash == idHash {
 				return &hs[i], nil
@@ -233,8 +238,8 @@ func (b *Bot) findForRegister(ctx context.Context, committee string, a regArgs, 
 
 // ambiguous asks which of several households with one head is meant,
 // listing codes and masked IDs.
-func ambiguous(head string, hs []Household, example string) error {
-	slices.SortFunc(hs, func(x, y Household) int { return codeCompare(x.Code, y.Code) })
+func ambiguous(head string, hs []domain.Household, example string) error {
+	slices.SortFunc(hs, func(x, y domain.Household) int { return codeCompare(x.Code, y.Code) })
 	ls := []string{fmt.Sprintf("本居委有%d户户主叫%s，请用编号指明是哪一户：", len(hs), head)}
 	for i, h := range hs {
 		if i == 8 {
@@ -248,7 +253,7 @@ func ambiguous(head string, hs []Household, example string) error {
 		ls = append(ls, fmt.Sprintf("编号%s %s %d人", h.Code, id, h.Size))
 	}
 	ls = append(ls, "例如："+fmt.Sprintf(example, hs[0].Code))
-	return Userf(strings.Join(ls, "\n"))
+	return domain.Userf(strings.Join(ls, "\n"))
 }
 
 // codeCompare orders household codes numerically.
@@ -263,7 +268,7 @@ func codeCompare(a, b string) int {
 // in another household. Another committee's record is never shown beyond
 // its committee's name. A claim whose household does not exist is a
 // registration still in flight (retried) or one that failed (taken over).
-func (b *Bot) heldElsewhere(ctx context.Context, actor Staff, committee string, a regArgs, holder PersonRef, idHash, opID, msgID string, imp bool, attempt int) (regOutcome, bool, error) {
+func (b *Bot) heldElsewhere(ctx context.Context, actor domain.Staff, committee string, a regArgs, holder PersonRef, idHash, opID, msgID string, imp bool, attempt int) (regOutcome, bool, error) {
 	h, err := b.store.Household(ctx, holder.Committee, holder.Code)
 	if errors.Is(err, ErrNotFound) {
 		if attempt < maxAttempts-2 {
@@ -278,9 +283,9 @@ func (b *Bot) heldElsewhere(ctx context.Context, actor Staff, committee string, 
 		return regOutcome{}, false, fmt.Errorf("read claim holder: %w", err)
 	}
 	if holder.Committee != committee {
-		return regOutcome{}, false, Userf("重复：此人已在" + holder.Committee + "登记，不能重复登记。如需转到本居委，请联系社区服务办。")
+		return regOutcome{}, false, domain.Userf("重复：此人已在" + holder.Committee + "登记，不能重复登记。如需转到本居委，请联系社区服务办。")
 	}
-	if first, ok, err := b.replayed(ctx, opID, committee, h.Code); err != nil || ok {
+	if first, ok, err := b.replayed(ctx, opID, committee); err != nil || ok {
 		// the same message, delivered again while its first delivery ran
 		return regOutcome{Kind: regReplayed, Code: h.Code, Text: first}, false, err
 	}
@@ -290,15 +295,15 @@ func (b *Bot) heldElsewhere(ctx context.Context, actor Staff, committee string, 
 		a.Code = h.Code
 		return b.registerOnce(ctx, actor, committee, a, opID, msgID, imp, attempt)
 	}
-	return regOutcome{}, false, Userf(fmt.Sprintf("重复：此人已登记为编号%s（户主%s）。要修改请发送：登记 编号%s 加要改的内容，例如：登记 编号%s 4人", h.Code, h.Head, h.Code, h.Code))
+	return regOutcome{}, false, domain.Userf(fmt.Sprintf("重复：此人已登记为编号%s（户主%s）。要修改请发送：登记 编号%s 加要改的内容，例如：登记 编号%s 4人", h.Code, h.Head, h.Code, h.Code))
 }
 
 // unchanged answers a registration that changes nothing. When it is this
 // user's last change coming back (a re-delivered message), the stored
 // first answer is returned instead.
-func (b *Bot) unchanged(ctx context.Context, h *Household, opID string, imp bool) (regOutcome, bool, error) {
+func (b *Bot) unchanged(ctx context.Context, h *domain.Household, opID string, imp bool) (regOutcome, bool, error) {
 	if !imp {
-		first, ok, err := b.replayed(ctx, opID, h.Committee, h.Code)
+		first, ok, err := b.replayed(ctx, opID, h.Committee)
 		if err != nil {
 			return regOutcome{}, false, err
 		}
@@ -311,35 +316,21 @@ func (b *Bot) unchanged(ctx context.Context, h *Household, opID string, imp bool
 }
 
 // replayed asks the store whether opID was applied in committee, and for
-// its answer, without changing anything: the probe's Before has a version
-// no household has, so unless the store replays the OpID it refuses the
-// change as a conflict.
-func (b *Bot) replayed(ctx context.Context, opID, committee, code string) (string, bool, error) {
-	if code == "" {
-		code = "0"
+// its answer, without changing anything.
+func (b *Bot) replayed(ctx context.Context, opID, committee string) (string, bool, error) {
+	first, ok, err := b.store.Replayed(ctx, committee, opID)
+	if err != nil {
+		return "", false, fmt.Errorf("look up op %s: %w", opID, err)
 	}
-	probe := &Household{Committee: committee, Code: code, Version: -1}
-	ap, err := b.store.Apply(ctx, Change{OpID: opID, Kind: "probe", At: b.now(), Committee: committee, Code: code,
-		Before: probe, After: &Household{Committee: committee, Code: code, Version: 0}})
-	switch {
-	case errors.Is(err, ErrConflict):
-		return "", false, nil
-	case err != nil:
-		return "", false, fmt.Errorf("probe %s: %w", opID, err)
-	}
-	if !ap.Replayed {
-		// cannot happen with a store that compares versions; say so loudly
-		return "", false, fmt.Errorf("probe %s applied a change", opID)
-	}
-	return ap.Result, true, nil
+	return first, ok, nil
 }
 
 // buildHousehold is the household after a registration: before (nil for
 // a new one) with what a states, its entitlement computed anew under the
 // current policy, and the list of changes in words.
-func (b *Bot) buildHousehold(actor Staff, committee string, a regArgs, before *Household, replace bool) (*Household, []string, error) {
+func (b *Bot) buildHousehold(actor domain.Staff, committee string, a regArgs, before *domain.Household, replace bool) (*domain.Household, []string, error) {
 	now := b.now()
-	h := &Household{Committee: committee, CreatedAt: now, CreatedBy: actor.UserID}
+	h := &domain.Household{Committee: committee, CreatedAt: now, CreatedBy: actor.UserID}
 	if before != nil {
 		c := *before
 		c.Categories = slices.Clone(before.Categories)
@@ -367,30 +358,30 @@ func (b *Bot) buildHousehold(actor Staff, committee string, a regArgs, before *H
 		h.Categories = mergeClaims(h.Categories, cs)
 	}
 	for _, r := range a.Remove {
-		i := slices.IndexFunc(h.Categories, func(c CategoryClaim) bool { return c.Category == r })
+		i := slices.IndexFunc(h.Categories, func(c domain.CategoryClaim) bool { return c.Category == r })
 		if i < 0 {
-			return nil, nil, Userf("这一户没有登记“" + r + "”，不用去掉。发送 查询 " + h.Head + " 查看已登记的类别。")
+			return nil, nil, domain.Userf("这一户没有登记“" + r + "”，不用去掉。发送 查询 " + h.Head + " 查看已登记的类别。")
 		}
 		h.Categories = slices.Delete(h.Categories, i, i+1)
 	}
 	if len(h.Categories) == 0 {
-		return nil, nil, Userf("请写至少一个补助类别，例如 低保、特困供养1人。发送“标准”查看全部类别。" + fmtRegister)
+		return nil, nil, domain.Userf("请写至少一个补助类别，例如 低保、特困供养1人。发送“标准”查看全部类别。" + fmtRegister)
 	}
 	for _, c := range h.Categories {
 		// a new size may leave a per-person count too large
 		if c.Persons > size {
-			return nil, nil, Userf(fmt.Sprintf("%s有%d人，多于家庭人数%d人。请一起改，例如：登记 编号%s %d人 %s%d人", c.Category, c.Persons, size, h.Code, size, c.Category, size))
+			return nil, nil, domain.Userf(fmt.Sprintf("%s有%d人，多于家庭人数%d人。请一起改，例如：登记 编号%s %d人 %s%d人", c.Category, c.Persons, size, h.Code, size, c.Category, size))
 		}
 	}
 	// Sealing is not deterministic: keep the stored sealed value when the
 	// number is the same, so an unchanged registration changes nothing.
 	if a.ID != "" {
 		if hash := b.sealer.Hash(a.ID); hash != h.IDHash {
-			h.IDHash, h.IDSealed, h.IDMasked = hash, b.sealer.Seal(a.ID), MaskID(a.ID)
+			h.IDHash, h.IDSealed, h.IDMasked = hash, b.sealer.Seal(a.ID), redact.ID(a.ID)
 		}
 	}
 	if a.Phone != "" && !b.sealedIs(h.PhoneSealed, a.Phone) {
-		h.PhoneSealed, h.PhoneMasked = b.sealer.Seal(a.Phone), MaskPhone(a.Phone)
+		h.PhoneSealed, h.PhoneMasked = b.sealer.Seal(a.Phone), redact.Phone(a.Phone)
 	}
 	if a.Address != "" {
 		h.Address = a.Address
@@ -420,13 +411,13 @@ func (b *Bot) sealedIs(sealed, plain string) bool {
 
 // entitle is the policy's entitlement for h plus the leader-visit item of
 // any leader visit already recorded, so a re-registration keeps it due.
-func (b *Bot) entitle(h *Household) (Entitlement, error) {
-	ent, err := Entitle(b.policy, h)
+func (b *Bot) entitle(h *domain.Household) (domain.Entitlement, error) {
+	ent, err := policy.Entitle(b.policy, h)
 	if err != nil {
-		return Entitlement{}, err
+		return domain.Entitlement{}, err
 	}
 	for _, v := range h.Visits {
-		if v.TopUp || v.Visitor == VisitorCommittee {
+		if v.TopUp || v.Visitor == domain.VisitorCommittee {
 			continue
 		}
 		if it, ok := b.policy.LeaderItem(v.Visitor); ok {
@@ -439,10 +430,10 @@ func (b *Bot) entitle(h *Household) (Entitlement, error) {
 
 // mergeClaims adds claims to old, a claim of a category already there
 // replacing it in place.
-func mergeClaims(old, claims []CategoryClaim) []CategoryClaim {
+func mergeClaims(old, claims []domain.CategoryClaim) []domain.CategoryClaim {
 	out := slices.Clone(old)
 	for _, c := range claims {
-		if i := slices.IndexFunc(out, func(o CategoryClaim) bool { return o.Category == c.Category }); i >= 0 {
+		if i := slices.IndexFunc(out, func(o domain.CategoryClaim) bool { return o.Category == c.Category }); i >= 0 {
 			out[i] = c
 		} else {
 			out = append(out, c)
@@ -460,7 +451,7 @@ func resolveSize(a regArgs, old int) (int, error) {
 			continue
 		}
 		if size != 0 && size != c.Persons {
-			return 0, Userf(fmt.Sprintf("%s%d人 和 家庭人数%d人 不一致，请只写一个人数。", c.Cat.Key, c.Persons, size) + fmtRegister)
+			return 0, domain.Userf(fmt.Sprintf("%s%d人 和 家庭人数%d人 不一致，请只写一个人数。", c.Cat.Key, c.Persons, size) + fmtRegister)
 		}
 		size = c.Persons
 	}
@@ -468,7 +459,7 @@ func resolveSize(a regArgs, old int) (int, error) {
 		size = old
 	}
 	if size == 0 {
-		return 0, Userf("请写家庭人数，例如 3人。" + fmtRegister)
+		return 0, domain.Userf("请写家庭人数，例如 3人。" + fmtRegister)
 	}
 	return size, nil
 }
@@ -476,20 +467,20 @@ func resolveSize(a regArgs, old int) (int, error) {
 // resolveClaims turns typed categories into the household's claims: a
 // person-level category covers the persons glued to it (or the only
 // person), a household-level one the household.
-func resolveClaims(cs []claimArg, size int) ([]CategoryClaim, error) {
-	out := make([]CategoryClaim, 0, len(cs))
+func resolveClaims(cs []claimArg, size int) ([]domain.CategoryClaim, error) {
+	out := make([]domain.CategoryClaim, 0, len(cs))
 	for _, c := range cs {
-		cl := CategoryClaim{Category: c.Cat.Key, Amount: c.Amount}
+		cl := domain.CategoryClaim{Category: c.Cat.Key, Amount: c.Amount}
 		if c.Cat.Level != "household" {
 			n := c.Persons
 			if n == 0 {
 				if size != 1 {
-					return nil, Userf(fmt.Sprintf("%s按人计，请写明几人，例如：%s1人。", c.Cat.Key, c.Cat.Key) + fmtRegister)
+					return nil, domain.Userf(fmt.Sprintf("%s按人计，请写明几人，例如：%s1人。", c.Cat.Key, c.Cat.Key) + fmtRegister)
 				}
 				n = 1
 			}
 			if n > size {
-				return nil, Userf(fmt.Sprintf("%s%d人 多于家庭人数%d人，请核对。", c.Cat.Key, n, size) + fmtRegister)
+				return nil, domain.Userf(fmt.Sprintf("%s%d人 多于家庭人数%d人，请核对。", c.Cat.Key, n, size) + fmtRegister)
 			}
 			cl.Persons = n
 		}
@@ -500,7 +491,7 @@ func resolveClaims(cs []claimArg, size int) ([]CategoryClaim, error) {
 
 // sameHousehold reports whether a registration changed nothing that is
 // stored.
-func sameHousehold(a, b *Household) bool {
+func sameHousehold(a, b *domain.Household) bool {
 	return a.Head == b.Head && a.Size == b.Size && slices.Equal(a.Categories, b.Categories) &&
 		a.IDHash == b.IDHash && a.PhoneMasked == b.PhoneMasked && a.Address == b.Address &&
 		a.Entitlement.Total == b.Entitlement.Total && a.Entitlement.PolicyVersion == b.Entitlement.PolicyVersion &&
@@ -509,7 +500,7 @@ func sameHousehold(a, b *Household) bool {
 }
 
 // describeChanges lists what a registration changed, in words, masked.
-func describeChanges(before, after *Household) []string {
+func describeChanges(before, after *domain.Household) []string {
 	if before == nil {
 		return []string{"新登记"}
 	}
@@ -520,7 +511,7 @@ func describeChanges(before, after *Household) []string {
 	if before.Size != after.Size {
 		cs = append(cs, fmt.Sprintf("人数 %d→%d", before.Size, after.Size))
 	}
-	old := map[string]CategoryClaim{}
+	old := map[string]domain.CategoryClaim{}
 	for _, c := range before.Categories {
 		old[c.Category] = c
 	}

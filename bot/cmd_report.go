@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"songnuan/domain"
+	"songnuan/redact"
+	"songnuan/schedule"
 )
 
 // reportAliases are words workers use for a task that its description
@@ -41,19 +45,19 @@ func (b *Bot) report(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, b.reportUsage(sts, err.Error(), m.staff.Role)
 	}
 	st := sts[i]
-	if st.Task.Measure != MeasureReported {
-		return Reply{}, Userf(fmt.Sprintf("“%s”按登记和走访记录自动统计，不用上报。", st.Task.What) + b.reportExample(sts, m.staff.Role))
+	if st.Task.Measure != schedule.MeasureReported {
+		return Reply{}, domain.Userf(fmt.Sprintf("“%s”按登记和走访记录自动统计，不用上报。", st.Task.What) + b.reportExample(sts, m.staff.Role))
 	}
 	// The answer is kept under the message either way, so a re-delivery
 	// gets the first answer; a task already reported adds nothing.
 	text := fmt.Sprintf("已记录：%s 已上报“%s”（%s）。", committee, st.Task.What, m.staff.Name)
-	deltas := map[string]int64{ReportedCounter(st.Task.ID): 1}
-	if st.State == TaskDone {
+	deltas := map[string]int64{schedule.ReportedCounter(st.Task.ID): 1}
+	if st.State == schedule.TaskDone {
 		text = fmt.Sprintf("%s已上报过“%s”，不用再报。", committee, st.Task.What)
 		deltas = nil
 	}
 	ap, err := b.store.AddCountersOnce(ctx, CounterChange{
-		OpID: m.opID(), Kind: "report", Actor: m.staff.UserID, At: b.now(), Committee: committee,
+		OpID: m.opID(), Kind: ChangeReport, Actor: m.staff.UserID, At: b.now(), Committee: committee,
 		Deltas: deltas,
 		Result: text,
 		Audit:  fmt.Sprintf("%s(%s) 上报 %s；MsgId=%s", m.staff.Name, m.staff.UserID, st.Task.ID, m.in.MsgID),
@@ -66,7 +70,7 @@ func (b *Bot) report(ctx context.Context, m *msg) (Reply, error) {
 
 // findTask finds the task a worker names: by its number in the task list,
 // by its id, or by a word of its description that only one task has.
-func findTask(sts []TaskStatus, ref string) (int, error) {
+func findTask(sts []schedule.TaskStatus, ref string) (int, error) {
 	if ref == "" {
 		return 0, fmt.Errorf("请写要上报的事项。")
 	}
@@ -87,7 +91,7 @@ func findTask(sts []TaskStatus, ref string) (int, error) {
 	}
 	found := -1
 	for i, st := range sts {
-		if st.Task.Measure == MeasureReported && strings.Contains(st.Task.What, word) {
+		if st.Task.Measure == schedule.MeasureReported && strings.Contains(st.Task.What, word) {
 			if found >= 0 {
 				return 0, fmt.Errorf("“%s”说的不止一项，请写序号。", ref)
 			}
@@ -95,35 +99,35 @@ func findTask(sts []TaskStatus, ref string) (int, error) {
 		}
 	}
 	if found < 0 {
-		return 0, fmt.Errorf("没有找到“%s”这项事项。", Redact(ref))
+		return 0, fmt.Errorf("没有找到“%s”这项事项。", redact.Text(ref))
 	}
 	return found, nil
 }
 
 // reportUsage lists the tasks done by a report, with their numbers, after
 // what was wrong.
-func (b *Bot) reportUsage(sts []TaskStatus, problem string, role Role) error {
+func (b *Bot) reportUsage(sts []schedule.TaskStatus, problem string, role domain.Role) error {
 	ls := []string{problem + "需要上报的事项："}
 	for i, st := range sts {
-		if st.Task.Measure == MeasureReported {
+		if st.Task.Measure == schedule.MeasureReported {
 			ls = append(ls, b.taskLine(i+1, st))
 		}
 	}
 	ls = append(ls, b.reportExample(sts, role))
-	return Userf(lines(ls...))
+	return domain.Userf(lines(ls...))
 }
 
 // reportExample shows how to report, with the first task that needs it.
-func (b *Bot) reportExample(sts []TaskStatus, role Role) string {
+func (b *Bot) reportExample(sts []schedule.TaskStatus, role domain.Role) string {
 	n := 1
 	for i, st := range sts {
-		if st.Task.Measure == MeasureReported {
+		if st.Task.Measure == schedule.MeasureReported {
 			n = i + 1
 			break
 		}
 	}
 	ex := fmt.Sprintf("例如：上报 %d", n)
-	if role == RoleAdmin {
+	if role == domain.RoleAdmin {
 		ex += " 居委:" + b.exampleCommittee()
 	}
 	return ex

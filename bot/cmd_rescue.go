@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"songnuan/domain"
+	"songnuan/redact"
 )
 
 const fmtRescue = "流浪求助格式：流浪 地点 情况，例如：流浪 甘泉公园东门 老人衣着单薄睡在长椅上"
@@ -33,13 +36,13 @@ func (b *Bot) rescueReport(ctx context.Context, m *msg) (Reply, error) {
 		return b.rescueClose(ctx, m, toks[1:])
 	}
 	if len(toks) < 2 {
-		return Reply{}, Userf("请写地点和情况。" + fmtRescue)
+		return Reply{}, domain.Userf("请写地点和情况。" + fmtRescue)
 	}
 	// Whatever was typed, no full ID or mobile number is stored, sent on
 	// or logged.
-	place, situation := Redact(toks[0]), Redact(strings.Join(toks[1:], " "))
+	place, situation := redact.Text(toks[0]), redact.Text(strings.Join(toks[1:], " "))
 	if utf8.RuneCountInString(place) > maxRescuePlace || utf8.RuneCountInString(situation) > maxRescueSituation {
-		return Reply{}, Userf(fmt.Sprintf("地点最多%d个字，情况最多%d个字，请写得简短些。", maxRescuePlace, maxRescueSituation) + fmtRescue)
+		return Reply{}, domain.Userf(fmt.Sprintf("地点最多%d个字，情况最多%d个字，请写得简短些。", maxRescuePlace, maxRescueSituation) + fmtRescue)
 	}
 	r, created, err := b.store.OpenRescue(ctx, m.opID(), RescueReport{
 		Place: place, Situation: situation, By: m.staff.UserID, ByName: m.staff.Name,
@@ -71,8 +74,8 @@ func (b *Bot) countAlert(ctx context.Context, opID string, r RescueReport, text 
 		ctrCommittee = r.Committee
 	}
 	_, err := b.store.AddCountersOnce(ctx, CounterChange{
-		OpID: opID, Kind: "rescue", Actor: r.By, At: r.At, Committee: ctrCommittee,
-		Deltas: map[string]int64{CtrAlerts: 1}, Result: text,
+		OpID: opID, Kind: ChangeRescue, Actor: r.By, At: r.At, Committee: ctrCommittee,
+		Deltas: map[string]int64{domain.CtrAlerts: 1}, Result: text,
 		Audit: fmt.Sprintf("%s(%s) 流浪求助%s号 %s；MsgId=%s", r.ByName, r.By, r.ID, r.Place, r.MsgID),
 	})
 	if err != nil {
@@ -106,22 +109,22 @@ func (b *Bot) alertRescue(ctx context.Context, r RescueReport) (text string, rea
 		return recorded + "本机器人不能发出通知，" + msgCallNow + "，并告知社区服务办。", false
 	}
 	body := b.alertText(r)
-	var targets []Message
+	var targets []domain.Message
 	if len(b.rescue.ToUsers) > 0 {
-		targets = append(targets, Message{ToUsers: slices.Clone(b.rescue.ToUsers)})
+		targets = append(targets, domain.Message{ToUsers: slices.Clone(b.rescue.ToUsers)})
 	}
 	if b.rescue.ChatID != "" {
-		targets = append(targets, Message{ChatID: b.rescue.ChatID})
+		targets = append(targets, domain.Message{ChatID: b.rescue.ChatID})
 	}
 	if b.rescue.RobotKey != "" {
-		targets = append(targets, Message{RobotKey: b.rescue.RobotKey})
+		targets = append(targets, domain.Message{RobotKey: b.rescue.RobotKey})
 	}
 	if len(targets) == 0 {
 		admins := b.admins()
 		if len(admins) == 0 {
 			return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "，并告知社区服务办。", false
 		}
-		err := b.sender.Send(ctx, Message{ToUsers: admins, Kind: KindText, Text: body, Idempotency: "rescue:" + r.ID + ":admins"})
+		err := b.sender.Send(ctx, domain.Message{ToUsers: admins, Kind: domain.KindText, Text: body, Idempotency: "rescue:" + r.ID + ":admins"})
 		if err != nil {
 			b.log.ErrorContext(ctx, "alert admins of rescue report", "report", r.ID, "err", err)
 			return recorded + "本机器人没有设置救助联系人，通知管理员也失败了，" + msgCallNow + "，并告知社区服务办。", false
@@ -131,7 +134,7 @@ func (b *Bot) alertRescue(ctx context.Context, r RescueReport) (text string, rea
 	}
 	sent := 0
 	for i, t := range targets {
-		t.Kind, t.Text, t.Idempotency = KindText, body, fmt.Sprintf("rescue:%s:%d", r.ID, i)
+		t.Kind, t.Text, t.Idempotency = domain.KindText, body, fmt.Sprintf("rescue:%s:%d", r.ID, i)
 		if err := b.sender.Send(ctx, t); err != nil {
 			b.log.ErrorContext(ctx, "alert rescue group", "report", r.ID, "target", i, "err", err)
 			continue
@@ -158,7 +161,7 @@ func (b *Bot) markAlerted(ctx context.Context, r RescueReport) {
 func (b *Bot) admins() []string {
 	var ids []string
 	for _, s := range b.staff {
-		if s.Role == RoleAdmin {
+		if s.Role == domain.RoleAdmin {
 			ids = append(ids, s.UserID)
 		}
 	}
@@ -171,14 +174,14 @@ func (b *Bot) admins() []string {
 func (b *Bot) rescueClose(ctx context.Context, m *msg, args []string) (Reply, error) {
 	const example = "结案格式：流浪 结案 编号，例如：流浪 结案 3（发送“进度”可看未结案的编号）"
 	if len(args) != 1 {
-		return Reply{}, Userf(example)
+		return Reply{}, domain.Userf(example)
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(args[0], "编号"), "号")
 	if !reCode.MatchString(id) {
-		return Reply{}, Userf(example)
+		return Reply{}, domain.Userf(example)
 	}
 	id = strings.TrimLeft(id, "0")
-	if m.staff.Role != RoleAdmin {
+	if m.staff.Role != domain.RoleAdmin {
 		// Only the reporter may close their own report; anyone else learns
 		// nothing about it.
 		open, _, err := b.store.OpenRescues(ctx, rescueScan)
@@ -187,12 +190,12 @@ func (b *Bot) rescueClose(ctx context.Context, m *msg, args []string) (Reply, er
 		}
 		mine := slices.ContainsFunc(open, func(r RescueReport) bool { return r.ID == id && r.By == m.staff.UserID })
 		if !mine {
-			return Reply{}, Userf("没有您报告的、未结案的流浪求助" + id + "号；别人报告的请社区服务办管理员结案。" + example)
+			return Reply{}, domain.Userf("没有您报告的、未结案的流浪求助" + id + "号；别人报告的请社区服务办管理员结案。" + example)
 		}
 	}
 	r, closed, err := b.store.CloseRescue(ctx, id, m.staff.UserID, b.now())
 	if errors.Is(err, ErrNotFound) {
-		return Reply{}, Userf("没有编号" + id + "的流浪求助。" + example)
+		return Reply{}, domain.Userf("没有编号" + id + "的流浪求助。" + example)
 	}
 	if err != nil {
 		return Reply{}, fmt.Errorf("close rescue report %s: %w", id, err)

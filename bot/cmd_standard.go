@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"songnuan/domain"
+	"songnuan/policy"
 )
 
 // standards handles 标准: without arguments a compact list of categories
@@ -25,7 +28,7 @@ func (b *Bot) standards(_ context.Context, m *msg) (Reply, error) {
 		return Reply{}, err
 	}
 	head := fmt.Sprintf("%s %d人户的补助（%s）：", a.Cat.Key, size, b.policy.Name)
-	if a.Cat.Level != PerHousehold {
+	if a.Cat.Level != policy.PerHousehold {
 		head = fmt.Sprintf("%s 按人计，每1人的补助（%s）：", a.Cat.Key, b.policy.Name)
 	}
 	return Reply{Text: lines(append([]string{head}, itemLines("张三", e)...)...)}, nil
@@ -63,7 +66,7 @@ func (b *Bot) standardsList() string {
 		ls = append(ls, r.text)
 	}
 	var leaders []string
-	for _, v := range []Visitor{VisitorDistrict, VisitorStreet} {
+	for _, v := range []domain.Visitor{domain.VisitorDistrict, domain.VisitorStreet} {
 		if it, ok := b.policy.LeaderItem(v); ok {
 			leaders = append(leaders, fmt.Sprintf("%s%d元", v, it.Amount))
 		}
@@ -76,7 +79,7 @@ func (b *Bot) standardsList() string {
 }
 
 // amountText says briefly what one category pays.
-func (b *Bot) amountText(c Category, one Entitlement) string {
+func (b *Bot) amountText(c policy.Category, one domain.Entitlement) string {
 	for _, it := range one.Items {
 		if it.NeedsAmount {
 			if it.Max > 0 {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"songnuan/domain"
 )
 
 // todoShown is how many unvisited households 待办 names.
@@ -18,9 +20,9 @@ func (b *Bot) todo(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, err
 	}
 	if q.Head != "" || q.Code != "" {
-		return Reply{}, Userf("待办后面只能写居委，例如：待办 或 待办 居委:" + b.exampleCommittee())
+		return Reply{}, domain.Userf("待办后面只能写居委，例如：待办 或 待办 居委:" + b.exampleCommittee())
 	}
-	if m.staff.Role != RoleWorker && q.Committee == "" {
+	if m.staff.Role != domain.RoleWorker && q.Committee == "" {
 		return b.todoAll(ctx)
 	}
 	committees, err := b.readScope(ctx, m.staff, q.Committee)
@@ -42,7 +44,7 @@ func (b *Bot) todo(ctx context.Context, m *msg) (Reply, error) {
 // todoTasks is the committee's task list for 待办: every committee task
 // with what is left and the days left, overdue ones marked, and how to
 // report the first open one.
-func (b *Bot) todoTasks(ctr Counters) string {
+func (b *Bot) todoTasks(ctr domain.Counters) string {
 	sts := b.committeeTasks(ctr)
 	if len(sts) == 0 {
 		return ""
@@ -56,7 +58,7 @@ func (b *Bot) todoTasks(ctr Counters) string {
 
 // todoReply is the whole 待办 answer for one committee; every addition to
 // it (deadlines, days left) belongs here.
-func todoReply(committee string, ctr Counters, refs []HouseholdRef, total int) string {
+func todoReply(committee string, ctr domain.Counters, refs []HouseholdRef, total int) string {
 	ls := []string{pendingLine(committee, ctr)}
 	if len(refs) > 0 {
 		names := make([]string, 0, len(refs))
@@ -68,11 +70,11 @@ func todoReply(committee string, ctr Counters, refs []HouseholdRef, total int) s
 			ls = append(ls, fmt.Sprintf("等另外%d户", rest))
 		}
 	}
-	ls = append(ls, fmt.Sprintf("未发金额 %d元", ctr[CtrShort]))
-	if n := ctr[CtrNeedAmount]; n > 0 {
+	ls = append(ls, fmt.Sprintf("未发金额 %d元", ctr[domain.CtrShort]))
+	if n := ctr[domain.CtrNeedAmount]; n > 0 {
 		ls = append(ls, fmt.Sprintf("另有%d户补助金额待填", n))
 	}
-	if n := ctr[CtrOver]; n > 0 {
+	if n := ctr[domain.CtrOver]; n > 0 {
 		ls = append(ls, fmt.Sprintf("多发 %d元，请核对", n))
 	}
 	return strings.Join(ls, "\n")
@@ -91,7 +93,7 @@ func (b *Bot) todoAll(ctx context.Context) (Reply, error) {
 	var rows []row
 	var left, short int64
 	for c, ctr := range committeeOnly(all) {
-		r := row{c, max(ctr[CtrHouseholds]-ctr[CtrVisited], 0), ctr[CtrShort]}
+		r := row{c, max(ctr[domain.CtrHouseholds]-ctr[domain.CtrVisited], 0), ctr[domain.CtrShort]}
 		left += r.left
 		short += r.short
 		rows = append(rows, r)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"songnuan/domain"
 )
 
 // undo handles 撤销: it reverses the sender's own last change, unless the
@@ -25,21 +27,21 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 	rec, err := b.store.LastUndo(ctx, m.staff.UserID)
 	if errors.Is(err, ErrNotFound) {
 		if m.staff.Committee != "" {
-			if first, ok, err := b.replayed(ctx, m.opID(), m.staff.Committee, ""); err != nil || ok {
+			if first, ok, err := b.replayed(ctx, m.opID(), m.staff.Committee); err != nil || ok {
 				return b.replyAgain(ctx, m.staff.Committee, first, err)
 			}
 		}
-		return "", false, Userf("没有可撤销的操作。撤销只对您自己最近的登记或走访有效，例如发送：撤销")
+		return "", false, domain.Userf("没有可撤销的操作。撤销只对您自己最近的登记或走访有效，例如发送：撤销")
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("read undo: %w", err)
 	}
 	cur, err := b.store.Household(ctx, rec.Committee, rec.Code)
 	if errors.Is(err, ErrNotFound) {
-		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee, rec.Code); err != nil || ok {
+		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee); err != nil || ok {
 			return b.replyAgain(ctx, rec.Committee, first, err)
 		}
-		return "", false, Userf("不能撤销：编号" + rec.Code + "的户已被删除。如有疑问请联系社区服务办。")
+		return "", false, domain.Userf("不能撤销：编号" + rec.Code + "的户已被删除。如有疑问请联系社区服务办。")
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("read household %s/%s: %w", rec.Committee, rec.Code, err)
@@ -47,49 +49,49 @@ func (b *Bot) undoOnce(ctx context.Context, m *msg) (string, bool, error) {
 	if cur.Version != rec.AfterVersion {
 		// This very message may have been the undo that moved the version
 		// on: answer as then.
-		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee, rec.Code); err != nil || ok {
+		if first, ok, err := b.replayed(ctx, m.opID(), rec.Committee); err != nil || ok {
 			return b.replyAgain(ctx, rec.Committee, first, err)
 		}
 		who := cur.UpdatedBy
 		if s, ok := b.staff.Lookup(cur.UpdatedBy); ok {
 			who = s.Name
 		}
-		return "", false, Userf(fmt.Sprintf("不能撤销：%s（编号%s）在您这次操作之后又被%s改过（%s）。请发送 查询 编号%s 核对，再直接重新登记或走访。",
+		return "", false, domain.Userf(fmt.Sprintf("不能撤销：%s（编号%s）在您这次操作之后又被%s改过（%s）。请发送 查询 编号%s 核对，再直接重新登记或走访。",
 			cur.Head, cur.Code, who, cur.UpdatedAt.In(campaignZone).Format("1月2日15:04"), cur.Code))
 	}
 
-	var after *Household
-	todo := 0
+	var after *domain.Household
+	todo := TodoKeep
 	text := ""
 	switch {
 	case rec.Before == nil:
 		// undoing a registration removes the household
 		text = fmt.Sprintf("已撤销登记：%s（编号%s，%s）已删除。", cur.Head, cur.Code, cur.Committee)
 		if len(cur.Visits) == 0 {
-			todo = -1
+			todo = TodoRemove
 		}
 	default:
 		a := *rec.Before
 		a.Version = cur.Version + 1
 		after = &a
 		if len(cur.Visits) > 0 && len(a.Visits) == 0 {
-			todo = 1
+			todo = TodoAdd
 		}
-		if rec.Kind == "visit" && len(cur.Visits) > 0 {
+		if rec.Kind == ChangeVisit && len(cur.Visits) > 0 {
 			text = fmt.Sprintf("已撤销走访记录：%s（编号%s）%s。", cur.Head, cur.Code, visitLine(cur.Visits[len(cur.Visits)-1]))
 		} else {
 			text = fmt.Sprintf("已撤销修改：%s 恢复为 %d人，%s。", householdHeader(after), after.Size, totalLine(after.Entitlement.Total))
 		}
 	}
 	ap, err := b.store.Apply(ctx, Change{
-		OpID: m.opID(), Kind: "undo", Actor: m.staff.UserID, At: b.now(),
+		OpID: m.opID(), Kind: ChangeUndo, Actor: m.staff.UserID, At: b.now(),
 		Committee: cur.Committee, Code: cur.Code,
 		Before: &cur, After: after,
-		Deltas: CounterDeltas(&cur, after),
+		Deltas: domain.CounterDeltas(&cur, after),
 		Todo:   todo,
-		Undo:   true,
+		Undo:   UndoPop,
 		Result: text,
-		Audit:  auditDetail(m.staff, "撤销 "+rec.Kind+" "+rec.OpID, &cur, after, m.in.MsgID),
+		Audit:  auditDetail(m.staff, "撤销 "+string(rec.Kind)+" "+rec.OpID, &cur, after, m.in.MsgID),
 	})
 	switch {
 	case errors.Is(err, ErrConflict):

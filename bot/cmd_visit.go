@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"songnuan/domain"
 )
 
 // visit handles 走访 (and its variants 慰问, 发放, 补发).
@@ -40,11 +42,11 @@ func (b *Bot) visit(ctx context.Context, m *msg) (Reply, error) {
 
 // resolve finds the household a worker means: by code, or by head when
 // exactly one household of the committee has it.
-func (b *Bot) resolve(ctx context.Context, committee, head, code, example string) (*Household, error) {
+func (b *Bot) resolve(ctx context.Context, committee, head, code, example string) (*domain.Household, error) {
 	if code != "" {
 		h, err := b.store.Household(ctx, committee, code)
 		if errors.Is(err, ErrNotFound) {
-			return nil, Userf("本居委没有编号" + code + "的户，请核对编号，或用户主姓名，例如：" + fmt.Sprintf(example, "12"))
+			return nil, domain.Userf("本居委没有编号" + code + "的户，请核对编号，或用户主姓名，例如：" + fmt.Sprintf(example, "12"))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read household %s/%s: %w", committee, code, err)
@@ -57,7 +59,7 @@ func (b *Bot) resolve(ctx context.Context, committee, head, code, example string
 	}
 	switch len(hs) {
 	case 0:
-		return nil, Userf("本居委没有户主叫" + head + "的户。请先登记，例如：登记 " + head + " 低保 3人")
+		return nil, domain.Userf("本居委没有户主叫" + head + "的户。请先登记，例如：登记 " + head + " 低保 3人")
 	case 1:
 		return &hs[0], nil
 	}
@@ -66,21 +68,21 @@ func (b *Bot) resolve(ctx context.Context, committee, head, code, example string
 
 // visitOnce decides and records one visit report against h as read. It
 // asks to be retried when h changed concurrently.
-func (b *Bot) visitOnce(ctx context.Context, m *msg, h *Household, a visitArgs, date string) (string, bool, error) {
+func (b *Bot) visitOnce(ctx context.Context, m *msg, h *domain.Household, a visitArgs, date string) (string, bool, error) {
 	for _, v := range h.Visits {
 		if v.MsgID != "" && v.MsgID == m.in.MsgID {
 			// This message was recorded before (a re-delivery): answer as then.
 			return b.withPending(ctx, h.Committee, visitText(h, v, nil), nil)
 		}
 	}
-	v := Visit{At: b.now(), Date: date, By: m.staff.UserID, ByName: m.staff.Name,
+	v := domain.Visit{At: b.now(), Date: date, By: m.staff.UserID, ByName: m.staff.Name,
 		Visitor: a.Visitor, Paid: a.Paid, Goods: a.Goods, MsgID: m.in.MsgID}
 	due, paid := h.Entitlement.Total, paidTotal(h)
 	if first := firstVisit(h, a.Visitor); first != nil {
 		switch {
 		case paid >= due || a.Paid == 0:
 			return duplicateVisit(h, *first, due, paid), false, nil
-		case a.Visitor != VisitorCommittee && !a.TopUp:
+		case a.Visitor != domain.VisitorCommittee && !a.TopUp:
 			// a second leader is the 重复走访 the campaign forbids
 			return duplicateVisit(h, *first, due, paid), false, nil
 		case !a.TopUp && sameReport(h, a.Visitor, a.Paid, date):
@@ -91,8 +93,8 @@ func (b *Bot) visitOnce(ctx context.Context, m *msg, h *Household, a visitArgs, 
 	after := *h
 	after.Visits = append(slices.Clone(h.Visits), v)
 	after.Entitlement.Items = slices.Clone(h.Entitlement.Items)
-	var leaderItem *EntitlementItem
-	if !v.TopUp && a.Visitor != VisitorCommittee {
+	var leaderItem *domain.EntitlementItem
+	if !v.TopUp && a.Visitor != domain.VisitorCommittee {
 		if it, ok := b.policy.LeaderItem(a.Visitor); ok {
 			after.Entitlement.Items = append(after.Entitlement.Items, it)
 			after.Entitlement.Total += it.Amount
@@ -101,20 +103,20 @@ func (b *Bot) visitOnce(ctx context.Context, m *msg, h *Household, a visitArgs, 
 	}
 	after.Version = h.Version + 1
 	after.UpdatedAt, after.UpdatedBy = v.At, m.staff.UserID
-	todo := 0
+	todo := TodoKeep
 	if len(h.Visits) == 0 {
-		todo = -1
+		todo = TodoRemove
 	}
 	text := visitText(&after, v, leaderItem)
 	ap, err := b.store.Apply(ctx, Change{
-		OpID: m.opID(), Kind: "visit", Actor: m.staff.UserID, At: v.At,
+		OpID: m.opID(), Kind: ChangeVisit, Actor: m.staff.UserID, At: v.At,
 		Committee: h.Committee, Code: h.Code,
 		Before: h, After: &after,
-		Deltas:   CounterDeltas(h, &after),
-		Todo:     todo,
-		Undoable: true,
-		Result:   text,
-		Audit:    auditDetail(m.staff, "走访 "+visitLine(v), h, &after, m.in.MsgID),
+		Deltas: domain.CounterDeltas(h, &after),
+		Todo:   todo,
+		Undo:   UndoPush,
+		Result: text,
+		Audit:  auditDetail(m.staff, "走访 "+visitLine(v), h, &after, m.in.MsgID),
 	})
 	switch {
 	case errors.Is(err, ErrConflict):
@@ -130,10 +132,10 @@ func (b *Bot) visitOnce(ctx context.Context, m *msg, h *Household, a visitArgs, 
 // firstVisit is the household's first visit of the same kind as visitor:
 // the committee's own, or a leader's (区领导 and 街镇领导 are one kind, as
 // a household is visited by one leader at most).
-func firstVisit(h *Household, visitor Visitor) *Visit {
-	leader := visitor != VisitorCommittee
+func firstVisit(h *domain.Household, visitor domain.Visitor) *domain.Visit {
+	leader := visitor != domain.VisitorCommittee
 	for i, v := range h.Visits {
-		if !v.TopUp && (v.Visitor != VisitorCommittee) == leader {
+		if !v.TopUp && (v.Visitor != domain.VisitorCommittee) == leader {
 			return &h.Visits[i]
 		}
 	}
@@ -142,10 +144,10 @@ func firstVisit(h *Household, visitor Visitor) *Visit {
 
 // sameReport reports whether a visit of this kind, amount and date is
 // already recorded: two workers reporting one visit, not a top-up.
-func sameReport(h *Household, visitor Visitor, paid int64, date string) bool {
-	leader := visitor != VisitorCommittee
+func sameReport(h *domain.Household, visitor domain.Visitor, paid int64, date string) bool {
+	leader := visitor != domain.VisitorCommittee
 	for _, v := range h.Visits {
-		if (v.Visitor != VisitorCommittee) == leader && v.Paid == paid && v.Date == date {
+		if (v.Visitor != domain.VisitorCommittee) == leader && v.Paid == paid && v.Date == date {
 			return true
 		}
 	}
@@ -154,9 +156,9 @@ func sameReport(h *Household, visitor Visitor, paid int64, date string) bool {
 
 // duplicateVisit refuses a second visit of one kind, saying when and by
 // whom the first was.
-func duplicateVisit(h *Household, first Visit, due, paid int64) string {
+func duplicateVisit(h *domain.Household, first domain.Visit, due, paid int64) string {
 	what := fmt.Sprintf("重复：%s（编号%s）已于%s由%s走访过，发放%d元。本次没有记录。", h.Head, h.Code, cnDateStr(first.Date), first.ByName, first.Paid)
-	if first.Visitor != VisitorCommittee {
+	if first.Visitor != domain.VisitorCommittee {
 		what = fmt.Sprintf("重复：%s（编号%s）已于%s有%s走访（%s记录，发放%d元），每户只安排一次领导走访。本次没有记录。",
 			h.Head, h.Code, cnDateStr(first.Date), first.Visitor, first.ByName, first.Paid)
 	}
@@ -168,7 +170,7 @@ func duplicateVisit(h *Household, first Visit, due, paid int64) string {
 }
 
 // visitText is the answer to a recorded visit, from the household after it.
-func visitText(h *Household, v Visit, leaderItem *EntitlementItem) string {
+func visitText(h *domain.Household, v domain.Visit, leaderItem *domain.EntitlementItem) string {
 	head := "已记录："
 	if v.TopUp {
 		head = "已记录补发："
@@ -196,7 +198,7 @@ func visitText(h *Household, v Visit, leaderItem *EntitlementItem) string {
 // withPending ends a visit answer with the committee's households still to
 // visit and the days left to its open deadlines, from the counters read
 // with the change (or read now).
-func (b *Bot) withPending(ctx context.Context, committee, text string, ctr Counters) (string, bool, error) {
+func (b *Bot) withPending(ctx context.Context, committee, text string, ctr domain.Counters) (string, bool, error) {
 	if ctr == nil {
 		var err error
 		ctr, err = b.store.Counters(ctx, committee)
@@ -208,8 +210,8 @@ func (b *Bot) withPending(ctx context.Context, committee, text string, ctr Count
 }
 
 // pendingLine is "甘泉一村 待走访 N户".
-func pendingLine(committee string, ctr Counters) string {
-	return fmt.Sprintf("%s 待走访 %d户", committee, max(ctr[CtrHouseholds]-ctr[CtrVisited], 0))
+func pendingLine(committee string, ctr domain.Counters) string {
+	return fmt.Sprintf("%s 待走访 %d户", committee, max(ctr[domain.CtrHouseholds]-ctr[domain.CtrVisited], 0))
 }
 
 // firstLine is the first line of a text.

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"songnuan/domain"
 )
 
 // maxImportRows bounds one household list; a street has a few thousand
@@ -93,20 +95,20 @@ func (r ImportReport) ProblemsCSV() []byte {
 // file updates rather than duplicates. A worker's rows must all be of
 // their committee. A row the user must fix is listed in the report; an
 // error return means the store failed (rows before it are in).
-func (b *Bot) Import(ctx context.Context, actor Staff, fileName string, rows []ImportRow, fileHash string) (ImportReport, error) {
+func (b *Bot) Import(ctx context.Context, actor domain.Staff, fileName string, rows []ImportRow, fileHash string) (ImportReport, error) {
 	rep := ImportReport{File: filepath.Base(fileName), Rows: len(rows)}
 	switch actor.Role {
-	case RoleWorker, RoleAdmin:
+	case domain.RoleWorker, domain.RoleAdmin:
 	default:
-		return rep, Userf("领导账号只能查看，不能导入名单。请由居委或社区服务办发送名单文件。")
+		return rep, domain.Userf("领导账号只能查看，不能导入名单。请由居委或社区服务办发送名单文件。")
 	}
 	if len(rows) == 0 {
-		return rep, Userf("文件里没有数据行。第一行应是表头：户主 人数 类别 身份证 电话 地址 居委，从第二行起每行一户。")
+		return rep, domain.Userf("文件里没有数据行。第一行应是表头：户主 人数 类别 身份证 电话 地址 居委，从第二行起每行一户。")
 	}
 	if len(rows) > maxImportRows {
-		return rep, Userf(fmt.Sprintf("文件有%d行，超过%d行，请按居委分开导入。", len(rows), maxImportRows))
+		return rep, domain.Userf(fmt.Sprintf("文件有%d行，超过%d行，请按居委分开导入。", len(rows), maxImportRows))
 	}
-	if actor.Role == RoleWorker {
+	if actor.Role == domain.RoleWorker {
 		if err := b.ownRowsOnly(actor, rows); err != nil {
 			return rep, err
 		}
@@ -127,7 +129,7 @@ func (b *Bot) Import(ctx context.Context, actor Staff, fileName string, rows []I
 			key = b.sealer.Hash(j.args.ID)
 		}
 		if first, dup := person[key]; dup {
-			j.err = Userf(fmt.Sprintf("与第%d行是同一户（%s），请合并成一行；如是同名的两户，请都填写身份证", first, j.args.Head))
+			j.err = domain.Userf(fmt.Sprintf("与第%d行是同一户（%s），请合并成一行；如是同名的两户，请都填写身份证", first, j.args.Head))
 		} else {
 			person[key] = row.Line
 		}
@@ -146,11 +148,11 @@ func (b *Bot) Import(ctx context.Context, actor Staff, fileName string, rows []I
 		if j.err == nil {
 			key := j.committee + "/" + j.out.Code
 			if first, dup := seen[key]; dup {
-				j.err = Userf(fmt.Sprintf("与第%d行是同一户（%s），请合并成一行", first, j.args.Head))
+				j.err = domain.Userf(fmt.Sprintf("与第%d行是同一户（%s），请合并成一行", first, j.args.Head))
 			}
 			seen[key] = j.line
 		}
-		var ue *UserError
+		var ue *domain.UserError
 		switch {
 		case errors.As(j.err, &ue):
 			rep.Refused = append(rep.Refused, RowProblem{Line: j.line, Reason: rowReason(ue.Message)})
@@ -189,7 +191,7 @@ type importJob struct {
 	committee string
 	args      regArgs
 	out       regOutcome
-	err       error // a *UserError for the row; a system error stops the import
+	err       error // a *domain.UserError for the row; a system error stops the import
 	done      bool  // registered, or refused for the user to fix
 }
 
@@ -200,7 +202,7 @@ const importWorkers = 8
 // registerJobs registers the rows that passed their checks, several at a
 // time. Rows in flight together are different households (duplicates were
 // refused before), and a clash on one household is retried as in chat.
-func (b *Bot) registerJobs(ctx context.Context, actor Staff, jobs []importJob, fileHash string) error {
+func (b *Bot) registerJobs(ctx context.Context, actor domain.Staff, jobs []importJob, fileHash string) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	next := make(chan int)
@@ -211,7 +213,7 @@ func (b *Bot) registerJobs(ctx context.Context, actor Staff, jobs []importJob, f
 				j := &jobs[i]
 				op := "imp:" + fileHash + ":" + strconv.Itoa(j.line)
 				out, err := b.registerIn(ctx, actor, j.committee, j.args, op, op, true)
-				var ue *UserError
+				var ue *domain.UserError
 				if err != nil && !errors.As(err, &ue) {
 					cancel(fmt.Errorf("line %d: %w", j.line, err))
 					continue
@@ -241,9 +243,9 @@ func (b *Bot) registerJobs(ctx context.Context, actor Staff, jobs []importJob, f
 
 // ownRowsOnly refuses a worker's file that lists households of another
 // committee: a wrong file must not be half imported.
-func (b *Bot) ownRowsOnly(actor Staff, rows []ImportRow) error {
+func (b *Bot) ownRowsOnly(actor domain.Staff, rows []ImportRow) error {
 	if actor.Committee == "" {
-		return Userf("您的账号还没有设置居委，请联系街道社区服务办管理员。")
+		return domain.Userf("您的账号还没有设置居委，请联系街道社区服务办管理员。")
 	}
 	var bad []string
 	for _, r := range rows {
@@ -258,7 +260,7 @@ func (b *Bot) ownRowsOnly(actor Staff, rows []ImportRow) error {
 	if len(bad) == 0 {
 		return nil
 	}
-	return Userf("文件中第" + strings.Join(bad, "、") + "行不是本居委（" + actor.Committee + "）的户，整份文件没有导入。请只保留本居委的行后重发。")
+	return domain.Userf("文件中第" + strings.Join(bad, "、") + "行不是本居委（" + actor.Committee + "）的户，整份文件没有导入。请只保留本居委的行后重发。")
 }
 
 // reSciNumber is a number Excel rounded to scientific notation
@@ -272,11 +274,11 @@ var importColumns = []struct{ field, key string }{
 }
 
 // importArgs turns a row into 登记 tokens and parses them as the chat does.
-func (b *Bot) importArgs(actor Staff, row ImportRow) (string, regArgs, error) {
+func (b *Bot) importArgs(actor domain.Staff, row ImportRow) (string, regArgs, error) {
 	f := func(k string) string { return b.normalize(row.Fields[k]) }
 	head := strings.ReplaceAll(f("户主"), " ", "")
 	if head == "" {
-		return "", regArgs{}, Userf("户主为空，请填写户主姓名")
+		return "", regArgs{}, domain.Userf("户主为空，请填写户主姓名")
 	}
 	toks := []string{"户主:" + head}
 	if size := strings.ReplaceAll(strings.TrimSpace(row.Fields["人数"]), " ", ""); size != "" {
@@ -294,17 +296,17 @@ func (b *Bot) importArgs(actor Staff, row ImportRow) (string, regArgs, error) {
 		}
 	}
 	if reSciNumber.MatchString(strings.TrimSpace(row.Fields["身份证"])) {
-		return "", regArgs{}, Userf("身份证号被Excel改成了科学计数法，请把身份证列设为“文本”格式后重新输入号码")
+		return "", regArgs{}, domain.Userf("身份证号被Excel改成了科学计数法，请把身份证列设为“文本”格式后重新输入号码")
 	}
 	a, err := b.parseRegisterTokens(toks)
 	if err != nil {
 		return "", a, err
 	}
 	committee := a.Committee
-	if actor.Role == RoleWorker {
+	if actor.Role == domain.RoleWorker {
 		committee = actor.Committee
 	} else if committee == "" {
-		return "", a, Userf("居委为空，请在“居委”列填写居委名称")
+		return "", a, domain.Userf("居委为空，请在“居委”列填写居委名称")
 	}
 	return committee, a, b.knownCommittee(committee)
 }
@@ -322,7 +324,7 @@ func rowReason(s string) string {
 
 // handleFile imports a household list sent as a WeCom file message.
 func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
-	if m.staff.Role != RoleWorker && m.staff.Role != RoleAdmin {
+	if m.staff.Role != domain.RoleWorker && m.staff.Role != domain.RoleAdmin {
 		return Reply{Text: "领导账号只能查看，不能导入名单。发送“帮助”查看可用命令。"}, nil
 	}
 	if m.in.MsgID == "" {
@@ -332,7 +334,7 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{Text: "暂时不能导入文件，请联系社区服务办。也可以逐户发送，例如：登记 张三 低保 3人"}, nil
 	}
 	data, err := b.media.FetchMedia(ctx, m.in.MediaID)
-	var ue *UserError
+	var ue *domain.UserError
 	if errors.As(err, &ue) {
 		return Reply{Text: ue.Message}, nil
 	}
@@ -359,7 +361,7 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 	}
 	r := Reply{Text: rep.Text()}
 	if len(rep.Refused) > 10 || slices.ContainsFunc(rep.Refused, func(p RowProblem) bool { return utf8.RuneCountInString(p.Reason) > maxReasonRunes }) {
-		r.File = &File{Name: "导入问题-" + strings.TrimSuffix(rep.File, filepath.Ext(rep.File)) + ".csv", Data: rep.ProblemsCSV()}
+		r.File = &domain.File{Name: "导入问题-" + strings.TrimSuffix(rep.File, filepath.Ext(rep.File)) + ".csv", Data: rep.ProblemsCSV()}
 	}
 	return r, nil
 }

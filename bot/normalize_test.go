@@ -3,6 +3,8 @@ package bot
 import (
 	"strings"
 	"testing"
+
+	"songnuan/internal/campaigntest"
 )
 
 func TestNormalize(t *testing.T) {
@@ -34,7 +36,7 @@ func TestNormalize(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := NormalizeWith(tt.in, DefaultPolicy().Words()); got != tt.want {
+		if got := NormalizeWith(tt.in, campaigntest.Policy().Words()); got != tt.want {
 			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -63,7 +65,7 @@ func TestParseCNNumber(t *testing.T) {
 // BenchmarkNormalizeLong guards against quadratic work on long input.
 func BenchmarkNormalizeLong(b *testing.B) {
 	s := strings.Repeat("一a", 20000)
-	words := DefaultPolicy().Words()
+	words := campaigntest.Policy().Words()
 	for b.Loop() {
 		NormalizeWith(s, words)
 	}

@@ -7,6 +7,10 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"songnuan/domain"
+	"songnuan/policy"
+	"songnuan/redact"
 )
 
 // Formats shown with every parse error, so the user sees what to type.
@@ -19,7 +23,7 @@ const (
 
 // Limits that catch typos before they become money.
 const (
-	maxSize     = MaxHouseholdSize
+	maxSize     = policy.MaxHouseholdSize
 	maxAmount   = 100000
 	maxHeadRune = 20
 )
@@ -39,7 +43,7 @@ type regArgs struct {
 
 // claimArg is one category as typed: 特困供养1人, 低保, 妇联1500元.
 type claimArg struct {
-	Cat     Category
+	Cat     policy.Category
 	Persons int   // count glued to the word, 0 if none
 	Amount  int64 // amount glued to the word, 0 if none
 }
@@ -113,7 +117,7 @@ func shown(tok string) string {
 	if utf8.RuneCountInString(tok) > 20 {
 		tok = string([]rune(tok)[:20]) + "…"
 	}
-	return "“" + Redact(tok) + "”"
+	return "“" + redact.Text(tok) + "”"
 }
 
 func atoi(s string, max int) (int, bool) {
@@ -182,7 +186,7 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 	addCats := func(cs []claimArg) error {
 		for _, c := range cs {
 			if seenCat[c.Cat.Key] {
-				return Userf("类别“" + c.Cat.Key + "”写了两次，请只写一次。" + fmtRegister)
+				return domain.Userf("类别“" + c.Cat.Key + "”写了两次，请只写一次。" + fmtRegister)
 			}
 			seenCat[c.Cat.Key] = true
 			a.Claims = append(a.Claims, c)
@@ -192,10 +196,10 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 	setSize := func(s string) error {
 		n, ok := atoi(s, maxSize)
 		if !ok || n == 0 {
-			return Userf(fmt.Sprintf("家庭人数应为1到%d人，例如：3人。", maxSize) + fmtRegister)
+			return domain.Userf(fmt.Sprintf("家庭人数应为1到%d人，例如：3人。", maxSize) + fmtRegister)
 		}
 		if a.Size != 0 && a.Size != n {
-			return Userf(fmt.Sprintf("人数写了两个（%d人和%d人），请只写一个。", a.Size, n) + fmtRegister)
+			return domain.Userf(fmt.Sprintf("人数写了两个（%d人和%d人），请只写一个。", a.Size, n) + fmtRegister)
 		}
 		a.Size = n
 		return nil
@@ -203,7 +207,7 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 	for _, tok := range toks {
 		if key, k, v, ok := splitKV(tok); ok {
 			if v == "" {
-				return a, Userf("“" + k + ":”后面没有内容。" + fmtRegister)
+				return a, domain.Userf("“" + k + ":”后面没有内容。" + fmtRegister)
 			}
 			var err error
 			switch key {
@@ -217,12 +221,12 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 				a.Committee = v
 			case keyCode:
 				if !reCode.MatchString(v) {
-					return a, Userf("编号应为数字，例如：登记 编号12 4人")
+					return a, domain.Userf("编号应为数字，例如：登记 编号12 4人")
 				}
 				a.Code = strings.TrimLeft(v, "0")
 			case keyHead:
 				if a.Head != "" && a.Head != v {
-					return a, Userf("户主写了两个，请只写一个。" + fmtRegister)
+					return a, domain.Userf("户主写了两个，请只写一个。" + fmtRegister)
 				}
 				a.Head = v
 			case keySize:
@@ -231,7 +235,7 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 				for _, part := range strings.Split(v, "+") {
 					c, ok := b.policy.Lookup(part)
 					if !ok {
-						return a, Userf(shown(part) + "不是已知的补助类别，例如：登记 编号12 去掉:低保")
+						return a, domain.Userf(shown(part) + "不是已知的补助类别，例如：登记 编号12 去掉:低保")
 					}
 					a.Remove = append(a.Remove, c.Key)
 				}
@@ -239,14 +243,14 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 				for _, part := range strings.Split(v, "+") {
 					cs, ok := b.scanCats(part)
 					if !ok {
-						return a, Userf(shown(part) + "不是已知的补助类别，发送“标准”查看全部类别。" + fmtRegister)
+						return a, domain.Userf(shown(part) + "不是已知的补助类别，发送“标准”查看全部类别。" + fmtRegister)
 					}
 					if err := addCats(cs); err != nil {
 						return a, err
 					}
 				}
 			default:
-				return a, Userf("看不懂" + shown(k+":") + "，可以写 身份证: 电话: 地址: 居委:。" + fmtRegister)
+				return a, domain.Userf("看不懂" + shown(k+":") + "，可以写 身份证: 电话: 地址: 居委:。" + fmtRegister)
 			}
 			if err != nil {
 				return a, err
@@ -284,13 +288,13 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 				continue
 			}
 			if a.Head == "" {
-				return a, Userf("户主姓名" + shown(tok) + "不对：应是1到20个字的姓名。" + fmtRegister)
+				return a, domain.Userf("户主姓名" + shown(tok) + "不对：应是1到20个字的姓名。" + fmtRegister)
 			}
-			return a, Userf("看不懂" + shown(tok) + "：不是已知的补助类别（发送“标准”查看），也不是人数。" + fmtRegister)
+			return a, domain.Userf("看不懂" + shown(tok) + "：不是已知的补助类别（发送“标准”查看），也不是人数。" + fmtRegister)
 		}
 	}
 	if a.Head == "" && a.Code == "" {
-		return a, Userf("请写户主姓名。" + fmtRegister)
+		return a, domain.Userf("请写户主姓名。" + fmtRegister)
 	}
 	return a, nil
 }
@@ -322,28 +326,28 @@ type visitArgs struct {
 	PaidSet   bool
 	TopUp     bool // said 补发
 	Goods     string
-	Visitor   Visitor
+	Visitor   domain.Visitor
 	Date      string // as typed; "" is today
 	Committee string
 }
 
 // visitorWords maps what users type for who visited.
-var visitorWords = map[string]Visitor{
-	"区领导": VisitorDistrict, "区级领导": VisitorDistrict, "区委领导": VisitorDistrict,
-	"街镇领导": VisitorStreet, "街道领导": VisitorStreet, "镇领导": VisitorStreet, "街领导": VisitorStreet,
-	"居委": VisitorCommittee, "居委会": VisitorCommittee, "社工": VisitorCommittee, "居委干部": VisitorCommittee,
+var visitorWords = map[string]domain.Visitor{
+	"区领导": domain.VisitorDistrict, "区级领导": domain.VisitorDistrict, "区委领导": domain.VisitorDistrict,
+	"街镇领导": domain.VisitorStreet, "街道领导": domain.VisitorStreet, "镇领导": domain.VisitorStreet, "街领导": domain.VisitorStreet,
+	"居委": domain.VisitorCommittee, "居委会": domain.VisitorCommittee, "社工": domain.VisitorCommittee, "居委干部": domain.VisitorCommittee,
 }
 
 // parseVisit reads the arguments of 走访; verb is the command word used.
 func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
-	v := visitArgs{Visitor: VisitorCommittee, TopUp: verb == "补发"}
+	v := visitArgs{Visitor: domain.VisitorCommittee, TopUp: verb == "补发"}
 	setPaid := func(s string) error {
 		n, ok := atoi(s, maxAmount)
 		if !ok {
-			return Userf(fmt.Sprintf("发放金额应在0到%d元之间，例如：发放900元。", maxAmount) + fmtVisit)
+			return domain.Userf(fmt.Sprintf("发放金额应在0到%d元之间，例如：发放900元。", maxAmount) + fmtVisit)
 		}
 		if v.PaidSet && v.Paid != int64(n) {
-			return Userf("金额写了两个，请只写一个。" + fmtVisit)
+			return domain.Userf("金额写了两个，请只写一个。" + fmtVisit)
 		}
 		v.Paid, v.PaidSet = int64(n), true
 		return nil
@@ -351,7 +355,7 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 	for _, tok := range tokens(args) {
 		if key, k, val, ok := splitKV(tok); ok {
 			if val == "" {
-				return v, Userf("“" + k + ":”后面没有内容。" + fmtVisit)
+				return v, domain.Userf("“" + k + ":”后面没有内容。" + fmtVisit)
 			}
 			switch key {
 			case keyGoods:
@@ -359,7 +363,7 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 			case keyVisitor:
 				who, ok := visitorWords[val]
 				if !ok {
-					return v, Userf("走访人请写 区领导、街镇领导 或 居委，例如：走访人:街镇领导。" + fmtVisit)
+					return v, domain.Userf("走访人请写 区领导、街镇领导 或 居委，例如：走访人:街镇领导。" + fmtVisit)
 				}
 				v.Visitor = who
 			case keyDate:
@@ -368,7 +372,7 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 				v.Committee = val
 			case keyCode:
 				if !reCode.MatchString(val) {
-					return v, Userf("编号应为数字，例如：走访 编号12 发放900元")
+					return v, domain.Userf("编号应为数字，例如：走访 编号12 发放900元")
 				}
 				v.Code = strings.TrimLeft(val, "0")
 			case keyHead:
@@ -381,7 +385,7 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 					return v, err
 				}
 			default:
-				return v, Userf("看不懂" + shown(k+":") + "，可以写 物品: 走访人: 日期: 居委:。" + fmtVisit)
+				return v, domain.Userf("看不懂" + shown(k+":") + "，可以写 物品: 走访人: 日期: 居委:。" + fmtVisit)
 			}
 			continue
 		}
@@ -411,14 +415,14 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 		case v.Head == "" && v.Code == "" && validHead(tok):
 			v.Head = tok
 		default:
-			return v, Userf("看不懂" + shown(tok) + "。" + fmtVisit)
+			return v, domain.Userf("看不懂" + shown(tok) + "。" + fmtVisit)
 		}
 	}
 	if v.Head == "" && v.Code == "" {
-		return v, Userf("请写户主姓名或编号。" + fmtVisit)
+		return v, domain.Userf("请写户主姓名或编号。" + fmtVisit)
 	}
 	if !v.PaidSet && v.Goods == "" {
-		return v, Userf("请写发放金额或物品，例如：走访 张三 发放900元，或 走访 张三 物品:大米一袋。")
+		return v, domain.Userf("请写发放金额或物品，例如：走访 张三 发放900元，或 走访 张三 物品:大米一袋。")
 	}
 	return v, nil
 }
@@ -440,7 +444,7 @@ func looksLikeDate(s string) bool {
 // "12月28日" said in January is last December. Future dates are refused.
 func parseDate(s string, now time.Time) (string, error) {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, campaignZone)
-	bad := Userf("日期看不懂，请写 1月15日、2024-01-15、今天 或 昨天，例如：走访 张三 发放900元 日期:1月15日")
+	bad := domain.Userf("日期看不懂，请写 1月15日、2024-01-15、今天 或 昨天，例如：走访 张三 发放900元 日期:1月15日")
 	if s == "" {
 		return today.Format("2006-01-02"), nil
 	}
@@ -478,7 +482,7 @@ func parseDate(s string, now time.Time) (string, error) {
 		t = t.AddDate(-1, 0, 0)
 	}
 	if t.After(today) {
-		return "", Userf(fmt.Sprintf("走访日期%s还没到，不能记录未来的走访。请写实际走访的日期，例如：日期:%d月%d日", cnDate(t), int(today.Month()), today.Day()))
+		return "", domain.Userf(fmt.Sprintf("走访日期%s还没到，不能记录未来的走访。请写实际走访的日期，例如：日期:%d月%d日", cnDate(t), int(today.Month()), today.Day()))
 	}
 	return t.Format("2006-01-02"), nil
 }
@@ -497,7 +501,7 @@ func cnDateStr(s string) string {
 
 // stdArgs is a parsed 标准.
 type stdArgs struct {
-	Cat  *Category
+	Cat  *policy.Category
 	Size int
 }
 
@@ -508,14 +512,14 @@ func (b *Bot) parseStandards(args string) (stdArgs, error) {
 		if m := reSize.FindStringSubmatch(tok); m != nil {
 			n, ok := atoi(m[1], maxSize)
 			if !ok || n == 0 {
-				return a, Userf(fmt.Sprintf("人数应为1到%d人。", maxSize) + fmtStandard)
+				return a, domain.Userf(fmt.Sprintf("人数应为1到%d人。", maxSize) + fmtStandard)
 			}
 			a.Size = n
 			continue
 		}
 		cs, ok := b.scanCats(tok)
 		if !ok || len(cs) != 1 || a.Cat != nil {
-			return a, Userf(shown(tok) + "不是已知的补助类别。" + fmtStandard)
+			return a, domain.Userf(shown(tok) + "不是已知的补助类别。" + fmtStandard)
 		}
 		c := cs[0].Cat
 		a.Cat = &c
@@ -551,7 +555,7 @@ func parseQuery(args string, needTarget bool) (queryArgs, error) {
 				q.Head = v
 				continue
 			}
-			return q, Userf("看不懂" + shown(tok) + "。" + fmtQuery)
+			return q, domain.Userf("看不懂" + shown(tok) + "。" + fmtQuery)
 		}
 		switch {
 		case reCodeTok.MatchString(tok):
@@ -561,11 +565,11 @@ func parseQuery(args string, needTarget bool) (queryArgs, error) {
 		case q.Head == "" && q.Code == "" && validHead(tok):
 			q.Head = tok
 		default:
-			return q, Userf("看不懂" + shown(tok) + "。" + fmtQuery)
+			return q, domain.Userf("看不懂" + shown(tok) + "。" + fmtQuery)
 		}
 	}
 	if needTarget && q.Head == "" && q.Code == "" {
-		return q, Userf("请写户主姓名或编号。" + fmtQuery)
+		return q, domain.Userf("请写户主姓名或编号。" + fmtQuery)
 	}
 	return q, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"songnuan/domain"
 )
 
 // testID is a valid ID number (check digit computed) used across tests.
@@ -83,9 +85,9 @@ func TestParseRegisterRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := b.parseRegister(b.normalize(tt.in))
-		var ue *UserError
+		var ue *domain.UserError
 		if !errors.As(err, &ue) {
-			t.Errorf("parseRegister(%q) error = %v, want a UserError", tt.in, err)
+			t.Errorf("parseRegister(%q) error = %v, want a domain.UserError", tt.in, err)
 			continue
 		}
 		if !strings.Contains(ue.Message, tt.want) {
@@ -153,15 +155,15 @@ func TestParseVisit(t *testing.T) {
 		verb, in string
 		want     visitArgs
 	}{
-		{"走访", "甲一 发放900元", visitArgs{Head: "甲一", Paid: 900, PaidSet: true, Visitor: VisitorCommittee}},
-		{"走访", "编号3 发放 900元", visitArgs{Code: "3", Paid: 900, PaidSet: true, Visitor: VisitorCommittee}},
-		{"走访", "3 900元", visitArgs{Code: "3", Paid: 900, PaidSet: true, Visitor: VisitorCommittee}},
-		{"走访", "甲一 发放500元 走访人:街镇领导 日期:1月15日 物品:大米一袋", visitArgs{Head: "甲一", Paid: 500, PaidSet: true, Visitor: VisitorStreet, Date: "1月15日", Goods: "大米一袋"}},
-		{"走访", "甲一 区领导 发放1000元 昨天", visitArgs{Head: "甲一", Paid: 1000, PaidSet: true, Visitor: VisitorDistrict, Date: "昨天"}},
-		{"补发", "甲一 100元", visitArgs{Head: "甲一", Paid: 100, PaidSet: true, TopUp: true, Visitor: VisitorCommittee}},
-		{"走访", "甲一 补发100元", visitArgs{Head: "甲一", Paid: 100, PaidSet: true, TopUp: true, Visitor: VisitorCommittee}},
-		{"走访", "甲一 物品:米面油", visitArgs{Head: "甲一", Goods: "米面油", Visitor: VisitorCommittee}},
-		{"走访", "甲一 发放900元 居委:甘泉一村", visitArgs{Head: "甲一", Paid: 900, PaidSet: true, Visitor: VisitorCommittee, Committee: "甘泉一村"}},
+		{"走访", "甲一 发放900元", visitArgs{Head: "甲一", Paid: 900, PaidSet: true, Visitor: domain.VisitorCommittee}},
+		{"走访", "编号3 发放 900元", visitArgs{Code: "3", Paid: 900, PaidSet: true, Visitor: domain.VisitorCommittee}},
+		{"走访", "3 900元", visitArgs{Code: "3", Paid: 900, PaidSet: true, Visitor: domain.VisitorCommittee}},
+		{"走访", "甲一 发放500元 走访人:街镇领导 日期:1月15日 物品:大米一袋", visitArgs{Head: "甲一", Paid: 500, PaidSet: true, Visitor: domain.VisitorStreet, Date: "1月15日", Goods: "大米一袋"}},
+		{"走访", "甲一 区领导 发放1000元 昨天", visitArgs{Head: "甲一", Paid: 1000, PaidSet: true, Visitor: domain.VisitorDistrict, Date: "昨天"}},
+		{"补发", "甲一 100元", visitArgs{Head: "甲一", Paid: 100, PaidSet: true, TopUp: true, Visitor: domain.VisitorCommittee}},
+		{"走访", "甲一 补发100元", visitArgs{Head: "甲一", Paid: 100, PaidSet: true, TopUp: true, Visitor: domain.VisitorCommittee}},
+		{"走访", "甲一 物品:米面油", visitArgs{Head: "甲一", Goods: "米面油", Visitor: domain.VisitorCommittee}},
+		{"走访", "甲一 发放900元 居委:甘泉一村", visitArgs{Head: "甲一", Paid: 900, PaidSet: true, Visitor: domain.VisitorCommittee, Committee: "甘泉一村"}},
 	}
 	for _, tt := range tests {
 		got, err := b.parseVisit(tt.verb, b.normalize(tt.in))

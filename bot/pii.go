@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"songnuan/domain"
 )
 
 // idWeights and idCheck are GB 11643-1999's check digit weights and table.
@@ -29,36 +31,27 @@ const idExample = "格式：身份证:后接完整的18位号码（末位可以�
 func ValidateID(s string) (string, error) {
 	id := strings.ToUpper(strings.TrimSpace(s))
 	if len(id) != 18 {
-		return "", Userf(fmt.Sprintf("身份证号应为18位，收到%d位，请核对。%s", len([]rune(id)), idExample))
+		return "", domain.Userf(fmt.Sprintf("身份证号应为18位，收到%d位，请核对。%s", len([]rune(id)), idExample))
 	}
 	sum := 0
 	for i := 0; i < 17; i++ {
 		c := id[i]
 		if c < '0' || c > '9' {
-			return "", Userf("身份证号前17位应全是数字，请核对。" + idExample)
+			return "", domain.Userf("身份证号前17位应全是数字，请核对。" + idExample)
 		}
 		sum += int(c-'0') * idWeights[i]
 	}
 	last := id[17]
 	if (last < '0' || last > '9') && last != 'X' {
-		return "", Userf("身份证号最后一位应是数字或X，请核对。" + idExample)
+		return "", domain.Userf("身份证号最后一位应是数字或X，请核对。" + idExample)
 	}
 	if _, err := time.Parse("20060102", id[6:14]); err != nil || id[6:8] < "18" || id[6:8] > "20" {
-		return "", Userf("身份证号第7-14位的出生日期不对，请核对。" + idExample)
+		return "", domain.Userf("身份证号第7-14位的出生日期不对，请核对。" + idExample)
 	}
 	if idCheck[sum%11] != last {
-		return "", Userf("身份证号校验位不对（最后一位与前17位不符），请逐位核对。" + idExample)
+		return "", domain.Userf("身份证号校验位不对（最后一位与前17位不符），请逐位核对。" + idExample)
 	}
 	return id, nil
-}
-
-// MaskID shows the first 6 and last 4 characters: 310107********1234.
-func MaskID(id string) string {
-	r := []rune(id)
-	if len(r) <= 10 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:6]) + strings.Repeat("*", len(r)-10) + string(r[len(r)-4:])
 }
 
 var (
@@ -75,31 +68,7 @@ func ValidatePhone(s string) (string, error) {
 	if mobileRe.MatchString(p) || landlineRe.MatchString(p) {
 		return p, nil
 	}
-	return "", Userf("电话号码格式不对：手机应为1开头的11位数字，座机为7-8位（可带区号）。" + phoneExample)
-}
-
-// MaskPhone shows a mobile as 138****5678 and other numbers with only
-// their last 4 digits.
-func MaskPhone(p string) string {
-	if len(p) == 11 && p[0] == '1' {
-		return p[:3] + "****" + p[7:]
-	}
-	if len(p) <= 4 {
-		return strings.Repeat("*", len(p))
-	}
-	return strings.Repeat("*", len(p)-4) + p[len(p)-4:]
-}
-
-var (
-	idInText    = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
-	phoneInText = regexp.MustCompile(`1[3-9][0-9]{9}`)
-)
-
-// Redact masks every ID number and mobile number inside free text, so a
-// line of user input can be logged or echoed safely.
-func Redact(s string) string {
-	s = idInText.ReplaceAllStringFunc(s, MaskID)
-	return phoneInText.ReplaceAllStringFunc(s, MaskPhone)
+	return "", domain.Userf("电话号码格式不对：手机应为1开头的11位数字，座机为7-8位（可带区号）。" + phoneExample)
 }
 
 // Sealer encrypts personal numbers at rest (AES-256-GCM) and derives the

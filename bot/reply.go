@@ -3,16 +3,19 @@ package bot
 import (
 	"fmt"
 	"strings"
+
+	"songnuan/domain"
+	"songnuan/redact"
 )
 
 // householdHeader names a household the way every reply does:
 // 甲一（编号3，甘泉一村，3人）.
-func householdHeader(h *Household) string {
+func householdHeader(h *domain.Household) string {
 	return fmt.Sprintf("%s（编号%s，%s，%d人）", h.Head, h.Code, h.Committee, h.Size)
 }
 
 // personalLine shows the masked ID and phone, or "" when neither is known.
-func personalLine(h *Household) string {
+func personalLine(h *domain.Household) string {
 	var parts []string
 	if h.IDMasked != "" {
 		parts = append(parts, "身份证 "+h.IDMasked)
@@ -25,7 +28,7 @@ func personalLine(h *Household) string {
 
 // itemLine is one entitlement item: name, persons, amount and fund; an
 // item whose amount must be stated says its range and how to state it.
-func itemLine(head string, it EntitlementItem) string {
+func itemLine(head string, it domain.EntitlementItem) string {
 	name := it.Name
 	if it.Category != "" && !strings.Contains(name, it.Category) {
 		name = it.Category + "·" + name
@@ -55,7 +58,7 @@ func itemLine(head string, it EntitlementItem) string {
 }
 
 // itemLines lists an entitlement and ends with the line "合计 N元".
-func itemLines(head string, e Entitlement) []string {
+func itemLines(head string, e domain.Entitlement) []string {
 	var ls []string
 	for _, it := range e.Items {
 		ls = append(ls, itemLine(head, it))
@@ -67,7 +70,7 @@ func itemLines(head string, e Entitlement) []string {
 func totalLine(n int64) string { return fmt.Sprintf("合计 %d元", n) }
 
 // paidTotal is what a household has been paid in all its visits.
-func paidTotal(h *Household) int64 {
+func paidTotal(h *domain.Household) int64 {
 	var p int64
 	for _, v := range h.Visits {
 		p += v.Paid
@@ -87,7 +90,7 @@ func balance(due, paid int64) string {
 }
 
 // visitLine describes one recorded visit or payment.
-func visitLine(v Visit) string {
+func visitLine(v domain.Visit) string {
 	kind := string(v.Visitor) + "走访"
 	if v.TopUp {
 		kind = "补发"
@@ -121,8 +124,8 @@ func maskedOr(s string) string {
 // auditDetail is the masked description of a change kept in the audit
 // stream: who, what, and the before/after that matters, never a full
 // ID or phone number.
-func auditDetail(actor Staff, what string, before, after *Household, msgID string) string {
-	desc := func(h *Household) string {
+func auditDetail(actor domain.Staff, what string, before, after *domain.Household, msgID string) string {
+	desc := func(h *domain.Household) string {
 		if h == nil {
 			return "无"
 		}
@@ -141,5 +144,5 @@ func auditDetail(actor Staff, what string, before, after *Household, msgID strin
 			h.Head, h.Code, h.Size, strings.Join(cats, " "), maskedOr(h.IDMasked), maskedOr(h.PhoneMasked),
 			h.Entitlement.Total, paidTotal(h), len(h.Visits), h.Version)
 	}
-	return Redact(fmt.Sprintf("%s(%s) %s；之前：%s；之后：%s", actor.Name, actor.UserID, what, desc(before), desc(after))) + "；来源=" + msgID
+	return redact.Text(fmt.Sprintf("%s(%s) %s；之前：%s；之后：%s", actor.Name, actor.UserID, what, desc(before), desc(after))) + "；来源=" + msgID
 }

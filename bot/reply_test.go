@@ -3,10 +3,11 @@ package bot
 import (
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"songnuan/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the replies")
@@ -14,20 +15,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the repl
 // checkGolden compares got with testdata/name.golden.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s (go test -update rewrites it):\ngot:\n%s", name, path, got)
-	}
+	testkit.Golden(t, filepath.Join("testdata", name+".golden"), got, *update)
 }
 
 // TestStoreFreeRepliesGolden keeps the replies that need no store: help

@@ -61,7 +61,7 @@ func (b *Bot) SweepRescueAlerts(ctx context.Context, now time.Time) (sent int, e
 		sent++
 		b.log.InfoContext(ctx, "rescue alert sent late by the sweep", "report", r.ID, "age", age.Round(time.Second).String())
 		if r.MsgID != "" {
-			b.countAlert(ctx, messageOpID(r.MsgID), r, text)
+			b.countAlert(ctx, MessageOpID(r.MsgID), r, text)
 		}
 	}
 	return sent, nil

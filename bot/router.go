@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strings"
+
+	"songnuan/domain"
 )
 
 // roles is the set of roles a command is open to.
@@ -16,13 +18,13 @@ const (
 	everyone = workers | leaders | admins
 )
 
-func (rs roles) has(r Role) bool {
+func (rs roles) has(r domain.Role) bool {
 	switch r {
-	case RoleWorker:
+	case domain.RoleWorker:
 		return rs&workers != 0
-	case RoleLeader:
+	case domain.RoleLeader:
 		return rs&leaders != 0
-	case RoleAdmin:
+	case domain.RoleAdmin:
 		return rs&admins != 0
 	}
 	return false
@@ -121,8 +123,8 @@ func (b *Bot) routeNamed(name string) *route {
 }
 
 // exampleFor is the command's example as the given role should type it.
-func (r *route) exampleFor(role Role) string {
-	if role == RoleAdmin && r.adminEx != "" {
+func (r *route) exampleFor(role domain.Role) string {
+	if role == domain.RoleAdmin && r.adminEx != "" {
 		return r.adminEx
 	}
 	return r.example
@@ -137,7 +139,7 @@ func (b *Bot) help(_ context.Context, m *msg) (Reply, error) {
 }
 
 // helpFor lists the commands role may use, each with an example.
-func (b *Bot) helpFor(role Role) string {
+func (b *Bot) helpFor(role domain.Role) string {
 	var sb strings.Builder
 	sb.WriteString("可用命令（照示例发送）：")
 	for i := range b.routes {
@@ -147,7 +149,7 @@ func (b *Bot) helpFor(role Role) string {
 		}
 		sb.WriteString("\n· " + r.usage + "：" + r.exampleFor(role))
 	}
-	if role == RoleWorker || role == RoleAdmin {
+	if role == domain.RoleWorker || role == domain.RoleAdmin {
 		sb.WriteString("\n· 批量登记：直接发送户名单文件（.xlsx/.csv，列：户主 人数 类别 身份证 电话 地址 居委）")
 	}
 	return sb.String()
@@ -155,7 +157,7 @@ func (b *Bot) helpFor(role Role) string {
 
 // unknown answers a text that matches no command with the format of the
 // command it most resembles.
-func (b *Bot) unknown(st Staff, text string) string {
+func (b *Bot) unknown(st domain.Staff, text string) string {
 	best, bestScore := (*route)(nil), 0
 	for i := range b.routes {
 		r := &b.routes[i]
@@ -182,8 +184,8 @@ func (b *Bot) unknown(st Staff, text string) string {
 func r2(usage, example string) string { return usage + "，格式如：" + example }
 
 // refusedRole tells a sender that their role may not use a command.
-func refusedRole(role Role, r *route) string {
-	if role == RoleLeader {
+func refusedRole(role domain.Role, r *route) string {
+	if role == domain.RoleLeader {
 		return "领导账号只能查看，不能登记、走访或撤销。可以发送：查询 张三 居委:甘泉一村，或发送“帮助”查看可用命令。"
 	}
 	return "您的账号不能使用“" + r.usage + "”。发送“帮助”查看可用命令。"

@@ -3,6 +3,47 @@ package bot
 import (
 	"context"
 	"time"
+
+	"songnuan/domain"
+)
+
+// ChangeKind names what a change did. It is written to the audit stream
+// and the undo record; 撤销 tells an undone visit apart by it.
+type ChangeKind string
+
+// Change kinds. The first five change a household (Store.Apply); the
+// others add to counters (Store.AddCountersOnce) or only to the audit.
+const (
+	ChangeRegister  ChangeKind = "register"
+	ChangeUpdate    ChangeKind = "update"
+	ChangeImport    ChangeKind = "import"
+	ChangeVisit     ChangeKind = "visit"
+	ChangeUndo      ChangeKind = "undo"
+	ChangeDonation  ChangeKind = "donation"
+	ChangeReport    ChangeKind = "report"
+	ChangeRescue    ChangeKind = "rescue"
+	ChangeBroadcast ChangeKind = "broadcast"
+	ChangeExport    ChangeKind = "export"
+)
+
+// TodoDelta is what a change does to the committee's not-yet-visited set.
+type TodoDelta int
+
+// Todo deltas.
+const (
+	TodoKeep   TodoDelta = 0  // leave the household in or out of the set
+	TodoAdd    TodoDelta = 1  // a new household, not yet visited
+	TodoRemove TodoDelta = -1 // its first visit, or the undo of a registration
+)
+
+// UndoAction is what a change does to the actor's undo stack.
+type UndoAction string
+
+// Undo actions.
+const (
+	UndoNone UndoAction = ""     // not undone one by one (an import row)
+	UndoPush UndoAction = "push" // record Before so 撤销 can restore it
+	UndoPop  UndoAction = "pop"  // an undo: drop the record it restored
 )
 
 // Change is one atomic change to one household, applied by Store.Apply.
@@ -15,21 +56,18 @@ import (
 // households.
 type Change struct {
 	OpID      string // idempotency key, e.g. "m:<MsgId>" or "imp:<file hash>:<row>"
-	Kind      string // register, update, visit, undo, import
+	Kind      ChangeKind
 	Actor     string // userid
 	At        time.Time
 	Committee string
 	Code      string
-	Before    *Household
-	After     *Household
+	Before    *domain.Household
+	After     *domain.Household
 	Deltas    map[string]int64 // counter field → delta
-	// Todo is +1 to add the household to the committee's not-yet-visited
-	// set, -1 to remove it, 0 to leave it.
-	Todo int
-	// Undoable pushes an undo record (Before, and After's version) on the
-	// actor's undo stack; Undo pops the top record instead.
-	Undoable bool
-	Undo     bool
+	Todo      TodoDelta
+	// Undo pushes an undo record (Before, and After's version) on the
+	// actor's undo stack, or pops the top record.
+	Undo UndoAction
 	// Result is kept under OpID: a replay of the same OpID returns it
 	// instead of applying the change again.
 	Result string
@@ -39,20 +77,20 @@ type Change struct {
 
 // Applied is what Store.Apply did.
 type Applied struct {
-	Replayed bool     // OpID was applied before; nothing changed
-	Result   string   // the Result stored with OpID
-	Counters Counters // the committee's counters after the change, read in the same atomic step
+	Replayed bool            // OpID was applied before; nothing changed
+	Result   string          // the Result stored with OpID
+	Counters domain.Counters // the committee's counters after the change, read in the same atomic step
 }
 
 // UndoRecord is the top of a user's undo stack.
 type UndoRecord struct {
-	OpID         string     `json:"op"`
-	Kind         string     `json:"kind"`
-	Committee    string     `json:"c"`
-	Code         string     `json:"code"`
-	Before       *Household `json:"before,omitempty"` // nil: the change created the household
-	AfterVersion int64      `json:"av"`               // version the change produced
-	At           time.Time  `json:"at"`
+	OpID         string            `json:"op"`
+	Kind         ChangeKind        `json:"kind"`
+	Committee    string            `json:"c"`
+	Code         string            `json:"code"`
+	Before       *domain.Household `json:"before,omitempty"` // nil: the change created the household
+	AfterVersion int64             `json:"av"`               // version the change produced
+	At           time.Time         `json:"at"`
 }
 
 // PersonRef says where a person (by ID hash) is registered.
@@ -60,10 +98,6 @@ type PersonRef struct {
 	Committee string
 	Code      string
 }
-
-// Counters are a committee's running totals, by field name. Fields are
-// built by CounterFields; a missing field is zero.
-type Counters map[string]int64
 
 // HouseholdRef names a household without loading it.
 type HouseholdRef struct {
@@ -75,61 +109,77 @@ type HouseholdRef struct {
 type AuditEntry struct {
 	ID        string
 	Committee string
-	Kind      string
+	Kind      ChangeKind
 	Actor     string
 	At        time.Time
 	OpID      string
 	Detail    string // masked before/after
 }
 
-// Store keeps households, counters and the audit log. Every method takes
-// ctx first. Errors: ErrNotFound for a missing household, ErrConflict when
-// Apply's Before does not match, ErrUnavailable when the store cannot be
-// reached (nothing was recorded).
-type Store interface {
+// HouseholdStore reads and changes a committee's households. Every change
+// goes through Apply, atomically with its counters, indexes, undo record and
+// audit entry.
+type HouseholdStore interface {
+	// Replayed reports whether the change with opID was applied in
+	// committee within the op TTL (by Apply or AddCounters), and the
+	// Result stored with it. It changes nothing.
+	Replayed(ctx context.Context, committee, opID string) (result string, ok bool, err error)
 	// Household returns one household or ErrNotFound.
-	Household(ctx context.Context, committee, code string) (Household, error)
+	Household(ctx context.Context, committee, code string) (domain.Household, error)
 	// FindByHead returns the committee's households whose head is head.
-	FindByHead(ctx context.Context, committee, head string) ([]Household, error)
+	FindByHead(ctx context.Context, committee, head string) ([]domain.Household, error)
 	// NextCode reserves a new household code in the committee.
 	NextCode(ctx context.Context, committee string) (string, error)
 	// Apply applies a change atomically (see Change).
 	Apply(ctx context.Context, c Change) (Applied, error)
 	// LastUndo returns the top of the user's undo stack, or ErrNotFound.
 	LastUndo(ctx context.Context, userID string) (UndoRecord, error)
+	// Unvisited returns up to limit households not yet visited, oldest
+	// first, and how many there are in all.
+	Unvisited(ctx context.Context, committee string, limit int) ([]HouseholdRef, int, error)
+	// Households returns every household of a committee (exports only).
+	Households(ctx context.Context, committee string) ([]domain.Household, error)
+}
 
+// PersonIndex is the street-wide person index, by keyed hash of the ID number:
+// it keeps one person from being registered in two households.
+type PersonIndex interface {
 	// ClaimPerson registers idHash for ref unless it is taken; it returns
 	// the holder, which is ref itself when the claim succeeded or the
 	// person was already registered there.
 	ClaimPerson(ctx context.Context, idHash string, ref PersonRef) (PersonRef, error)
 	// ReleasePerson removes idHash's claim if ref holds it.
 	ReleasePerson(ctx context.Context, idHash string, ref PersonRef) error
+}
 
+// CounterStore reads and adds to the committees' running totals.
+type CounterStore interface {
 	// Counters returns one committee's counters.
-	Counters(ctx context.Context, committee string) (Counters, error)
+	Counters(ctx context.Context, committee string) (domain.Counters, error)
 	// AllCounters returns the counters of every committee that has any,
 	// in one pipelined read.
-	AllCounters(ctx context.Context) (map[string]Counters, error)
+	AllCounters(ctx context.Context) (map[string]domain.Counters, error)
 	// AddCounters adds deltas to a committee's counters (donations, alerts).
 	AddCounters(ctx context.Context, committee string, deltas map[string]int64) error
-	// Unvisited returns up to limit households not yet visited, oldest
-	// first, and how many there are in all.
-	Unvisited(ctx context.Context, committee string, limit int) ([]HouseholdRef, int, error)
-	// Households returns every household of a committee (exports only).
-	Households(ctx context.Context, committee string) ([]Household, error)
-	// Audit returns the newest audit entries of a committee, newest first.
-	Audit(ctx context.Context, committee string, limit int) ([]AuditEntry, error)
-
 	// AddCountersOnce applies a CounterChange atomically: unless c.OpID
 	// was applied before, it adds c.Deltas to c.Committee's counters, keeps
 	// c.Result under c.OpID and appends c.Audit to the committee's audit
 	// stream. A replay changes nothing and returns Replayed with the stored
 	// Result. Either way Counters are read in the same step.
 	AddCountersOnce(ctx context.Context, c CounterChange) (Applied, error)
+}
+
+// AuditLog is each committee's audit stream.
+type AuditLog interface {
+	// Audit returns the newest audit entries of a committee, newest first.
+	Audit(ctx context.Context, committee string, limit int) ([]AuditEntry, error)
 	// AddAudit appends a standalone entry (an export with full numbers, a
 	// broadcast) to e.Committee's audit stream; e.ID is ignored.
 	AddAudit(ctx context.Context, e AuditEntry) error
+}
 
+// PendingStore keeps what a user must confirm (a broadcast awaiting 确认).
+type PendingStore interface {
 	// PutPending keeps value for userID under kind (a broadcast awaiting
 	// 确认) for ttl, replacing any earlier one.
 	PutPending(ctx context.Context, userID, kind, value string, ttl time.Duration) error
@@ -137,7 +187,10 @@ type Store interface {
 	// when there is none or its ttl passed. Of two concurrent takes only
 	// one gets the value.
 	TakePending(ctx context.Context, userID, kind string) (string, error)
+}
 
+// RescueStore keeps the 流浪 (rough sleeper) reports.
+type RescueStore interface {
 	// OpenRescue records r under the next report number and returns it
 	// with created true, unless opID recorded a report before: then that
 	// report is returned with created false and nothing changes, with
@@ -160,12 +213,26 @@ type Store interface {
 	UnalertedRescues(ctx context.Context, newest int) ([]RescueReport, error)
 }
 
+// Store is everything the bot keeps, in the small interfaces above: a
+// helper or a test fake needs only the part it uses. Every method takes
+// ctx first. Errors: ErrNotFound for a missing household, ErrConflict when
+// Apply's Before does not match, ErrUnavailable when the store cannot be
+// reached (nothing was recorded).
+type Store interface {
+	HouseholdStore
+	PersonIndex
+	CounterStore
+	AuditLog
+	PendingStore
+	RescueStore
+}
+
 // CounterChange is an exactly-once addition to a committee's counters
 // that belongs to no household: a donation, a task reported done.
 type CounterChange struct {
-	OpID      string // idempotency key, e.g. "m:<MsgId>"
-	Kind      string // donation, report
-	Actor     string // userid
+	OpID      string     // idempotency key, e.g. "m:<MsgId>"
+	Kind      ChangeKind // ChangeDonation, ChangeReport, ChangeRescue
+	Actor     string     // userid
 	At        time.Time
 	Committee string
 	Deltas    map[string]int64

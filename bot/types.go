@@ -3,37 +3,9 @@ package bot
 import (
 	"context"
 	"time"
+
+	"songnuan/domain"
 )
-
-// Role is what a staff member may do.
-type Role string
-
-// The three roles of the campaign.
-const (
-	RoleWorker Role = "worker" // 社工/居委干部: one committee's households
-	RoleLeader Role = "leader" // 街道/科办领导: reads everything
-	RoleAdmin  Role = "admin"  // 社区服务办 管理员: everything
-)
-
-// Staff is one registered user of the bot.
-type Staff struct {
-	UserID    string
-	Name      string
-	Role      Role
-	Committee string // 居委会; required for workers
-}
-
-// Directory finds staff by WeCom userid.
-type Directory map[string]Staff
-
-// Lookup returns the staff member with the given userid.
-func (d Directory) Lookup(userID string) (Staff, bool) {
-	s, ok := d[userID]
-	return s, ok
-}
-
-// Clock returns the campaign time. Tests and demos inject a fixed one.
-type Clock func() time.Time
 
 // Incoming is one message from a WeCom user, already verified and decrypted.
 type Incoming struct {
@@ -52,48 +24,7 @@ type Incoming struct {
 type Reply struct {
 	Text     string
 	Markdown string
-	File     *File
-}
-
-// File is a document the bot sends back (statistics table, error report).
-type File struct {
-	Name string
-	Data []byte
-}
-
-// MessageKind is the WeCom message type of an outgoing Message.
-type MessageKind string
-
-// Outgoing message kinds.
-const (
-	KindText     MessageKind = "text"
-	KindMarkdown MessageKind = "markdown"
-	KindTextCard MessageKind = "textcard"
-	KindFile     MessageKind = "file"
-)
-
-// Message is one outgoing message. Exactly one kind of target is used:
-// users/parties/tags (app message), ChatID (app group chat) or RobotKey
-// (group-robot webhook).
-type Message struct {
-	ToUsers   []string
-	ToParties []string
-	ToTags    []string
-	ChatID    string
-	RobotKey  string
-
-	Kind        MessageKind
-	Text        string // text/markdown body, textcard description
-	Title       string // textcard title
-	URL         string // textcard link
-	File        *File
-	Idempotency string // stable key so a retried send is not sent twice
-}
-
-// Sender delivers outgoing messages (WeCom app messages, group chats, robots).
-// Send returns an error for any failure, including a WeCom errcode != 0.
-type Sender interface {
-	Send(ctx context.Context, m Message) error
+	File     *domain.File
 }
 
 // MediaFetcher downloads a file a user sent (WeCom media/get). A file

@@ -8,6 +8,7 @@ import (
 
 	"songnuan/bot"
 	"songnuan/bottest"
+	"songnuan/domain"
 	"songnuan/store/storetest"
 )
 
@@ -23,7 +24,7 @@ func fillStore(b *testing.B, bt *bottest.Bot, committees, perCommittee int) {
 			h := storetest.Household(name, code, "户主"+code)
 			_, err := bt.Store.Apply(ctx, bot.Change{
 				OpID: "bench:" + name + ":" + code, Kind: "register", Actor: "bench", At: bottest.Start,
-				Committee: name, Code: code, After: &h, Deltas: bot.CounterDeltas(nil, &h), Todo: 1,
+				Committee: name, Code: code, After: &h, Deltas: domain.CounterDeltas(nil, &h), Todo: 1,
 			})
 			if err != nil {
 				b.Fatal(err)

@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/app"
 	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/internal/campaigntest"
+	"songnuan/policy"
+	"songnuan/schedule"
 	"songnuan/sheet"
 	"songnuan/store"
 	"songnuan/store/storetest"
@@ -32,12 +35,12 @@ var Start = time.Date(2024, 1, 20, 10, 0, 0, 0, Zone)
 
 // Staff is the directory every test bot has: two workers of 甘泉一村, one
 // of 甘泉二村, a leader and an admin.
-var Staff = bot.Directory{
-	"wang":  {UserID: "wang", Name: "王芳", Role: bot.RoleWorker, Committee: "甘泉一村"},
-	"zhao":  {UserID: "zhao", Name: "赵亮", Role: bot.RoleWorker, Committee: "甘泉一村"},
-	"chen":  {UserID: "chen", Name: "陈静", Role: bot.RoleWorker, Committee: "甘泉二村"},
-	"li":    {UserID: "li", Name: "李书记", Role: bot.RoleLeader},
-	"admin": {UserID: "admin", Name: "周敏", Role: bot.RoleAdmin},
+var Staff = domain.Directory{
+	"wang":  {UserID: "wang", Name: "王芳", Role: domain.RoleWorker, Committee: "甘泉一村"},
+	"zhao":  {UserID: "zhao", Name: "赵亮", Role: domain.RoleWorker, Committee: "甘泉一村"},
+	"chen":  {UserID: "chen", Name: "陈静", Role: domain.RoleWorker, Committee: "甘泉二村"},
+	"li":    {UserID: "li", Name: "李书记", Role: domain.RoleLeader},
+	"admin": {UserID: "admin", Name: "周敏", Role: domain.RoleAdmin},
 }
 
 // Bot is a bot under test with everything it is wired to.
@@ -54,16 +57,16 @@ type Bot struct {
 
 // Options change how a test bot is wired; the zero value is New's.
 type Options struct {
-	Policy *bot.Policy               // default: bot.DefaultPolicy()
+	Policy *policy.Policy            // default: campaigntest.Policy()
 	Store  *store.Store              // share a store with another bot; default: a fresh one
 	Wrap   func(bot.Store) bot.Store // wraps the store the bot sees, to inject failures
-	Staff  bot.Directory             // default: Staff
-	// Schedule is the campaign timeline; default: bot.DefaultSchedule().
-	Schedule *bot.Schedule
+	Staff  domain.Directory          // default: Staff
+	// Schedule is the campaign timeline; default: campaigntest.Schedule().
+	Schedule *schedule.Schedule
 	// Rescue is where 流浪 alerts go; default: nowhere configured.
-	Rescue bot.Message
+	Rescue domain.Message
 	// NoExport leaves bot.Config.Exporter unset; by default it is the
-	// program's (app.Exporter) over the test store.
+	// program's (sheet.Exporter) over the test store.
 	NoExport bool
 }
 
@@ -81,7 +84,10 @@ func NewWith(tb testing.TB, o Options) *Bot {
 		o.Store = storetest.Open(tb)
 	}
 	if o.Policy == nil {
-		o.Policy = bot.DefaultPolicy()
+		o.Policy = campaigntest.Policy()
+	}
+	if o.Schedule == nil {
+		o.Schedule = campaigntest.Schedule()
 	}
 	var st bot.Store = o.Store
 	if o.Wrap != nil {
@@ -106,7 +112,7 @@ func NewWith(tb testing.TB, o Options) *Bot {
 		Rescue:    o.Rescue,
 	}
 	if !o.NoExport {
-		cfg.Exporter = app.Exporter(o.Store, sealer, b.Now)
+		cfg.Exporter = sheet.Exporter(o.Store, sealer, b.Now)
 	}
 	b.Bot, err = bot.New(cfg)
 	if err != nil {
@@ -154,7 +160,7 @@ func (b *Bot) SendFile(tb testing.TB, user, name string, data []byte) bot.Reply 
 }
 
 // Counters returns a committee's counters or fails the test.
-func (b *Bot) Counters(tb testing.TB, committee string) bot.Counters {
+func (b *Bot) Counters(tb testing.TB, committee string) domain.Counters {
 	tb.Helper()
 	c, err := b.Store.Counters(context.Background(), committee)
 	if err != nil {
@@ -166,12 +172,12 @@ func (b *Bot) Counters(tb testing.TB, committee string) bot.Counters {
 // Sender records outgoing messages.
 type Sender struct {
 	mu   sync.Mutex
-	sent []bot.Message
-	fail func(bot.Message) error
+	sent []domain.Message
+	fail func(domain.Message) error
 }
 
 // Send records m, unless the failure set by FailWith refuses it.
-func (s *Sender) Send(_ context.Context, m bot.Message) error {
+func (s *Sender) Send(_ context.Context, m domain.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
@@ -185,7 +191,7 @@ func (s *Sender) Send(_ context.Context, m bot.Message) error {
 
 // FailWith makes Send return fail(m) for each message; a message it
 // returns nil for is recorded. nil restores normal sending.
-func (s *Sender) FailWith(fail func(bot.Message) error) {
+func (s *Sender) FailWith(fail func(domain.Message) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail = fail
@@ -199,10 +205,10 @@ func (s *Sender) Reset() {
 }
 
 // Sent returns the messages sent so far.
-func (s *Sender) Sent() []bot.Message {
+func (s *Sender) Sent() []domain.Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]bot.Message(nil), s.sent...)
+	return append([]domain.Message(nil), s.sent...)
 }
 
 // Media serves uploaded files from memory.

@@ -16,6 +16,8 @@ import (
 
 	"songnuan/bot"
 	"songnuan/bottest"
+	"songnuan/domain"
+	"songnuan/schedule"
 )
 
 // day is a campaign time in Shanghai.
@@ -267,7 +269,7 @@ func TestExportMatchesProgress(t *testing.T) {
 }
 
 // auditOf is the street's audit entries of one kind, newest first.
-func auditOf(t *testing.T, bt *bottest.Bot, kind string) []bot.AuditEntry {
+func auditOf(t *testing.T, bt *bottest.Bot, kind bot.ChangeKind) []bot.AuditEntry {
 	t.Helper()
 	all, err := bt.Store.Audit(context.Background(), bot.StreetCommittee, 100)
 	if err != nil {
@@ -381,7 +383,7 @@ func TestDonationRedeliveryCountedOnce(t *testing.T) {
 		}
 	}
 	mustContain(t, replies[0], "已记录捐款：一日捐 5000元（甘泉一村", "甘泉一村累计捐款 5000元")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrDonations] != 5000 || c[bot.DonationSource("一日捐")] != 5000 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrDonations] != 5000 || c[bot.DonationSource("一日捐")] != 5000 {
 		t.Errorf("counters = %v, want 5000 donated once", c)
 	}
 	// A new message is a new donation.
@@ -392,8 +394,8 @@ func TestDonationRedeliveryCountedOnce(t *testing.T) {
 	mustContain(t, bt.Say(t, "chen", "捐款 募捐 100元 居委:甘泉一村"), "您只能办理本居委")
 	mustContain(t, bt.Say(t, "li", "捐款 募捐 100元"), "领导账号只能查看")
 	mustContain(t, bt.Say(t, "admin", "捐款 募捐 100元 居委:甘泉二村"), "甘泉二村累计捐款 100元")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrDonations] != 10000 {
-		t.Errorf("甘泉一村 donations = %d, want 10000", c[bot.CtrDonations])
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrDonations] != 10000 {
+		t.Errorf("甘泉一村 donations = %d, want 10000", c[domain.CtrDonations])
 	}
 	mustContain(t, bt.Say(t, "li", "进度"), "捐款 13100元（其中街道本级 3000元）")
 	for _, bad := range []string{"捐款 一日捐", "捐款 5000元", "捐款 一日捐 0元", "捐款 一日捐 99999999元", "捐款 13812345678 100元"} {
@@ -405,7 +407,7 @@ func TestDonationRedeliveryCountedOnce(t *testing.T) {
 	}
 }
 
-var rescueTargets = bot.Message{ToUsers: []string{"rescue1", "rescue2"}, ChatID: "chat-rescue", RobotKey: "robot-key"}
+var rescueTargets = domain.Message{ToUsers: []string{"rescue1", "rescue2"}, ChatID: "chat-rescue", RobotKey: "robot-key"}
 
 func TestRescueAlertReachesTheConfiguredTargets(t *testing.T) {
 	bt := bottest.NewWith(t, bottest.Options{Rescue: rescueTargets})
@@ -452,8 +454,8 @@ func TestRescueAlertReachesTheConfiguredTargets(t *testing.T) {
 	if n := len(bt.Sender.Sent()); n != 3 {
 		t.Errorf("re-delivery sent again: %d messages", n)
 	}
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
-		t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrAlerts] != 1 {
+		t.Errorf("alerts counter = %d, want 1", c[domain.CtrAlerts])
 	}
 	// Open until closed, and listed in 进度 meanwhile.
 	mustContain(t, bt.Say(t, "li", "进度"), "流浪求助未结案 1起：1号 甘泉公园东门")
@@ -476,10 +478,10 @@ func TestRescueWithoutTargetsTellsAdminsOnly(t *testing.T) {
 	mustContain(t, sent[0].Text, "宜川路桥下", "有人露宿", "李书记")
 
 	// When the alert cannot be sent, the reporter is told to phone.
-	bt.Sender.FailWith(func(bot.Message) error { return errors.New("wecom down") })
+	bt.Sender.FailWith(func(domain.Message) error { return errors.New("wecom down") })
 	mustContain(t, bt.Say(t, "wang", "流浪 甘泉公园 老人"), "2号", "通知管理员也失败了", "请立即拨打110")
 	bt2 := bottest.NewWith(t, bottest.Options{Rescue: rescueTargets})
-	bt2.Sender.FailWith(func(bot.Message) error { return errors.New("wecom down") })
+	bt2.Sender.FailWith(func(domain.Message) error { return errors.New("wecom down") })
 	got = bt2.Say(t, "wang", "流浪 甘泉公园 老人")
 	mustContain(t, got, "通知救助组失败", "请立即拨打110")
 
@@ -525,7 +527,7 @@ func TestRescueRedeliveryRetriesAFailedAlert(t *testing.T) {
 	bt := bottest.NewWith(t, bottest.Options{Rescue: rescueTargets})
 	const text = "流浪 甘泉公园东门 老人衣着单薄睡在长椅上"
 	msgID := bt.NextMsgID()
-	bt.Sender.FailWith(func(bot.Message) error { return errors.New("wecom down") })
+	bt.Sender.FailWith(func(domain.Message) error { return errors.New("wecom down") })
 	first, err := bt.Deliver("wang", msgID, text)
 	if err != nil {
 		t.Fatal(err)
@@ -551,8 +553,8 @@ func TestRescueRedeliveryRetriesAFailedAlert(t *testing.T) {
 	}
 	mustContain(t, third.Text, "1号已在", "不再重复通知", "请立即拨打110")
 	mustAlertEachOnce(t, bt, "1", 3)
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
-		t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrAlerts] != 1 {
+		t.Errorf("alerts counter = %d, want 1", c[domain.CtrAlerts])
 	}
 	if _, n, err := bt.Store.OpenRescues(context.Background(), 0); err != nil || n != 1 {
 		t.Errorf("%d open reports, %v; want 1", n, err)
@@ -564,12 +566,12 @@ func TestRescueRedeliveryRetriesAFailedAlert(t *testing.T) {
 func TestRescueRecordedButNotSent(t *testing.T) {
 	tests := []struct {
 		name    string
-		rescue  bot.Message
+		rescue  domain.Message
 		targets int
 		reply   []string
 	}{
 		{"rescue group", rescueTargets, 3, []string{"已登记流浪求助1号", "已通知救助组"}},
-		{"admins only", bot.Message{}, 1, []string{"已登记流浪求助1号", "请立即拨打110", "已通知社区服务办管理员"}},
+		{"admins only", domain.Message{}, 1, []string{"已登记流浪求助1号", "请立即拨打110", "已通知社区服务办管理员"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -597,8 +599,8 @@ func TestRescueRecordedButNotSent(t *testing.T) {
 			}
 			mustContain(t, r.Text, "不再重复通知")
 			mustAlertEachOnce(t, bt, "1", tt.targets)
-			if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
-				t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+			if c := bt.Counters(t, "甘泉一村"); c[domain.CtrAlerts] != 1 {
+				t.Errorf("alerts counter = %d, want 1", c[domain.CtrAlerts])
 			}
 		})
 	}
@@ -694,7 +696,7 @@ func TestBroadcastCancelAndExpiry(t *testing.T) {
 func TestBroadcastSendFailureKeepsTheDraft(t *testing.T) {
 	bt := bottest.New(t)
 	bt.Say(t, "admin", "广播 开会 对象:社工")
-	bt.Sender.FailWith(func(bot.Message) error { return errors.New("wecom down") })
+	bt.Sender.FailWith(func(domain.Message) error { return errors.New("wecom down") })
 	mustContain(t, bt.Say(t, "admin", "确认"), "3人发送失败", "确认")
 	bt.Sender.FailWith(nil)
 	mustContain(t, bt.Say(t, "admin", "确认"), "已发送广播给3人")
@@ -730,10 +732,10 @@ func TestProgressPermissions(t *testing.T) {
 }
 
 func TestLongProgressIsMarkdownWithinOneMessage(t *testing.T) {
-	staff := bot.Directory{"li": {UserID: "li", Name: "李书记", Role: bot.RoleLeader}}
+	staff := domain.Directory{"li": {UserID: "li", Name: "李书记", Role: domain.RoleLeader}}
 	for i := range 60 {
 		id := fmt.Sprintf("w%02d", i)
-		staff[id] = bot.Staff{UserID: id, Name: "社工" + id, Role: bot.RoleWorker, Committee: fmt.Sprintf("甘泉%02d村", i)}
+		staff[id] = domain.Staff{UserID: id, Name: "社工" + id, Role: domain.RoleWorker, Committee: fmt.Sprintf("甘泉%02d村", i)}
 	}
 	bt := bottest.NewWith(t, bottest.Options{Staff: staff})
 	bt.SetNow(day(time.January, 25, 10))
@@ -801,8 +803,8 @@ func TestReportMarksTheTaskDone(t *testing.T) {
 		t.Errorf("re-delivery answered %q, want %q", again.Text, r.Text)
 	}
 	mustContain(t, bt.Say(t, "zhao", "上报 2"), "已上报过")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.ReportedCounter("list")] != 1 {
-		t.Errorf("reported counter = %d, want 1", c[bot.ReportedCounter("list")])
+	if c := bt.Counters(t, "甘泉一村"); c[schedule.ReportedCounter("list")] != 1 {
+		t.Errorf("reported counter = %d, want 1", c[schedule.ReportedCounter("list")])
 	}
 	todo = bt.Say(t, "wang", "待办")
 	mustContain(t, todo, "2. 列出帮困对象名单、明确帮困形式并分类上报（已完成）")
@@ -968,11 +970,11 @@ func sweep(t *testing.T, bt *bottest.Bot, want int) {
 func TestRescueSweepAlertsUnheardReports(t *testing.T) {
 	tests := []struct {
 		name    string
-		rescue  bot.Message
+		rescue  domain.Message
 		targets int
 	}{
 		{"rescue group", rescueTargets, 3},
-		{"admins only", bot.Message{}, 1},
+		{"admins only", domain.Message{}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -996,8 +998,8 @@ func TestRescueSweepAlertsUnheardReports(t *testing.T) {
 			for _, m := range bt.Sender.Sent() {
 				mustContain(t, m.Text, "宜川路桥下", "有人露宿", "王芳（甘泉一村）")
 			}
-			if c := bt.Counters(t, "甘泉一村"); c[bot.CtrAlerts] != 1 {
-				t.Errorf("alerts counter = %d, want 1", c[bot.CtrAlerts])
+			if c := bt.Counters(t, "甘泉一村"); c[domain.CtrAlerts] != 1 {
+				t.Errorf("alerts counter = %d, want 1", c[domain.CtrAlerts])
 			}
 			sweep(t, bt, 0)
 			mustAlertEachOnce(t, bt, unheard.ID, tt.targets)
@@ -1028,7 +1030,7 @@ func TestRescueSweepRetriesAFailedAlert(t *testing.T) {
 	r := recordRescue(t, bt, "宜川路桥下", bt.Now().Add(-3*time.Minute))
 	var mu sync.Mutex
 	tries := map[string]int{}
-	bt.Sender.FailWith(func(m bot.Message) error {
+	bt.Sender.FailWith(func(m domain.Message) error {
 		mu.Lock()
 		defer mu.Unlock()
 		tries[m.Idempotency]++

@@ -10,6 +10,9 @@ import (
 
 	"songnuan/bot"
 	"songnuan/bottest"
+	"songnuan/domain"
+	"songnuan/internal/campaigntest"
+	"songnuan/policy"
 )
 
 // Valid ID numbers (GB 11643 check digits) used in the tests.
@@ -75,7 +78,7 @@ func TestRegisterTotals(t *testing.T) {
 		sum += n
 	}
 	c := bt.Counters(t, "甘泉一村")
-	if c[bot.CtrHouseholds] != int64(len(tests)) || c[bot.CtrDue] != sum || c[bot.CtrShort] != sum {
+	if c[domain.CtrHouseholds] != int64(len(tests)) || c[domain.CtrDue] != sum || c[domain.CtrShort] != sum {
 		t.Errorf("counters = %v, want hh %d due %d short %d", c, len(tests), sum, sum)
 	}
 }
@@ -89,7 +92,7 @@ func TestRegisterAsksForAmount(t *testing.T) {
 	}
 	got = bt.Say(t, "wang", "登记 甲九 妇联1人500元")
 	mustContain(t, got, "已更新", "妇联 0→500元", "合计 0→500元")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrNeedAmount] != 0 || c[bot.CtrDue] != 500 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrNeedAmount] != 0 || c[domain.CtrDue] != 500 {
 		t.Errorf("counters = %v", c)
 	}
 	got = bt.Say(t, "wang", "登记 甲九 妇联1人3000元")
@@ -111,7 +114,7 @@ func TestReRegisterUpdates(t *testing.T) {
 	got = bt.Say(t, "wang", "登记 甲一 4人")
 	mustContain(t, got, "没有变化")
 	c := bt.Counters(t, "甘泉一村")
-	if c[bot.CtrHouseholds] != 1 || c[bot.CtrPersons] != 4 || c[bot.CtrDue] != 1000 {
+	if c[domain.CtrHouseholds] != 1 || c[domain.CtrPersons] != 4 || c[domain.CtrDue] != 1000 {
 		t.Errorf("counters = %v, want one household of 4 due 1000", c)
 	}
 }
@@ -126,7 +129,7 @@ func TestSameHeadOtherIDIsNewHousehold(t *testing.T) {
 	got = bt.Say(t, "wang", "走访 甲一 发放900元")
 	mustContain(t, got, "2户户主叫甲一", "编号1 身份证 310107********1232", "编号2 身份证 310107********4569", "走访 编号1 发放900元")
 	mustNotContain(t, got, "已记录")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrVisited] != 0 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrVisited] != 0 {
 		t.Errorf("an ambiguous visit was counted: %v", c)
 	}
 	got = bt.Say(t, "wang", "走访 编号2 发放800元")
@@ -141,10 +144,10 @@ func TestPersonRegisteredElsewhere(t *testing.T) {
 	mustNotContain(t, got, "甲一", "编号", "1232", "5678", "甘泉路", "900")
 	got = bt.Say(t, "wang", "登记 甲二 低保 2人 身份证:"+idA)
 	mustContain(t, got, "重复", "编号1", "户主甲一")
-	if c := bt.Counters(t, "甘泉二村"); c[bot.CtrHouseholds] != 0 {
+	if c := bt.Counters(t, "甘泉二村"); c[domain.CtrHouseholds] != 0 {
 		t.Errorf("甘泉二村 counters = %v, want nothing", c)
 	}
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrHouseholds] != 1 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrHouseholds] != 1 {
 		t.Errorf("甘泉一村 counters = %v, want one household", c)
 	}
 }
@@ -176,14 +179,14 @@ func TestVisitRules(t *testing.T) {
 	mustContain(t, got, "还没到")
 
 	c := bt.Counters(t, "甘泉一村")
-	want := bot.Counters{bot.CtrHouseholds: 2, bot.CtrVisited: 2, bot.CtrLeader: 1, bot.CtrDue: 2300, bot.CtrPaid: 2400, bot.CtrOver: 100}
+	want := domain.Counters{domain.CtrHouseholds: 2, domain.CtrVisited: 2, domain.CtrLeader: 1, domain.CtrDue: 2300, domain.CtrPaid: 2400, domain.CtrOver: 100}
 	for k, v := range want {
 		if c[k] != v {
 			t.Errorf("counter %s = %d, want %d (all: %v)", k, c[k], v, c)
 		}
 	}
-	if c[bot.CtrShort] != 0 {
-		t.Errorf("short = %d, want 0", c[bot.CtrShort])
+	if c[domain.CtrShort] != 0 {
+		t.Errorf("short = %d, want 0", c[domain.CtrShort])
 	}
 }
 
@@ -224,7 +227,7 @@ func TestConcurrentVisits(t *testing.T) {
 		}
 	}
 	c := bt.Counters(t, "甘泉一村")
-	if c[bot.CtrVisited] != 1 || c[bot.CtrPaid] != 900 || c[bot.CtrShort] != 0 {
+	if c[domain.CtrVisited] != 1 || c[domain.CtrPaid] != 900 || c[domain.CtrShort] != 0 {
 		t.Errorf("counters = %v, want visited 1 paid 900", c)
 	}
 }
@@ -258,7 +261,7 @@ func TestSameMessageThreeTimes(t *testing.T) {
 	}
 	c := bt.Counters(t, "甘泉一村")
 	// the 撤销 took back the size change only
-	want := bot.Counters{bot.CtrHouseholds: 1, bot.CtrPersons: 3, bot.CtrVisited: 1, bot.CtrPaid: 900, bot.CtrDue: 900}
+	want := domain.Counters{domain.CtrHouseholds: 1, domain.CtrPersons: 3, domain.CtrVisited: 1, domain.CtrPaid: 900, domain.CtrDue: 900}
 	for k, v := range want {
 		if c[k] != v {
 			t.Errorf("counter %s = %d, want %d (all: %v)", k, c[k], v, c)
@@ -285,7 +288,7 @@ func TestUndo(t *testing.T) {
 	bt.Say(t, "wang", "走访 甲二 发放900元")
 	got = bt.Say(t, "wang", "撤销")
 	mustContain(t, got, "已撤销走访", "甲二", "待走访 1户")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrVisited] != 0 || c[bot.CtrPaid] != 0 || c[bot.CtrShort] != 900 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrVisited] != 0 || c[domain.CtrPaid] != 0 || c[domain.CtrShort] != 900 {
 		t.Errorf("counters after undoing the visit = %v", c)
 	}
 	got = bt.Say(t, "wang", "待办")
@@ -296,7 +299,7 @@ func TestUndo(t *testing.T) {
 	bt.Say(t, "zhao", "走访 甲二 发放1000元")
 	got = bt.Say(t, "wang", "撤销")
 	mustContain(t, got, "不能撤销", "赵亮")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrPersons] != 4 || c[bot.CtrPaid] != 1000 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrPersons] != 4 || c[domain.CtrPaid] != 1000 {
 		t.Errorf("a refused undo changed counters: %v", c)
 	}
 }
@@ -332,7 +335,7 @@ func TestPermissions(t *testing.T) {
 	mustContain(t, bt.Say(t, "admin", "登记 丙一 低保 3人 居委:甘泉九村"), "没有名为“甘泉九村”的居委")
 	mustContain(t, bt.Say(t, "admin", "登记 丙一 低保 3人 居委:甘泉二村"), "已登记：丙一（编号2，甘泉二村")
 	mustContain(t, bt.Say(t, "admin", "走访 丙一 发放900元 居委:甘泉二村"), "已记录", "甘泉二村 待走访 1户")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrVisited] != 0 || c[bot.CtrHouseholds] != 1 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrVisited] != 0 || c[domain.CtrHouseholds] != 1 {
 		t.Errorf("甘泉一村 changed: %v", c)
 	}
 }
@@ -433,7 +436,7 @@ func TestStoreDownNeverSaysRecorded(t *testing.T) {
 	// 甲二's failed first attempt left no claim behind
 	mustContain(t, bt.Say(t, "chen", "登记 乙二 低保 2人 身份证:"+idC), "已登记")
 	c := bt.Counters(t, "甘泉一村")
-	if c[bot.CtrHouseholds] != 2 || c[bot.CtrVisited] != 0 {
+	if c[domain.CtrHouseholds] != 2 || c[domain.CtrVisited] != 0 {
 		t.Errorf("counters = %v, want 2 households and the visit undone", c)
 	}
 }
@@ -443,9 +446,9 @@ func TestStoreDownNeverSaysRecorded(t *testing.T) {
 func TestStoredEntitlementSurvivesPolicyChange(t *testing.T) {
 	old := bottest.New(t)
 	old.Say(t, "wang", "登记 甲一 低保 3人")
-	yaml := strings.Replace(string(bot.DefaultPolicyYAML()), "version: ", "version: 2024-", 1)
+	yaml := strings.Replace(string(campaigntest.PolicyYAML()), "version: ", "version: 2024-", 1)
 	yaml = regexp.MustCompile(`(?m)^(\s+amount: )700$`).ReplaceAllString(yaml, "${1}800")
-	p, err := bot.ParsePolicy([]byte(yaml), "test.yaml")
+	p, err := policy.Parse([]byte(yaml), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,12 @@ package bottest_test
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"songnuan/bottest"
+	"songnuan/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the replies")
@@ -30,47 +30,7 @@ func runScript(t *testing.T, bt *bottest.Bot, steps []step) string {
 // checkGolden compares got with testdata/name.golden.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", name, diff(string(want), got))
-	}
-}
-
-// diff shows the first differing lines.
-func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return "line " + itoa(i+1) + ":\nwant: " + wl + "\ngot:  " + gl
-		}
-	}
-	return ""
-}
-
-func itoa(n int) string {
-	var b []byte
-	for n > 0 || len(b) == 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
+	testkit.Golden(t, filepath.Join("testdata", name+".golden"), got, *update)
 }
 
 func TestConversationGolden(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"songnuan/bot"
 	"songnuan/bottest"
+	"songnuan/domain"
 )
 
 // makeID returns a valid ID number for a serial: birth date fixed, the
@@ -45,10 +46,10 @@ func TestImportFile(t *testing.T) {
 	if leaksNumber(r.Text) || strings.Contains(r.Text, idB) {
 		t.Errorf("import report shows a number:\n%s", r.Text)
 	}
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrHouseholds] != 2 || c[bot.CtrDue] != 900+2260 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrHouseholds] != 2 || c[domain.CtrDue] != 900+2260 {
 		t.Errorf("甘泉一村 counters = %v", c)
 	}
-	if c := bt.Counters(t, "甘泉二村"); c[bot.CtrHouseholds] != 2 || c[bot.CtrNeedAmount] != 1 {
+	if c := bt.Counters(t, "甘泉二村"); c[domain.CtrHouseholds] != 2 || c[domain.CtrNeedAmount] != 1 {
 		t.Errorf("甘泉二村 counters = %v", c)
 	}
 
@@ -60,10 +61,10 @@ func TestImportFile(t *testing.T) {
 	changed = strings.Replace(changed, "乙一,1,特困供养,", "乙一一,1,特困供养,", 1)
 	r = bt.SendFile(t, "admin", "名单-改.csv", []byte(changed))
 	mustContain(t, r.Text, "新增0户，更新2户，没有变化2户")
-	if c := bt.Counters(t, "甘泉一村"); c[bot.CtrHouseholds] != 2 || c[bot.CtrPersons] != 4+3 || c[bot.CtrDue] != 1000+2260 {
+	if c := bt.Counters(t, "甘泉一村"); c[domain.CtrHouseholds] != 2 || c[domain.CtrPersons] != 4+3 || c[domain.CtrDue] != 1000+2260 {
 		t.Errorf("甘泉一村 counters after the changed file = %v", c)
 	}
-	if c := bt.Counters(t, "甘泉二村"); c[bot.CtrHouseholds] != 2 {
+	if c := bt.Counters(t, "甘泉二村"); c[domain.CtrHouseholds] != 2 {
 		t.Errorf("甘泉二村 counters after the changed file = %v", c)
 	}
 	mustContain(t, bt.Say(t, "chen", "查询 乙一一"), "甘泉二村", "1460元")
@@ -171,7 +172,7 @@ func TestImportCutShortByTheStoreSaysWhatWentIn(t *testing.T) {
 	}
 	fs.ok.Store(12)
 	r := bt.SendFile(t, "admin", "名单.csv", []byte(b.String()))
-	in := bt.Counters(t, "甘泉一村")[bot.CtrHouseholds]
+	in := bt.Counters(t, "甘泉一村")[domain.CtrHouseholds]
 	if in == 0 || in >= rows {
 		t.Fatalf("%d households stored before the failure; the test wants a cut in the middle", in)
 	}
@@ -182,7 +183,7 @@ func TestImportCutShortByTheStoreSaysWhatWentIn(t *testing.T) {
 	fs.ok.Store(1 << 40)
 	r = bt.SendFile(t, "admin", "名单.csv", []byte(b.String()))
 	mustContain(t, r.Text, fmt.Sprintf("新增%d户", rows-in), fmt.Sprintf("没有变化%d户", in))
-	if got := bt.Counters(t, "甘泉一村")[bot.CtrHouseholds]; got != rows {
+	if got := bt.Counters(t, "甘泉一村")[domain.CtrHouseholds]; got != rows {
 		t.Errorf("%d households after sending the file again, want %d", got, rows)
 	}
 }

@@ -7,7 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/redact"
 )
 
 // drain tries every queued delivery that is due, within the rate limits.
@@ -142,7 +143,7 @@ func (r *Runner) alert(ctx context.Context, now time.Time, about *item, text str
 		ann:       about.ann,
 		occAt:     about.occAt,
 		until:     now.Add(24 * time.Hour),
-		msg:       bot.Message{ToUsers: slices.Clone(r.Admins), Kind: bot.KindText, Text: fit(text, ""), Idempotency: id},
+		msg:       domain.Message{ToUsers: slices.Clone(r.Admins), Kind: domain.KindText, Text: fit(text, ""), Idempotency: id},
 		limitKey:  "admins",
 		perMinute: r.MemberPerMinute,
 		notBefore: now,
@@ -160,5 +161,5 @@ func clean(err error) string {
 	if err == nil {
 		return ""
 	}
-	return bot.Redact(secretInURL.ReplaceAllString(err.Error(), "$1=***"))
+	return redact.Text(secretInURL.ReplaceAllString(err.Error(), "$1=***"))
 }

@@ -14,7 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/schedule"
 )
 
 // LeaseName is the ledger lease only the ticking instance holds.
@@ -24,13 +25,13 @@ const LeaseName = "broadcast"
 type Recipient struct {
 	UserID    string
 	Name      string
-	Role      bot.Role
+	Role      domain.Role
 	Committee string // workers only
 }
 
 // FromDirectory lists the staff of a directory as recipients, for
 // Runner.Recipients when the staff list comes from the configuration.
-func FromDirectory(d bot.Directory) func(context.Context) ([]Recipient, error) {
+func FromDirectory(d domain.Directory) func(context.Context) ([]Recipient, error) {
 	return func(context.Context) ([]Recipient, error) {
 		out := make([]Recipient, 0, len(d))
 		for _, s := range d {
@@ -68,18 +69,18 @@ func FromDirectory(d bot.Directory) func(context.Context) ([]Recipient, error) {
 // lease holder. The occurrence id itself is recorded once all its
 // deliveries are claimed, or when it is skipped as no longer useful.
 type Runner struct {
-	Schedule *bot.Schedule
-	Sender   bot.Sender
+	Schedule *schedule.Schedule
+	Sender   domain.Sender
 	Ledger   Ledger
 	Limiter  Limiter
 	// Clock is the campaign time (SONGNUAN_NOW may move it). Run
 	// advances a clock that stands still by the real time elapsed.
-	Clock bot.Clock
+	Clock domain.Clock
 	// Recipients lists the staff that roles and users resolve to.
 	Recipients func(ctx context.Context) ([]Recipient, error)
 	// Counters reads a committee's counters for templates and for
 	// only_if_open announcements.
-	Counters func(ctx context.Context, committee string) (bot.Counters, error)
+	Counters func(ctx context.Context, committee string) (domain.Counters, error)
 	// Admins are told, by userid, about deliveries that failed.
 	Admins []string
 	Logger *slog.Logger
@@ -124,7 +125,7 @@ type item struct {
 	ann       string // announcement id, for logs and alerts
 	occAt     time.Time
 	until     time.Time
-	msg       bot.Message
+	msg       domain.Message
 	limitKey  string
 	perMinute int
 	tries     int // attempts made so far
@@ -137,7 +138,7 @@ type item struct {
 type tickCache struct {
 	recipients []Recipient
 	loaded     bool
-	counters   map[string]bot.Counters
+	counters   map[string]domain.Counters
 }
 
 func (r *Runner) init() {
@@ -176,7 +177,7 @@ func setDefault[T comparable](v *T, def T) {
 // Jitter is how long after its time an occurrence goes out: one to eight
 // minutes, the same for every instance, never on the minute :00 or :30
 // (WeCom asks senders to avoid those peaks).
-func Jitter(o bot.Occurrence) time.Duration {
+func Jitter(o schedule.Occurrence) time.Duration {
 	h := fnv.New64a()
 	h.Write([]byte(o.ID))
 	d := time.Minute + time.Duration(h.Sum64()%(7*60))*time.Second
@@ -280,7 +281,7 @@ func (r *Runner) Tick(ctx context.Context, now time.Time) error {
 	r.holder = true
 	defer r.sweep(ctx, now)
 	fresh := r.recovering
-	r.tc = &tickCache{counters: map[string]bot.Counters{}}
+	r.tc = &tickCache{counters: map[string]domain.Counters{}}
 	defer func() { r.tc = nil }()
 
 	last, err := r.Ledger.LastRun(ctx)
@@ -339,7 +340,7 @@ func minTime(a, b time.Time) time.Time {
 
 // occurrence handles one due occurrence. It reports whether the occurrence
 // is finished with as far as this tick goes (false: look at it again).
-func (r *Runner) occurrence(ctx context.Context, now time.Time, o bot.Occurrence, fresh bool) (bool, error) {
+func (r *Runner) occurrence(ctx context.Context, now time.Time, o schedule.Occurrence, fresh bool) (bool, error) {
 	sendAt := o.At.Add(Jitter(o))
 	if now.Before(sendAt) {
 		return false, nil
@@ -457,10 +458,10 @@ func (r *Runner) recover(ctx context.Context, now time.Time, it *item) error {
 }
 
 // expand turns an occurrence into its deliveries as of now.
-func (r *Runner) expand(ctx context.Context, now time.Time, o bot.Occurrence, late string) ([]*item, error) {
+func (r *Runner) expand(ctx context.Context, now time.Time, o schedule.Occurrence, late string) ([]*item, error) {
 	var items []*item
 	base := item{ann: o.Announcement, occAt: o.At, until: o.Until, notBefore: now}
-	msg := func(text string) bot.Message { return bot.Message{Kind: o.Kind, Text: fit(text, late)} }
+	msg := func(text string) domain.Message { return domain.Message{Kind: o.Kind, Text: fit(text, late)} }
 	var renderFailed []string
 
 	if len(o.To.Roles)+len(o.To.Users) > 0 {
@@ -486,7 +487,7 @@ func (r *Runner) expand(ctx context.Context, now time.Time, o bot.Occurrence, la
 			}
 		}
 		for _, rc := range users {
-			var c bot.Counters
+			var c domain.Counters
 			if rc.Committee != "" {
 				if c, err = r.counters(ctx, rc.Committee); err != nil {
 					return nil, err
@@ -496,7 +497,7 @@ func (r *Runner) expand(ctx context.Context, now time.Time, o bot.Occurrence, la
 				continue
 			}
 			target := describeUser(rc)
-			text, err := bot.RenderAnnouncement(o, r.Schedule.Data(o, now, rc.Name, rc.Committee, c))
+			text, err := schedule.RenderAnnouncement(o, r.Schedule.Data(o, now, rc.Name, rc.Committee, c))
 			if err != nil {
 				r.Logger.Error("render announcement", "occurrence", o.ID, "user", rc.UserID, "error", clean(err))
 				renderFailed = append(renderFailed, target)
@@ -511,8 +512,8 @@ func (r *Runner) expand(ctx context.Context, now time.Time, o bot.Occurrence, la
 		}
 	}
 
-	group := func(suffix, target, key string, perMinute int, set func(*bot.Message)) {
-		text, err := bot.RenderAnnouncement(o, r.Schedule.Data(o, now, "", "", nil))
+	group := func(suffix, target, key string, perMinute int, set func(*domain.Message)) {
+		text, err := schedule.RenderAnnouncement(o, r.Schedule.Data(o, now, "", "", nil))
 		if err != nil {
 			r.Logger.Error("render announcement", "occurrence", o.ID, "target", target, "error", clean(err))
 			renderFailed = append(renderFailed, target)
@@ -527,17 +528,17 @@ func (r *Runner) expand(ctx context.Context, now time.Time, o bot.Occurrence, la
 	}
 	if to := o.To; len(to.Parties) > 0 {
 		group("p", "部门 "+strings.Join(to.Parties, ","), "party:"+strings.Join(to.Parties, "|"), r.MemberPerMinute,
-			func(m *bot.Message) { m.ToParties = to.Parties })
+			func(m *domain.Message) { m.ToParties = to.Parties })
 	}
 	if to := o.To; len(to.Tags) > 0 {
 		group("t", "标签 "+strings.Join(to.Tags, ","), "tag:"+strings.Join(to.Tags, "|"), r.MemberPerMinute,
-			func(m *bot.Message) { m.ToTags = to.Tags })
+			func(m *domain.Message) { m.ToTags = to.Tags })
 	}
 	if to := o.To; to.ChatID != "" {
-		group("c", "群聊 "+to.ChatID, "chat:"+to.ChatID, r.ChatPerMinute, func(m *bot.Message) { m.ChatID = to.ChatID })
+		group("c", "群聊 "+to.ChatID, "chat:"+to.ChatID, r.ChatPerMinute, func(m *domain.Message) { m.ChatID = to.ChatID })
 	}
 	if to := o.To; to.RobotKey != "" {
-		group("r", "群机器人", RobotLimitKey(to.RobotKey), r.RobotPerMinute, func(m *bot.Message) { m.RobotKey = to.RobotKey })
+		group("r", "群机器人", RobotLimitKey(to.RobotKey), r.RobotPerMinute, func(m *domain.Message) { m.RobotKey = to.RobotKey })
 	}
 	for _, it := range items {
 		it.msg.Idempotency = it.id
@@ -584,7 +585,7 @@ func (r *Runner) recipients(ctx context.Context) ([]Recipient, error) {
 	return rs, nil
 }
 
-func (r *Runner) counters(ctx context.Context, committee string) (bot.Counters, error) {
+func (r *Runner) counters(ctx context.Context, committee string) (domain.Counters, error) {
 	if r.tc != nil {
 		if c, ok := r.tc.counters[committee]; ok {
 			return c, nil
@@ -595,7 +596,7 @@ func (r *Runner) counters(ctx context.Context, committee string) (bot.Counters, 
 		return nil, fmt.Errorf("read counters: %w", err)
 	}
 	if c == nil {
-		c = bot.Counters{}
+		c = domain.Counters{}
 	}
 	if r.tc != nil {
 		r.tc.counters[committee] = c

@@ -1,7 +1,6 @@
 package broadcast_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,9 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/bot"
 	"songnuan/broadcast"
 	"songnuan/broadcast/broadcasttest"
+	"songnuan/domain"
+	"songnuan/internal/campaigntest"
+	"songnuan/internal/testkit"
+	"songnuan/schedule"
 )
 
 var cstZone = time.FixedZone("CST", 8*3600)
@@ -30,27 +32,10 @@ type env struct {
 	ledger  *broadcasttest.Ledger
 	limiter *broadcasttest.Limiter
 	sender  *broadcasttest.Sender
-	logs    *syncBuffer
+	logs    *testkit.Buffer
 
 	mu       sync.Mutex
-	counters map[string]bot.Counters
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	counters map[string]domain.Counters
 }
 
 func newEnv(t *testing.T, start time.Time) *env {
@@ -61,12 +46,12 @@ func newEnv(t *testing.T, start time.Time) *env {
 		ledger:   broadcasttest.NewLedger(clock.Now),
 		limiter:  broadcasttest.NewLimiter(clock.Now),
 		sender:   &broadcasttest.Sender{},
-		logs:     &syncBuffer{},
+		logs:     &testkit.Buffer{},
 		counters: broadcasttest.Counters(),
 	}
 }
 
-func (e *env) runner(s *bot.Schedule, owner string) *broadcast.Runner {
+func (e *env) runner(s *schedule.Schedule, owner string) *broadcast.Runner {
 	return &broadcast.Runner{
 		Schedule:   s,
 		Sender:     e.sender,
@@ -74,7 +59,7 @@ func (e *env) runner(s *bot.Schedule, owner string) *broadcast.Runner {
 		Limiter:    e.limiter,
 		Clock:      e.clock.Now,
 		Recipients: func(context.Context) ([]broadcast.Recipient, error) { return broadcasttest.Staff(), nil },
-		Counters: func(_ context.Context, c string) (bot.Counters, error) {
+		Counters: func(_ context.Context, c string) (domain.Counters, error) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			return e.counters[c], nil
@@ -95,8 +80,8 @@ func (e *env) tick(r *broadcast.Runner, at time.Time) {
 }
 
 // to returns the messages sent to one userid.
-func (e *env) to(user string) []bot.Message {
-	var out []bot.Message
+func (e *env) to(user string) []domain.Message {
+	var out []domain.Message
 	for _, s := range e.sender.Messages() {
 		if slices.Contains(s.Message.ToUsers, user) {
 			out = append(out, s.Message)
@@ -105,9 +90,9 @@ func (e *env) to(user string) []bot.Message {
 	return out
 }
 
-func parse(t *testing.T, src string) *bot.Schedule {
+func parse(t *testing.T, src string) *schedule.Schedule {
 	t.Helper()
-	s, err := bot.ParseSchedule([]byte(src), "test.yaml")
+	s, err := schedule.Parse([]byte(src), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +168,7 @@ announcements:
 }
 
 func TestJitterAvoidsPeaks(t *testing.T) {
-	s := bot.DefaultSchedule()
+	s := campaigntest.Schedule()
 	seen := map[time.Duration]bool{}
 	for _, o := range s.Occurrences() {
 		for _, at := range []time.Time{o.At, o.At.Add(28 * time.Minute), o.At.Add(59 * time.Minute)} {
@@ -230,10 +215,10 @@ func TestExactlyOnceWithTwoRunners(t *testing.T) {
 		{"split brain, flaky sends", true, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := bot.DefaultSchedule()
+			s := campaigntest.Schedule()
 			e := newEnv(t, cst(2023, 12, 20, 0, 0))
 			if c.flaky {
-				e.sender.Fail = func(m bot.Message, attempt int) error {
+				e.sender.Fail = func(m domain.Message, attempt int) error {
 					if slices.Contains(m.ToUsers, "li") && attempt == 1 {
 						return errors.New("errcode 45009")
 					}
@@ -280,7 +265,7 @@ func TestExactlyOnceWithTwoRunners(t *testing.T) {
 }
 
 // steps are the times the exactly-once test ticks at.
-func steps(s *bot.Schedule, from, to time.Time) []time.Time {
+func steps(s *schedule.Schedule, from, to time.Time) []time.Time {
 	var out []time.Time
 	for at := from; at.Before(to); at = at.Add(6 * time.Hour) {
 		out = append(out, at)
@@ -303,7 +288,7 @@ func (alwaysLease) Lease(context.Context, string, string, time.Duration) (bool, 
 }
 
 func TestCatchUpAfterDowntime(t *testing.T) {
-	s := bot.DefaultSchedule()
+	s := campaigntest.Schedule()
 	e := newEnv(t, cst(2024, 1, 16, 0, 0))
 	ctx := context.Background()
 	if err := e.ledger.SetLastRun(ctx, cst(2024, 1, 16, 0, 0)); err != nil {
@@ -419,7 +404,7 @@ announcements:
 	o := s.Occurrences()[0]
 	start := o.At.Add(broadcast.Jitter(o))
 	e := newEnv(t, start)
-	e.sender.Fail = func(m bot.Message, attempt int) error {
+	e.sender.Fail = func(m domain.Message, attempt int) error {
 		switch {
 		case slices.Contains(m.ToUsers, "wang"):
 			return errors.New("send message: errcode 60020 https://qyapi.weixin.qq.com/cgi-bin/message/send?access_token=SECRETTOKEN")
@@ -469,8 +454,8 @@ announcements:
 }
 
 func TestRemindersOnlyToCommitteesWithOpenWork(t *testing.T) {
-	s := bot.DefaultSchedule()
-	var o bot.Occurrence
+	s := campaigntest.Schedule()
+	var o schedule.Occurrence
 	for _, x := range s.Occurrences() {
 		if x.Announcement == "visits-3d" {
 			o = x
@@ -610,12 +595,12 @@ announcements:
 }
 
 func TestFromDirectory(t *testing.T) {
-	d := bot.Directory{
-		"wang": {UserID: "wang", Name: "王芳", Role: bot.RoleWorker, Committee: "甘泉一村"},
-		"zhao": {UserID: "zhao", Name: "赵书记", Role: bot.RoleLeader},
+	d := domain.Directory{
+		"wang": {UserID: "wang", Name: "王芳", Role: domain.RoleWorker, Committee: "甘泉一村"},
+		"zhao": {UserID: "zhao", Name: "赵书记", Role: domain.RoleLeader},
 	}
 	got, err := broadcast.FromDirectory(d)(context.Background())
-	if err != nil || len(got) != 2 || got[0] != (broadcast.Recipient{UserID: "wang", Name: "王芳", Role: bot.RoleWorker, Committee: "甘泉一村"}) || got[1].UserID != "zhao" {
+	if err != nil || len(got) != 2 || got[0] != (broadcast.Recipient{UserID: "wang", Name: "王芳", Role: domain.RoleWorker, Committee: "甘泉一村"}) || got[1].UserID != "zhao" {
 		t.Errorf("FromDirectory = %+v, %v", got, err)
 	}
 }

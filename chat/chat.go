@@ -28,7 +28,7 @@ import (
 
 	"github.com/peterh/liner"
 
-	"songnuan/bot"
+	"songnuan/redact"
 	"songnuan/wecom"
 )
 
@@ -249,7 +249,7 @@ func (s *session) newInput() *input {
 			if err != nil { // io.EOF (Ctrl-D) or liner.ErrPromptAborted (Ctrl-C)
 				return
 			}
-			if strings.TrimSpace(line) != "" && bot.Redact(line) == line {
+			if strings.TrimSpace(line) != "" && redact.Text(line) == line {
 				// Lines holding an ID or phone number stay out of history.
 				in.ln.AppendHistory(line)
 			}
@@ -313,7 +313,7 @@ func (s *session) handle(ctx context.Context, raw string) (quit bool) {
 		// Piped input is not echoed by a terminal: show it, so a
 		// transcript reads as a conversation, masked like every other
 		// line the project prints (the bot still gets it exactly).
-		s.out.printf("%s> %s\n", s.opt.UserID, bot.Redact(line))
+		s.out.printf("%s> %s\n", s.opt.UserID, redact.Text(line))
 	}
 	cmd, arg, _ := strings.Cut(line, " ")
 	switch strings.ToLower(cmd) {
@@ -413,7 +413,7 @@ func statusText(a Answer) string {
 	}
 	detail := strings.TrimSpace(wecom.CutUTF8(string(a.Body), 200))
 	if detail != "" {
-		detail = "：" + bot.Redact(firstLine(detail))
+		detail = "：" + redact.Text(firstLine(detail))
 	}
 	return fmt.Sprintf("机器人回答了 HTTP %d%s。这条可能没有记录，输入 /resend 重发。", a.Status, detail)
 }

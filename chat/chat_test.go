@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"songnuan/internal/testkit"
 	"songnuan/wecom"
 	"songnuan/wecom/fakeapi"
 )
@@ -168,27 +169,9 @@ func (b *fakeBot) messages() []wecom.Message {
 	return append([]wecom.Message(nil), b.received...)
 }
 
-// syncBuffer is an output both the session and the test read.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
 // waitFor waits until the output holds want. The deadline only keeps a
 // broken session from hanging the test; it measures nothing.
-func waitFor(t *testing.T, out *syncBuffer, want string) {
+func waitFor(t *testing.T, out *testkit.Buffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), want) {
@@ -227,7 +210,7 @@ func TestMainConversation(t *testing.T) {
 		"进度",
 	}
 	inR, inW := io.Pipe()
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	errc := make(chan error, 1)
 	go func() { errc <- Main([]string{"--as", "wang", "--url", b.srv.URL, "--wait", "0s"}, inR, out) }()
 
@@ -283,7 +266,7 @@ func TestMainConversation(t *testing.T) {
 // returns its output.
 func runSession(t *testing.T, b *fakeBot, opt Options, lines ...string) string {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	opt.URL, opt.UserID, opt.Credentials = b.srv.URL, "wang", b.creds
 	opt.In, opt.Out = strings.NewReader(strings.Join(lines, "\n")+"\n"), out
 	if opt.PollInterval == 0 {

@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"time"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Options size the city. Zero values take the defaults of `songnuan gen`.
@@ -48,7 +48,7 @@ func (o *Options) defaults() {
 type City struct {
 	Seed       uint64
 	Committees []string
-	Staff      []bot.Staff
+	Staff      []domain.Staff
 	Households []Household // grouped by committee, in the order of Committees
 	// starts[i] is the index in Households of committee i's first
 	// household; starts has len(Committees)+1 entries.
@@ -70,13 +70,13 @@ type Household struct {
 func (c *City) Of(i int) []Household { return c.Households[c.starts[i]:c.starts[i+1]] }
 
 // Worker returns the worker of committee i.
-func (c *City) Worker(i int) bot.Staff { return c.Staff[i] }
+func (c *City) Worker(i int) domain.Staff { return c.Staff[i] }
 
 // Leaders returns the leaders' userids.
 func (c *City) Leaders() []string {
 	var ids []string
 	for _, s := range c.Staff {
-		if s.Role == bot.RoleLeader {
+		if s.Role == domain.RoleLeader {
 			ids = append(ids, s.UserID)
 		}
 	}
@@ -138,15 +138,15 @@ func committeeNames(rnd *rand.Rand, n int) []string {
 
 // staff is a worker per committee (userid sg00001…), the leaders
 // (ld001…) and one admin.
-func staff(rnd *rand.Rand, committees []string, leaders int) []bot.Staff {
-	out := make([]bot.Staff, 0, len(committees)+leaders+1)
+func staff(rnd *rand.Rand, committees []string, leaders int) []domain.Staff {
+	out := make([]domain.Staff, 0, len(committees)+leaders+1)
 	for i, c := range committees {
-		out = append(out, bot.Staff{UserID: fmt.Sprintf("sg%05d", i+1), Name: personName(rnd), Role: bot.RoleWorker, Committee: c})
+		out = append(out, domain.Staff{UserID: fmt.Sprintf("sg%05d", i+1), Name: personName(rnd), Role: domain.RoleWorker, Committee: c})
 	}
 	for i := range leaders {
-		out = append(out, bot.Staff{UserID: fmt.Sprintf("ld%03d", i+1), Name: personName(rnd), Role: bot.RoleLeader})
+		out = append(out, domain.Staff{UserID: fmt.Sprintf("ld%03d", i+1), Name: personName(rnd), Role: domain.RoleLeader})
 	}
-	return append(out, bot.Staff{UserID: "admin", Name: "社区服务办", Role: bot.RoleAdmin})
+	return append(out, domain.Staff{UserID: "admin", Name: "社区服务办", Role: domain.RoleAdmin})
 }
 
 // spread divides total households among n committees unevenly, as a real

@@ -16,6 +16,8 @@ import (
 
 	"songnuan/bot"
 	"songnuan/config"
+	"songnuan/domain"
+	"songnuan/internal/campaigntest"
 	"songnuan/sheet"
 	"songnuan/store"
 	"songnuan/store/storetest"
@@ -70,7 +72,7 @@ func TestGenerateShape(t *testing.T) {
 			}
 		}
 		total += len(hs)
-		if w := c.Worker(i); w.Committee != name || w.Role != bot.RoleWorker {
+		if w := c.Worker(i); w.Committee != name || w.Role != domain.RoleWorker {
 			t.Errorf("worker %d = %+v, want a worker of %s", i, w, name)
 		}
 	}
@@ -175,8 +177,8 @@ func TestConfigLoads(t *testing.T) {
 	}
 }
 
-func directory(c *City) bot.Directory {
-	d := bot.Directory{}
+func directory(c *City) domain.Directory {
+	d := domain.Directory{}
 	for _, s := range c.Staff {
 		d[s.UserID] = s
 	}
@@ -218,7 +220,7 @@ func testBot(t *testing.T, c *City, wrap func(bot.Store) bot.Store) (*bot.Bot, *
 	}
 	now := time.Date(2024, 1, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	b, err := bot.New(bot.Config{
-		Store: bs, Policy: bot.DefaultPolicy(), Staff: directory(c),
+		Store: bs, Policy: campaigntest.Policy(), Staff: directory(c),
 		Clock: func() time.Time { return now }, Sealer: sealer, ReadSheet: sheet.ReadRows,
 		Logger: slog.New(slog.DiscardHandler),
 	})
@@ -297,8 +299,8 @@ func TestVisitRecordsAShareOfEachCommittee(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ctr[bot.CtrVisited] != int64(half) || ctr[bot.CtrPaid] <= 0 {
-			t.Errorf("%s: %d of %d visited (paid %d), want %d", name, ctr[bot.CtrVisited], n, ctr[bot.CtrPaid], half)
+		if ctr[domain.CtrVisited] != int64(half) || ctr[domain.CtrPaid] <= 0 {
+			t.Errorf("%s: %d of %d visited (paid %d), want %d", name, ctr[domain.CtrVisited], n, ctr[domain.CtrPaid], half)
 		}
 		if _, left, err := st.Unvisited(ctx, name, 1); err != nil || left != n-half {
 			t.Errorf("%s: %d left to visit (%v), want %d", name, left, err, n-half)

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/redact"
 	"songnuan/sheet"
 )
 
@@ -100,17 +102,17 @@ func (r LoadResult) String() string {
 // committees sending their lists at once would. Each list is imported as
 // the worker of its committee (the 居委 of its first row) when dir has
 // one, else as admin. It stops at the first store error.
-func Load(ctx context.Context, b *bot.Bot, dir bot.Directory, admin bot.Staff, lists []List, parallel int) (LoadResult, error) {
+func Load(ctx context.Context, b *bot.Bot, dir domain.Directory, admin domain.Staff, lists []List, parallel int) (LoadResult, error) {
 	parallel = max(1, parallel)
-	workers := map[string]bot.Staff{}
+	workers := map[string]domain.Staff{}
 	for _, s := range dir {
-		if s.Role == bot.RoleWorker {
+		if s.Role == domain.RoleWorker {
 			if _, dup := workers[s.Committee]; !dup {
 				workers[s.Committee] = s
 			}
 		}
 	}
-	actors := make([]bot.Staff, len(lists))
+	actors := make([]domain.Staff, len(lists))
 	for i, l := range lists {
 		actors[i] = admin
 		if len(l.Rows) > 0 {
@@ -192,10 +194,10 @@ func (r VisitResult) String() string {
 // committee's worker would in chat: one message per household through
 // b.Handle, parallel committees at once. It is how a benchmark brings a
 // loaded city to the middle of its campaign.
-func Visit(ctx context.Context, b *bot.Bot, st bot.Store, dir bot.Directory, share float64, parallel int) (VisitResult, error) {
-	workers := map[string]bot.Staff{}
+func Visit(ctx context.Context, b *bot.Bot, st bot.Store, dir domain.Directory, share float64, parallel int) (VisitResult, error) {
+	workers := map[string]domain.Staff{}
 	for _, s := range dir {
-		if s.Role == bot.RoleWorker {
+		if s.Role == domain.RoleWorker {
 			if w, dup := workers[s.Committee]; !dup || s.UserID < w.UserID {
 				workers[s.Committee] = s
 			}
@@ -258,7 +260,7 @@ func Visit(ctx context.Context, b *bot.Bot, st bot.Store, dir bot.Directory, sha
 					}
 					mu.Lock()
 					if res.FirstOther == "" {
-						first, _, _ := strings.Cut(bot.Redact(rep.Text+rep.Markdown), "\n")
+						first, _, _ := strings.Cut(redact.Text(rep.Text+rep.Markdown), "\n")
 						res.FirstOther = c + " 编号" + ref.Code + "：" + first
 					}
 					mu.Unlock()

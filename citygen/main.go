@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"songnuan/app"
-	"songnuan/bot"
 	"songnuan/config"
+	"songnuan/domain"
+	"songnuan/redact"
 )
 
 const usage = `用法：
@@ -124,13 +125,13 @@ func openCity(ctx context.Context, dir string) (*app.App, error) {
 
 // firstAdmin is the config's first admin, who imports lists whose
 // committee has no worker.
-func firstAdmin(a *app.App) (bot.Staff, error) {
+func firstAdmin(a *app.App) (domain.Staff, error) {
 	for _, s := range a.Config.Staff {
-		if s.Role == bot.RoleAdmin {
+		if s.Role == domain.RoleAdmin {
 			return s, nil
 		}
 	}
-	return bot.Staff{}, errors.New("配置里没有管理员")
+	return domain.Staff{}, errors.New("配置里没有管理员")
 }
 
 // loadMain is `songnuan gen load`.
@@ -255,7 +256,7 @@ func timeMain(ctx context.Context, args []string, stdout io.Writer) error {
 	if body == "" {
 		body = rep.Markdown
 	}
-	first, _, _ := strings.Cut(bot.Redact(body), "\n")
+	first, _, _ := strings.Cut(redact.Text(body), "\n")
 	fmt.Fprintf(stdout, "%s（%s）：%s；回复 %d 字节，首行：%s\n", *text, *as, t, len(body), first)
 	return nil
 }
@@ -280,7 +281,7 @@ func memoryMain(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var households int64
 	for _, c := range all {
-		households += c[bot.CtrHouseholds]
+		households += c[domain.CtrHouseholds]
 	}
 	m, err := ReadMemory(ctx, rc)
 	if err != nil {

@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Config is the bot's settings. Settings() documents every field; build a
@@ -45,7 +45,7 @@ type Config struct {
 	Now      time.Time
 	Policy   string // path of a policy YAML; empty means the built-in policy
 	Schedule string // path of a schedule YAML; empty means the built-in schedule
-	Staff    []bot.Staff
+	Staff    []domain.Staff
 
 	RateLimitPerMinute int           // messages one user may send per minute
 	MaxBodyBytes       int64         // largest callback body accepted
@@ -122,23 +122,23 @@ func (c Config) Demo() bool {
 // starts at Now when Clock is called and then advances with the real
 // (monotonic) clock: a demo set on the eve of a deadline should see the
 // deadline pass, which a frozen clock would never show. Tests that need a
-// frozen time inject their own bot.Clock.
-func (c Config) Clock() bot.Clock {
+// frozen time inject their own domain.Clock.
+func (c Config) Clock() domain.Clock {
 	return clockFrom(c.Now, time.Now)
 }
 
 // clockFrom is Clock with the real clock injected, for tests.
-func clockFrom(start time.Time, real func() time.Time) bot.Clock {
+func clockFrom(start time.Time, real func() time.Time) domain.Clock {
 	if start.IsZero() {
-		return bot.Clock(real)
+		return domain.Clock(real)
 	}
 	base := real()
 	return func() time.Time { return start.Add(real().Sub(base)) }
 }
 
 // Directory returns the staff by userid.
-func (c Config) Directory() bot.Directory {
-	d := make(bot.Directory, len(c.Staff))
+func (c Config) Directory() domain.Directory {
+	d := make(domain.Directory, len(c.Staff))
 	for _, s := range c.Staff {
 		d[s.UserID] = s
 	}
@@ -153,7 +153,7 @@ func (c Config) NotifyAdmins() []string {
 	}
 	var ids []string
 	for _, s := range c.Staff {
-		if s.Role == bot.RoleAdmin {
+		if s.Role == domain.RoleAdmin {
 			ids = append(ids, s.UserID)
 		}
 	}

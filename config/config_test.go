@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // validKey is a data key that is neither the demo nor the example key.
@@ -413,7 +413,7 @@ func TestExampleFile(t *testing.T) {
 		t.Error("example.yaml runs in demo mode; it should show real credentials")
 	}
 	d := c.Directory()
-	if len(d) != 4 || d["wang"].Committee != "甘泉一村" || d["zhao"].Role != bot.RoleLeader || d["admin"].Role != bot.RoleAdmin {
+	if len(d) != 4 || d["wang"].Committee != "甘泉一村" || d["zhao"].Role != domain.RoleLeader || d["admin"].Role != domain.RoleAdmin {
 		t.Errorf("staff = %+v", c.Staff)
 	}
 	if c.RedisURL != "redis://127.0.0.1:6379/0" || c.WeCom.AgentID != "1000002" || c.MaxBodyBytes != 64<<10 {
@@ -511,13 +511,13 @@ func TestDemo(t *testing.T) {
 	}
 
 	// The demo staff cover both committees, a leader and an admin.
-	roles := map[bot.Role]int{}
+	roles := map[domain.Role]int{}
 	committees := map[string]bool{}
 	for _, s := range DemoStaff() {
 		roles[s.Role]++
 		committees[s.Committee] = true
 	}
-	if roles[bot.RoleWorker] != 2 || roles[bot.RoleLeader] != 1 || roles[bot.RoleAdmin] != 1 || !committees["甘泉一村"] || !committees["甘泉二村"] {
+	if roles[domain.RoleWorker] != 2 || roles[domain.RoleLeader] != 1 || roles[domain.RoleAdmin] != 1 || !committees["甘泉一村"] || !committees["甘泉二村"] {
 		t.Errorf("DemoStaff() = %+v", DemoStaff())
 	}
 
@@ -631,7 +631,7 @@ func TestClock(t *testing.T) {
 
 func TestNotifyAdmins(t *testing.T) {
 	c := Default()
-	c.Staff = []bot.Staff{{UserID: "a1", Role: bot.RoleAdmin}, {UserID: "w", Role: bot.RoleWorker}, {UserID: "a2", Role: bot.RoleAdmin}}
+	c.Staff = []domain.Staff{{UserID: "a1", Role: domain.RoleAdmin}, {UserID: "w", Role: domain.RoleWorker}, {UserID: "a2", Role: domain.RoleAdmin}}
 	if got := c.NotifyAdmins(); !reflect.DeepEqual(got, []string{"a1", "a2"}) {
 		t.Errorf("default NotifyAdmins() = %v", got)
 	}

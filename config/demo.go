@@ -1,6 +1,6 @@
 package config
 
-import "songnuan/bot"
+import "songnuan/domain"
 
 // Demo credentials. They are public on purpose: the terminal chat signs
 // and encrypts its messages with them, and the fake WeCom API accepts
@@ -37,12 +37,12 @@ func DemoAPIBase(addr string) string {
 // DemoStaff returns the staff demo mode adds when none are configured:
 // a worker in each of two committees, a leader and an admin, enough to
 // try every command.
-func DemoStaff() []bot.Staff {
-	return []bot.Staff{
-		{UserID: "wang", Name: "王芳", Role: bot.RoleWorker, Committee: "甘泉一村"},
-		{UserID: "li", Name: "李强", Role: bot.RoleWorker, Committee: "甘泉二村"},
-		{UserID: "zhao", Name: "赵敏", Role: bot.RoleLeader},
-		{UserID: "admin", Name: "管理员", Role: bot.RoleAdmin},
+func DemoStaff() []domain.Staff {
+	return []domain.Staff{
+		{UserID: "wang", Name: "王芳", Role: domain.RoleWorker, Committee: "甘泉一村"},
+		{UserID: "li", Name: "李强", Role: domain.RoleWorker, Committee: "甘泉二村"},
+		{UserID: "zhao", Name: "赵敏", Role: domain.RoleLeader},
+		{UserID: "admin", Name: "管理员", Role: domain.RoleAdmin},
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Load builds a Config from Default(), the YAML file at path (none when
@@ -244,7 +244,7 @@ func decodeStaff(l *loader, c *Config, key string, n *yaml.Node) {
 		l.problem(key, n.Line, "", "must be a list, e.g. "+example)
 		return
 	}
-	c.Staff = make([]bot.Staff, 0, len(n.Content))
+	c.Staff = make([]domain.Staff, 0, len(n.Content))
 	for i, item := range n.Content {
 		item = deref(item)
 		ik := fmt.Sprintf("%s[%d]", key, i)
@@ -253,7 +253,7 @@ func decodeStaff(l *loader, c *Config, key string, n *yaml.Node) {
 			l.problem(ik, item.Line, "", "must be a mapping, e.g. - {userid: wang, name: 王芳, role: worker, committee: 甘泉一村}")
 			continue
 		}
-		var s bot.Staff
+		var s domain.Staff
 		seen := map[string]int{}
 		for j := 0; j+1 < len(item.Content); j += 2 {
 			k, v := item.Content[j], deref(item.Content[j+1])
@@ -281,7 +281,7 @@ func decodeStaff(l *loader, c *Config, key string, n *yaml.Node) {
 			case "name":
 				s.Name = v.Value
 			case "role":
-				s.Role = bot.Role(v.Value)
+				s.Role = domain.Role(v.Value)
 			case "committee":
 				s.Committee = v.Value
 			}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Problem is one thing wrong with a config.
@@ -254,12 +254,12 @@ func (v *validator) staff() {
 			v.add(key+".name", "is missing: give the name replies show, e.g. name: 王芳")
 		}
 		switch s.Role {
-		case bot.RoleWorker:
+		case domain.RoleWorker:
 			if strings.TrimSpace(s.Committee) == "" {
 				v.add(key+".committee", "is missing: a worker belongs to one 居委会, e.g. committee: 甘泉一村")
 			}
-		case bot.RoleLeader:
-		case bot.RoleAdmin:
+		case domain.RoleLeader:
+		case domain.RoleAdmin:
 			admins++
 		case "":
 			v.add(key+".role", "is missing: give worker, leader or admin, e.g. role: worker")

@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"songnuan/bot"
-	"songnuan/store"
 	"songnuan/wecom"
 )
 
@@ -28,7 +27,7 @@ type Bot interface {
 // counts each user's messages against a per-minute limit shared by every
 // instance, in the same round trip as the claim (see store.Store).
 type Dedup interface {
-	ClaimMessageLimited(ctx context.Context, key, owner string, pendingTTL time.Duration, user string, perMinute int) (store.ClaimState, string, bool, error)
+	ClaimMessageLimited(ctx context.Context, key, owner string, pendingTTL time.Duration, user string, perMinute int) (bot.ClaimState, string, bool, error)
 	SaveReply(ctx context.Context, key, reply string, ttl time.Duration) error
 	SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl time.Duration, user string, perMinute int) (string, bool, error)
 	ReleaseClaim(ctx context.Context, key, owner string) error
@@ -165,7 +164,7 @@ func dedupKey(m wecom.Message) string {
 	if m.MsgType == "event" || m.MsgID == "" {
 		return "e:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10) + ":" + m.Event + ":" + m.EventKey
 	}
-	return "m:" + m.MsgID
+	return bot.MessageOpID(m.MsgID)
 }
 
 // rateLimitedText is the reply to a message over the per-user limit.
@@ -203,7 +202,7 @@ func (h *Callback) answer(c *gin.Context, in bot.Incoming, key string, msg wecom
 		}
 	}
 	for try := 0; ; try++ {
-		owner := store.NewOwner()
+		owner := bot.NewOwner()
 		state, stored, over, err := h.Dedup.ClaimMessageLimited(ctx, key, owner, pendingTTL, limitUser, h.RateLimit)
 		if err != nil {
 			// Redis may have made the claim and lost only its answer;
@@ -218,11 +217,11 @@ func (h *Callback) answer(c *gin.Context, in bot.Incoming, key string, msg wecom
 			return h.limited(c, msg, ts, nonce)
 		}
 		switch state {
-		case store.Done:
+		case bot.ClaimDone:
 			h.Metrics.DedupHits.Inc()
 			h.reply(c, msg, stored, ts, nonce)
 			return "duplicate"
-		case store.Pending:
+		case bot.ClaimPending:
 			h.Metrics.DedupHits.Inc()
 			wctx, cancel := context.WithTimeout(ctx, h.Budget)
 			text, done, err := h.Dedup.WaitReply(wctx, key)

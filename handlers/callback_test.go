@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/handlers"
 	"songnuan/store"
 	"songnuan/store/storetest"
@@ -65,23 +66,23 @@ func (f *fakeBot) Handle(ctx context.Context, in bot.Incoming) (bot.Reply, error
 
 func (f *fakeBot) NeedsStore(bot.Incoming) bool { return !f.pure }
 
-// recorder is a bot.Sender that keeps what it was given.
+// recorder is a domain.Sender that keeps what it was given.
 type recorder struct {
 	mu   sync.Mutex
-	sent []bot.Message
+	sent []domain.Message
 }
 
-func (r *recorder) Send(_ context.Context, m bot.Message) error {
+func (r *recorder) Send(_ context.Context, m domain.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, m)
 	return nil
 }
 
-func (r *recorder) messages() []bot.Message {
+func (r *recorder) messages() []domain.Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]bot.Message(nil), r.sent...)
+	return append([]domain.Message(nil), r.sent...)
 }
 
 type harness struct {
@@ -407,7 +408,7 @@ func TestRateLimitPerUser(t *testing.T) {
 			}
 			// The refused message was not remembered: WeCom's re-delivery
 			// after the window would be handled.
-			if st, _, err := h.store.ClaimMessage(context.Background(), "m:700060", time.Second); err != nil || st != store.Claimed {
+			if st, _, err := h.store.ClaimMessage(context.Background(), "m:700060", time.Second); err != nil || st != bot.Claimed {
 				t.Errorf("refused message left a dedup mark: %v %v", st, err)
 			}
 			// A re-delivery of an answered message gets its answer, not a refusal.

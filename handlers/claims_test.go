@@ -10,7 +10,6 @@ import (
 
 	"songnuan/bot"
 	"songnuan/handlers"
-	"songnuan/store"
 )
 
 // flakyDedup is the real store with Redis failures injected where a crash
@@ -26,7 +25,7 @@ type flakyDedup struct {
 
 var errLost = errors.New("read tcp: connection reset by peer")
 
-func (f *flakyDedup) ClaimMessageLimited(ctx context.Context, key, owner string, ttl time.Duration, user string, perMinute int) (store.ClaimState, string, bool, error) {
+func (f *flakyDedup) ClaimMessageLimited(ctx context.Context, key, owner string, ttl time.Duration, user string, perMinute int) (bot.ClaimState, string, bool, error) {
 	st, reply, over, err := f.Dedup.ClaimMessageLimited(ctx, key, owner, ttl, user, perMinute)
 	if err == nil && f.loseClaimAnswers.Add(-1) >= 0 {
 		return 0, "", false, errLost

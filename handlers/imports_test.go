@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/wecom"
 )
 
@@ -61,7 +62,7 @@ func TestImportsBeyondTheBoundWaitTheirTurn(t *testing.T) {
 	}
 }
 
-func countText(ms []bot.Message, s string) int {
+func countText(ms []domain.Message, s string) int {
 	n := 0
 	for _, m := range ms {
 		if strings.Contains(m.Text, s) {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"songnuan/bot"
-	"songnuan/store"
+	"songnuan/domain"
 )
 
 // Pusher sends replies that cannot go back passively (long, markdown,
@@ -21,7 +21,7 @@ import (
 // WeCom's limit per member, counted with the broadcasts' limiter, and are
 // retried with backoff.
 type Pusher struct {
-	sender   bot.Sender
+	sender   domain.Sender
 	box      Outbox
 	limiter  Limiter
 	sealer   Sealer
@@ -41,7 +41,9 @@ type Pusher struct {
 // Outbox is the durable queue of messages to send (store.Store).
 type Outbox interface {
 	OutboxAdd(ctx context.Context, id, payload string) (bool, error)
-	OutboxNext(ctx context.Context, consumer string, block, reclaim time.Duration) (store.OutboxEntry, bool, error)
+	// OutboxNext takes the next entry for consumer: its id, its payload
+	// and when it was put in; ok is false when there was none.
+	OutboxNext(ctx context.Context, consumer string, block, reclaim time.Duration) (id, payload string, added time.Time, ok bool, err error)
 	OutboxTouch(ctx context.Context, consumer, id string) error
 	OutboxDone(ctx context.Context, id string) error
 }
@@ -61,7 +63,7 @@ type Sealer interface {
 
 // PushOptions wire a Pusher.
 type PushOptions struct {
-	Sender  bot.Sender
+	Sender  domain.Sender
 	Outbox  Outbox
 	Limiter Limiter
 	Sealer  Sealer
@@ -82,7 +84,7 @@ const outboxBlock = 250 * time.Millisecond
 func NewPusher(o PushOptions) *Pusher {
 	ctx, stop := context.WithCancel(context.Background())
 	p := &Pusher{sender: o.Sender, box: o.Outbox, limiter: o.Limiter, sealer: o.Sealer, log: o.Log, metrics: o.Metrics,
-		consumer: store.NewOwner(), stop: stop, stopped: ctx, tries: 5, backoff: 500 * time.Millisecond,
+		consumer: bot.NewOwner(), stop: stop, stopped: ctx, tries: 5, backoff: 500 * time.Millisecond,
 		reclaim: 15 * time.Second, touch: 3 * time.Second}
 	for range max(o.Workers, 1) {
 		p.wg.Add(1)
@@ -93,7 +95,7 @@ func NewPusher(o PushOptions) *Pusher {
 
 // job is what the outbox holds for one message.
 type job struct {
-	Msg bot.Message `json:"m"`
+	Msg domain.Message `json:"m"`
 }
 
 // Push puts a reply to user in the outbox. id makes it once only: a reply
@@ -115,7 +117,7 @@ func (p *Pusher) Push(user string, r bot.Reply, id string) {
 	}
 }
 
-func (p *Pusher) enqueue(m bot.Message) error {
+func (p *Pusher) enqueue(m domain.Message) error {
 	b, err := json.Marshal(job{Msg: m})
 	if err != nil {
 		return err
@@ -153,7 +155,7 @@ func (p *Pusher) work() {
 		if time.Since(looked) >= p.touch {
 			reclaim, looked = p.reclaim, time.Now()
 		}
-		e, ok, err := p.box.OutboxNext(p.stopped, p.consumer, outboxBlock, reclaim)
+		id, payload, _, ok, err := p.box.OutboxNext(p.stopped, p.consumer, outboxBlock, reclaim)
 		switch {
 		case p.stopped.Err() != nil:
 			return
@@ -164,15 +166,14 @@ func (p *Pusher) work() {
 		case !ok:
 			continue
 		}
-		p.deliver(e)
+		p.deliver(id, payload)
 	}
 }
 
 // deliver sends one outbox entry and removes it, unless the Pusher is
 // closing first: then it stays for another consumer.
-func (p *Pusher) deliver(e store.OutboxEntry) {
+func (p *Pusher) deliver(id, payload string) {
 	var j job
-	payload := e.Payload
 	var err error
 	if p.sealer != nil {
 		payload, err = p.sealer.Open(payload)
@@ -182,15 +183,15 @@ func (p *Pusher) deliver(e store.OutboxEntry) {
 	}
 	if err != nil {
 		p.metrics.Pushes.WithLabelValues("failed").Inc()
-		p.log.Error("outbox entry unreadable; dropped", "entry", e.ID, "err", err)
-		p.done(e.ID)
+		p.log.Error("outbox entry unreadable; dropped", "entry", id, "err", err)
+		p.done(id)
 		return
 	}
 	held, release := context.WithCancel(context.Background())
 	defer release()
-	go p.hold(held, e.ID)
+	go p.hold(held, id)
 	if p.send(p.stopped, j.Msg) {
-		p.done(e.ID)
+		p.done(id)
 	}
 }
 
@@ -224,7 +225,7 @@ func (p *Pusher) done(id string) {
 
 // send sends m within the member's rate limit, retrying with backoff. It
 // reports whether m was sent or given up (false: the Pusher is closing).
-func (p *Pusher) send(stopped context.Context, m bot.Message) bool {
+func (p *Pusher) send(stopped context.Context, m domain.Message) bool {
 	wait := p.backoff
 	for try := 1; ; {
 		if len(m.ToUsers) == 1 && p.limiter != nil {
@@ -276,21 +277,21 @@ const maxText = 2048
 // Messages turns a reply into the app messages that carry it: markdown
 // as is, a file as a file, and text cut at line ends into pieces that
 // each fit WeCom's 2048-byte limit.
-func Messages(user string, r bot.Reply) []bot.Message {
-	var out []bot.Message
+func Messages(user string, r bot.Reply) []domain.Message {
+	var out []domain.Message
 	to := []string{user}
 	if r.Text != "" {
 		for _, part := range SplitText(r.Text, maxText) {
-			out = append(out, bot.Message{ToUsers: to, Kind: bot.KindText, Text: part})
+			out = append(out, domain.Message{ToUsers: to, Kind: domain.KindText, Text: part})
 		}
 	}
 	if r.Markdown != "" {
 		for _, part := range SplitText(r.Markdown, maxText) {
-			out = append(out, bot.Message{ToUsers: to, Kind: bot.KindMarkdown, Text: part})
+			out = append(out, domain.Message{ToUsers: to, Kind: domain.KindMarkdown, Text: part})
 		}
 	}
 	if r.File != nil {
-		out = append(out, bot.Message{ToUsers: to, Kind: bot.KindFile, File: r.File})
+		out = append(out, domain.Message{ToUsers: to, Kind: domain.KindFile, File: r.File})
 	}
 	return out
 }

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"songnuan/bot"
 	"songnuan/chat"
+	"songnuan/redact"
 )
 
 // household is one household registered for a mixed run.
@@ -153,7 +153,7 @@ func setupReply(c *chat.Client, x shot) (string, error) {
 
 // shortReply is the first lines of a reply, masked, for an error message.
 func shortReply(s string) string {
-	lines := strings.Split(bot.Redact(s), "\n")
+	lines := strings.Split(redact.Text(s), "\n")
 	if len(lines) > 3 {
 		lines = append(lines[:3], "…")
 	}

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"songnuan/bot"
 	"songnuan/chat"
+	"songnuan/redact"
 )
 
 // Result is what a run measured. Latencies are from sending a request to
@@ -148,7 +148,7 @@ func (r *Result) summarise(c *chat.Client, reqs []request, s shots) {
 // first line up to its first "：", "（", "，" or "。" (where the name or
 // the details start), each run of digits as one #, at most 16 runes.
 func replyKey(s string) string {
-	line, _, _ := strings.Cut(bot.Redact(s), "\n")
+	line, _, _ := strings.Cut(redact.Text(s), "\n")
 	if i := strings.IndexAny(line, "：:（(，,。"); i > 0 {
 		line = line[:i]
 	}

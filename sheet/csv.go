@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 var (
@@ -38,7 +39,7 @@ func decodeText(data []byte) ([]byte, error) {
 func readCSV(data []byte) ([]bot.ImportRow, error) {
 	text, err := decodeText(data)
 	if err != nil {
-		return nil, bot.Userf(msgBroken)
+		return nil, domain.Userf(msgBroken)
 	}
 	r := csv.NewReader(bytes.NewReader(text))
 	r.FieldsPerRecord = -1
@@ -62,7 +63,7 @@ func readCSV(data []byte) ([]bot.ImportRow, error) {
 			break
 		}
 		if err != nil {
-			return nil, bot.Userf(msgBroken)
+			return nil, domain.Userf(msgBroken)
 		}
 		start, _ := r.FieldPos(0)
 		row += start - endLine
@@ -72,7 +73,7 @@ func readCSV(data []byte) ([]bot.ImportRow, error) {
 
 		if sink == nil {
 			if row > headerScan {
-				return nil, bot.Userf(msgNoHeader)
+				return nil, domain.Userf(msgNoHeader)
 			}
 			if h, ok := matchHeader(rec); ok {
 				sink = &rowSink{hdr: h}
@@ -90,7 +91,7 @@ func readCSV(data []byte) ([]bot.ImportRow, error) {
 		}
 	}
 	if sink == nil {
-		return nil, bot.Userf(msgNoHeader)
+		return nil, domain.Userf(msgNoHeader)
 	}
 	return sink.rows, nil
 }

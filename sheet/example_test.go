@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/sheet"
 )
 
@@ -32,7 +32,7 @@ func ExampleReadRows() {
 	}
 
 	_, err = sheet.ReadRows("名单.pdf", []byte("%PDF-1.7"))
-	var ue *bot.UserError
+	var ue *domain.UserError
 	fmt.Println(errors.As(err, &ue), ue.Message)
 	// Output:
 	// 第3行 张三 3人 低保

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Limits on an uploaded list. A street has a few thousand households; the
@@ -25,7 +26,7 @@ var (
 	msgOldXLS    = "这是旧版 .xls 文件（或设了密码的表格）：请在 Excel 中“另存为” .xlsx 后再发送，表头：" + strings.Join(Columns, "、")
 	msgBroken    = "文件打不开，可能已损坏：请在 Excel 中重新保存为 .xlsx 或 .csv 后再发送，表头：" + strings.Join(Columns, "、")
 	msgNoHeader  = "前10行里没有找到表头“户主”：请把第一行表头写成 " + strings.Join(Columns, "、") + "（户主也可写作 姓名、户主姓名、申请人）"
-	msgTooBig    = bot.MsgFileTooLarge
+	msgTooBig    = domain.MsgFileTooLarge
 	msgTooMany   = "超过 5 万行：请按居委拆成几个文件分别发送，每个不超过 5 万行"
 )
 
@@ -56,28 +57,28 @@ var (
 // in a .csv, so it cannot pass an ID-number check and the row is reported.
 // NumericID recognises the form so the reply can say why.
 //
-// The whole file is refused with a *bot.UserError when it is not a
+// The whole file is refused with a *domain.UserError when it is not a
 // spreadsheet, cannot be opened, has no header row, is over MaxBytes or has
 // over MaxRows data rows.
 func ReadRows(fileName string, data []byte) ([]bot.ImportRow, error) {
 	if len(data) > MaxBytes {
-		return nil, bot.Userf(msgTooBig)
+		return nil, domain.Userf(msgTooBig)
 	}
 	ext := strings.ToLower(filepath.Ext(strings.TrimSpace(fileName)))
 	switch {
 	case bytes.HasPrefix(data, oleMagic), ext == ".xls" || ext == ".et":
-		return nil, bot.Userf(msgOldXLS)
+		return nil, domain.Userf(msgOldXLS)
 	case bytes.HasPrefix(data, zipMagic):
 		if ext != ".xlsx" && ext != ".xlsm" && ext != "" {
-			return nil, bot.Userf(msgWrongType)
+			return nil, domain.Userf(msgWrongType)
 		}
 		return readXLSX(data)
 	case ext == ".xlsx" || ext == ".xlsm":
-		return nil, bot.Userf(msgBroken)
+		return nil, domain.Userf(msgBroken)
 	case ext == ".csv":
 		return readCSV(data)
 	}
-	return nil, bot.Userf(msgWrongType)
+	return nil, domain.Userf(msgWrongType)
 }
 
 // var _ keeps ReadRows in step with the contract bot codes against.
@@ -100,7 +101,7 @@ type rowSink struct {
 
 // add records the data row at sheet row line. cell returns the trimmed
 // value of the canonical column at the given index. It returns a
-// *bot.UserError once the row cap is passed.
+// *domain.UserError once the row cap is passed.
 func (s *rowSink) add(line int, cell func(canon string, idx int) string) error {
 	fields := make(map[string]string, len(s.hdr))
 	blank := true
@@ -115,7 +116,7 @@ func (s *rowSink) add(line int, cell func(canon string, idx int) string) error {
 		return nil
 	}
 	if len(s.rows) >= MaxRows {
-		return bot.Userf(msgTooMany)
+		return domain.Userf(msgTooMany)
 	}
 	s.rows = append(s.rows, bot.ImportRow{Line: line, Fields: fields})
 	return nil

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // xcell sets one cell of a generated workbook in a way a plain Go value
@@ -255,13 +256,13 @@ func TestReadRowsCSVLines(t *testing.T) {
 	}
 }
 
-// wantUserError fails unless err is a *bot.UserError whose message
+// wantUserError fails unless err is a *domain.UserError whose message
 // contains every fragment.
 func wantUserError(t *testing.T, err error, fragments ...string) {
 	t.Helper()
-	var ue *bot.UserError
+	var ue *domain.UserError
 	if !errors.As(err, &ue) {
-		t.Fatalf("err = %v (%T), want *bot.UserError", err, err)
+		t.Fatalf("err = %v (%T), want *domain.UserError", err, err)
 	}
 	for _, f := range fragments {
 		if !strings.Contains(ue.Message, f) {
@@ -361,9 +362,9 @@ func FuzzReadRowsCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rows, err := ReadRows("f.csv", data)
 		if err != nil {
-			var ue *bot.UserError
+			var ue *domain.UserError
 			if !errors.As(err, &ue) {
-				t.Fatalf("err %v is not a *bot.UserError", err)
+				t.Fatalf("err %v is not a *domain.UserError", err)
 			}
 			return
 		}

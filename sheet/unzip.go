@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Limits on what an .xlsx may expand to, checked part by part on the real
@@ -40,10 +40,10 @@ func streamedPart(name string) bool {
 func checkUnzip(data []byte) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return bot.Userf(msgBroken)
+		return domain.Userf(msgBroken)
 	}
 	if len(zr.File) > maxZipParts {
-		return bot.Userf(msgBroken)
+		return domain.Userf(msgBroken)
 	}
 	var total int64
 	for _, f := range zr.File {
@@ -52,11 +52,11 @@ func checkUnzip(data []byte) error {
 			limit = maxSheetPart
 		}
 		if f.UncompressedSize64 > uint64(limit) {
-			return bot.Userf(msgBroken)
+			return domain.Userf(msgBroken)
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return bot.Userf(msgBroken)
+			return domain.Userf(msgBroken)
 		}
 		// archive/zip stops with an error as soon as a part expands past
 		// the size its header declares, so a lying header is caught too.
@@ -64,7 +64,7 @@ func checkUnzip(data []byte) error {
 		rc.Close()
 		total += n
 		if err != nil || n > limit || total > unzipLimit {
-			return bot.Userf(msgBroken)
+			return domain.Userf(msgBroken)
 		}
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Statistics is what the statistics table (统计表) shows: one sheet per
@@ -30,14 +30,14 @@ type Statistics struct {
 // CommitteeData is one committee's part of the table.
 type CommitteeData struct {
 	Name       string
-	Households []bot.Household
+	Households []domain.Household
 	// Counters are the committee's stored counters. Every total in the
 	// table is computed from Households; when Counters is given the summary
 	// adds a 核对 column saying whether the two agree, so a drift between
 	// the 进度 view and the records shows up in the export.
-	Counters bot.Counters
+	Counters domain.Counters
 	// Donations is the money the committee raised (yuan). When it is zero,
-	// Counters[bot.CtrDonations] is used.
+	// Counters[domain.CtrDonations] is used.
 	Donations int64
 }
 
@@ -56,7 +56,7 @@ var errNoUnseal = errors.New("full ID and phone numbers requested without an Uns
 //
 // Every total is computed from the households: due is the sum of
 // Entitlement.Total, paid the sum of Visits[].Paid, and the split by
-// category and by fund is the sum of bot.CounterFields, so the table agrees
+// category and by fund is the sum of domain.CounterFields, so the table agrees
 // with the bot's counters and with the 进度 view to the yuan. Money cells
 // are numbers, so Excel can sum and filter them.
 //
@@ -223,15 +223,15 @@ func (s *split) at(key string) *money {
 // Prefixes of the per-category and per-fund counter fields, taken from bot
 // so the split reads exactly the fields the counters keep.
 var (
-	catDuePrefix   = bot.CatDue("")
-	catPaidPrefix  = bot.CatPaid("")
-	fundDuePrefix  = bot.FundDue("")
-	fundPaidPrefix = bot.FundPaid("")
+	catDuePrefix   = domain.CatDue("")
+	catPaidPrefix  = domain.CatPaid("")
+	fundDuePrefix  = domain.FundDue("")
+	fundPaidPrefix = domain.FundPaid("")
 )
 
 // addCounters adds one household's counter fields to the splits. Items
 // are visited first only to fix the order of keys.
-func addCounters(h *bot.Household, cf bot.Counters, byCat, byFund *split) {
+func addCounters(h *domain.Household, cf domain.Counters, byCat, byFund *split) {
 	for _, it := range h.Entitlement.Items {
 		if !it.NeedsAmount {
 			byCat.at(it.Category)
@@ -259,18 +259,18 @@ type committeeTotals struct {
 
 // checkedFields are the counters the 核对 column compares with the records.
 var checkedFields = []struct{ field, label string }{
-	{bot.CtrHouseholds, "户数"}, {bot.CtrVisited, "已走访"}, {bot.CtrDue, "应发"},
-	{bot.CtrPaid, "已发"}, {bot.CtrShort, "未发"},
+	{domain.CtrHouseholds, "户数"}, {domain.CtrVisited, "已走访"}, {domain.CtrDue, "应发"},
+	{domain.CtrPaid, "已发"}, {domain.CtrShort, "未发"},
 }
 
 // summarise totals a committee from its households and splits due and
-// paid by category and fund through bot.CounterFields.
-func summarise(c CommitteeData, byCat, byFund *split) (committeeTotals, bot.Counters) {
+// paid by category and fund through domain.CounterFields.
+func summarise(c CommitteeData, byCat, byFund *split) (committeeTotals, domain.Counters) {
 	var t committeeTotals
-	sum := bot.Counters{}
+	sum := domain.Counters{}
 	for i := range c.Households {
 		h := &c.Households[i]
-		cf := bot.CounterFields(h)
+		cf := domain.CounterFields(h)
 		for k, v := range cf {
 			sum[k] += v
 		}
@@ -284,17 +284,17 @@ func summarise(c CommitteeData, byCat, byFund *split) (committeeTotals, bot.Coun
 		}
 		addCounters(h, cf, byCat, byFund)
 	}
-	t.short = sum[bot.CtrShort]
-	t.over = sum[bot.CtrOver]
+	t.short = sum[domain.CtrShort]
+	t.over = sum[domain.CtrOver]
 	t.donations = c.Donations
 	if t.donations == 0 {
-		t.donations = c.Counters[bot.CtrDonations]
+		t.donations = c.Counters[domain.CtrDonations]
 	}
 	return t, sum
 }
 
 // check compares stored counters with what the records add up to.
-func check(stored, records bot.Counters) string {
+func check(stored, records domain.Counters) string {
 	var diffs []string
 	for _, f := range checkedFields {
 		if stored[f.field] != records[f.field] {
@@ -407,11 +407,11 @@ func headerCells(st styles, names ...string) []any {
 func committeeGrid(c CommitteeData, in Statistics, st styles) (*grid, error) {
 	g := &grid{}
 	g.add(true, headerCells(st, householdHeader...)...)
-	hs := make([]*bot.Household, len(c.Households))
+	hs := make([]*domain.Household, len(c.Households))
 	for i := range c.Households {
 		hs[i] = &c.Households[i]
 	}
-	slices.SortStableFunc(hs, func(a, b *bot.Household) int { return compareCodes(a.Code, b.Code) })
+	slices.SortStableFunc(hs, func(a, b *domain.Household) int { return compareCodes(a.Code, b.Code) })
 	var persons, due, paid int64
 	for _, h := range hs {
 		id, phone := h.IDMasked, h.PhoneMasked
@@ -471,7 +471,7 @@ func compareCodes(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-func categoryText(cs []bot.CategoryClaim) string {
+func categoryText(cs []domain.CategoryClaim) string {
 	parts := make([]string, 0, len(cs))
 	for _, c := range cs {
 		var note []string
@@ -490,7 +490,7 @@ func categoryText(cs []bot.CategoryClaim) string {
 	return strings.Join(parts, "、")
 }
 
-func itemsText(items []bot.EntitlementItem) string {
+func itemsText(items []domain.EntitlementItem) string {
 	parts := make([]string, 0, len(items))
 	for _, it := range items {
 		if it.NeedsAmount {
@@ -504,7 +504,7 @@ func itemsText(items []bot.EntitlementItem) string {
 
 // visitColumns flattens a household's visits into the four visit columns;
 // names and visitor kinds repeat across visits, so each is listed once.
-func visitColumns(vs []bot.Visit) (dates, by, kinds, goods string) {
+func visitColumns(vs []domain.Visit) (dates, by, kinds, goods string) {
 	var d, b, k, g []string
 	for _, v := range vs {
 		d = append(d, v.Date)

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // policyItems is a slice of the built-in standards, enough to give
 // households several categories and funds, a category on two items and an
 // item whose amount the worker states.
-var policyItems = []bot.EntitlementItem{
+var policyItems = []domain.EntitlementItem{
 	{Item: "2", Name: "特困供养节日补助", Category: "特困供养", Amount: 1000, Fund: "市、区财政"},
 	{Item: "6", Name: "冬令御寒补助", Category: "特困供养", Amount: 460, Fund: "市、区财政"},
 	{Item: "4", Name: "低保家庭节日补助", Category: "低保", Amount: 800, Fund: "市、区财政"},
@@ -47,8 +47,8 @@ func openSeal(s string) (string, error) {
 
 // makeHousehold builds household i of committee c with a random mix of
 // items and visits: none, part, exact and over payment, leader visits.
-func makeHousehold(r *rand.Rand, c, i int) bot.Household {
-	h := bot.Household{
+func makeHousehold(r *rand.Rand, c, i int) domain.Household {
+	h := domain.Household{
 		Committee: fmt.Sprintf("居委%d", c),
 		Code:      strconv.Itoa(i + 1),
 		Head:      fmt.Sprintf("户主%d-%d", c, i),
@@ -71,13 +71,13 @@ func makeHousehold(r *rand.Rand, c, i int) bot.Household {
 		if !it.NeedsAmount {
 			h.Entitlement.Total += it.Amount
 		}
-		h.Categories = append(h.Categories, bot.CategoryClaim{Category: it.Category, Persons: r.IntN(2)})
+		h.Categories = append(h.Categories, domain.CategoryClaim{Category: it.Category, Persons: r.IntN(2)})
 	}
 	visits := r.IntN(4)
 	for v := range visits {
-		visitor := bot.VisitorCommittee
+		visitor := domain.VisitorCommittee
 		if r.IntN(5) == 0 {
-			visitor = bot.VisitorStreet
+			visitor = domain.VisitorStreet
 		}
 		paid := int64(0)
 		switch r.IntN(4) {
@@ -88,7 +88,7 @@ func makeHousehold(r *rand.Rand, c, i int) bot.Household {
 		case 2:
 			paid = h.Entitlement.Total + 100 // over
 		}
-		h.Visits = append(h.Visits, bot.Visit{
+		h.Visits = append(h.Visits, domain.Visit{
 			Date: fmt.Sprintf("2024-01-%02d", 10+v), ByName: fmt.Sprintf("社工%d", r.IntN(3)),
 			Visitor: visitor, Paid: paid, Goods: []string{"", "大米一袋", "棉被"}[r.IntN(3)],
 		})
@@ -168,10 +168,10 @@ func findRow(t *testing.T, rows [][]string, from int, label string) int {
 	return -1
 }
 
-func sumCounters(hs []bot.Household) bot.Counters {
-	sum := bot.Counters{}
+func sumCounters(hs []domain.Household) domain.Counters {
+	sum := domain.Counters{}
 	for i := range hs {
-		for k, v := range bot.CounterFields(&hs[i]) {
+		for k, v := range domain.CounterFields(&hs[i]) {
 			sum[k] += v
 		}
 	}
@@ -197,7 +197,7 @@ func TestWriteStatisticsTotals(t *testing.T) {
 		t.Errorf("header = %v, want %v", rows[1], wantHead)
 	}
 
-	all := bot.Counters{}
+	all := domain.Counters{}
 	var donations int64
 	for _, c := range cs {
 		sum := sumCounters(c.Households)
@@ -206,7 +206,7 @@ func TestWriteStatisticsTotals(t *testing.T) {
 		}
 		donations += c.Donations
 		i := findRow(t, rows, 2, c.Name)
-		for col, field := range map[int]string{1: bot.CtrHouseholds, 2: bot.CtrVisited, 4: bot.CtrDue, 5: bot.CtrPaid, 6: bot.CtrShort} {
+		for col, field := range map[int]string{1: domain.CtrHouseholds, 2: domain.CtrVisited, 4: domain.CtrDue, 5: domain.CtrPaid, 6: domain.CtrShort} {
 			if got := num(t, f, SummarySheet, i, col, rows); got != sum[field] {
 				t.Errorf("%s %s = %d, want %d", c.Name, rows[1][col], got, sum[field])
 			}
@@ -215,16 +215,16 @@ func TestWriteStatisticsTotals(t *testing.T) {
 			t.Errorf("%s 捐款 = %d, want %d", c.Name, got, c.Donations)
 		}
 		gotRate, _ := strconv.ParseFloat(rows[i][3], 64)
-		if want := float64(sum[bot.CtrVisited]) / float64(sum[bot.CtrHouseholds]); gotRate != want {
+		if want := float64(sum[domain.CtrVisited]) / float64(sum[domain.CtrHouseholds]); gotRate != want {
 			t.Errorf("%s 走访率 = %v, want %v", c.Name, gotRate, want)
 		}
 	}
-	if all[bot.CtrOver] == 0 || all[bot.CtrNeedAmount] == 0 || all[bot.CtrShort] == 0 {
+	if all[domain.CtrOver] == 0 || all[domain.CtrNeedAmount] == 0 || all[domain.CtrShort] == 0 {
 		t.Fatalf("test data lacks over/short payments or unstated amounts: %v", all)
 	}
 	ti := findRow(t, rows, 2, "合计")
-	for col, want := range map[int]int64{1: all[bot.CtrHouseholds], 2: all[bot.CtrVisited], 4: all[bot.CtrDue],
-		5: all[bot.CtrPaid], 6: all[bot.CtrShort], 7: donations} {
+	for col, want := range map[int]int64{1: all[domain.CtrHouseholds], 2: all[domain.CtrVisited], 4: all[domain.CtrDue],
+		5: all[domain.CtrPaid], 6: all[domain.CtrShort], 7: donations} {
 		if got := num(t, f, SummarySheet, ti, col, rows); got != want {
 			t.Errorf("合计 %s = %d, want %d", rows[1][col], got, want)
 		}
@@ -235,8 +235,8 @@ func TestWriteStatisticsTotals(t *testing.T) {
 		label     string
 		due, paid func(string) string
 	}{
-		{"类别", bot.CatDue, bot.CatPaid},
-		{"资金来源", bot.FundDue, bot.FundPaid},
+		{"类别", domain.CatDue, domain.CatPaid},
+		{"资金来源", domain.FundDue, domain.FundPaid},
 	} {
 		hi := findRow(t, rows, ti, sec.label)
 		end := findRow(t, rows, hi, "合计")
@@ -246,8 +246,8 @@ func TestWriteStatisticsTotals(t *testing.T) {
 			key := rows[i][0]
 			gotDue, gotPaid := num(t, f, SummarySheet, i, 1, rows), num(t, f, SummarySheet, i, 2, rows)
 			if key == "超出应发部分" {
-				if gotPaid != all[bot.CtrOver] || gotDue != 0 {
-					t.Errorf("%s 超出应发部分 = %d/%d, want 0/%d", sec.label, gotDue, gotPaid, all[bot.CtrOver])
+				if gotPaid != all[domain.CtrOver] || gotDue != 0 {
+					t.Errorf("%s 超出应发部分 = %d/%d, want 0/%d", sec.label, gotDue, gotPaid, all[domain.CtrOver])
 				}
 			} else {
 				if gotDue != all[sec.due(key)] || gotPaid != all[sec.paid(key)] {
@@ -263,8 +263,8 @@ func TestWriteStatisticsTotals(t *testing.T) {
 				t.Errorf("%s: counter field %s missing from the table", sec.label, k)
 			}
 		}
-		if due != all[bot.CtrDue] || paid != all[bot.CtrPaid] {
-			t.Errorf("%s rows add up to %d/%d, want %d/%d", sec.label, due, paid, all[bot.CtrDue], all[bot.CtrPaid])
+		if due != all[domain.CtrDue] || paid != all[domain.CtrPaid] {
+			t.Errorf("%s rows add up to %d/%d, want %d/%d", sec.label, due, paid, all[domain.CtrDue], all[domain.CtrPaid])
 		}
 		if gotDue, gotPaid := num(t, f, SummarySheet, end, 1, rows), num(t, f, SummarySheet, end, 2, rows); gotDue != due || gotPaid != paid {
 			t.Errorf("%s 合计 = %d/%d, want %d/%d", sec.label, gotDue, gotPaid, due, paid)
@@ -280,7 +280,7 @@ func TestWriteStatisticsCommitteeSheet(t *testing.T) {
 	if !slices.Equal(rows[0], householdHeader) {
 		t.Fatalf("header = %v", rows[0])
 	}
-	byCode := map[string]*bot.Household{}
+	byCode := map[string]*domain.Household{}
 	for i := range cs[0].Households {
 		byCode[cs[0].Households[i].Code] = &cs[0].Households[i]
 	}
@@ -404,10 +404,10 @@ func (w failWriter) Write([]byte) (int, error) { return 0, w.err }
 func TestWriteStatisticsCheck(t *testing.T) {
 	cs := makeCommittees(9, 3, 6)
 	cs[0].Counters = sumCounters(cs[0].Households)
-	cs[0].Counters[bot.CtrDonations] = 999 // Donations is set, so it wins
+	cs[0].Counters[domain.CtrDonations] = 999 // Donations is set, so it wins
 	cs[1].Counters = sumCounters(cs[1].Households)
-	cs[1].Counters[bot.CtrPaid] += 300
-	cs[1].Counters[bot.CtrDonations] = 1234
+	cs[1].Counters[domain.CtrPaid] += 300
+	cs[1].Counters[domain.CtrDonations] = 1234
 	cs[1].Donations = 0
 	f := writeAndOpen(t, Statistics{Committees: cs})
 	rows := rowsOf(t, f, SummarySheet)
@@ -420,7 +420,7 @@ func TestWriteStatisticsCheck(t *testing.T) {
 		donations int64
 	}{
 		{0, "一致", cs[0].Donations},
-		{1, fmt.Sprintf("不一致，计数器：已发%d", cs[1].Counters[bot.CtrPaid]), 1234},
+		{1, fmt.Sprintf("不一致，计数器：已发%d", cs[1].Counters[domain.CtrPaid]), 1234},
 		{2, "", cs[2].Donations},
 	}
 	for _, tt := range tests {

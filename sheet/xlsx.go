@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // readXLSX reads the first sheet of a workbook that has a header row.
@@ -18,7 +19,7 @@ func readXLSX(data []byte) ([]bot.ImportRow, error) {
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, bot.Userf(msgBroken)
+		return nil, domain.Userf(msgBroken)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit: unzipLimit, UnzipXMLSizeLimit: xlsxXMLInMemory,
@@ -26,7 +27,7 @@ func readXLSX(data []byte) ([]bot.ImportRow, error) {
 	if err != nil {
 		// Whatever excelize objects to (bad zip, missing parts, over the
 		// unzip limit), the worker's remedy is the same: save it again.
-		return nil, bot.Userf(msgBroken)
+		return nil, domain.Userf(msgBroken)
 	}
 	defer func() { _ = f.Close() }()
 	var parts map[string]string // sheet name → part, read when first needed
@@ -45,7 +46,7 @@ func readXLSX(data []byte) ([]bot.ImportRow, error) {
 			return rows, nil
 		}
 	}
-	return nil, bot.Userf(msgNoHeader)
+	return nil, domain.Userf(msgNoHeader)
 }
 
 // readSheet reads one worksheet; found is false when none of its first
@@ -55,14 +56,14 @@ func readXLSX(data []byte) ([]bot.ImportRow, error) {
 func readSheet(f *excelize.File, name string) (rows []bot.ImportRow, pending map[string]bool, found bool, err error) {
 	it, err := f.Rows(name)
 	if err != nil {
-		return nil, nil, false, bot.Userf(msgBroken)
+		return nil, nil, false, domain.Userf(msgBroken)
 	}
 	defer func() { _ = it.Close() }()
 	var sink *rowSink
 	for line := 1; it.Next(); line++ {
 		cells, err := it.Columns()
 		if err != nil {
-			return nil, nil, false, bot.Userf(msgBroken)
+			return nil, nil, false, domain.Userf(msgBroken)
 		}
 		if sink == nil {
 			if line > headerScan {
@@ -93,7 +94,7 @@ func readSheet(f *excelize.File, name string) (rows []bot.ImportRow, pending map
 		}
 	}
 	if err := it.Error(); err != nil {
-		return nil, nil, false, bot.Userf(msgBroken)
+		return nil, nil, false, domain.Userf(msgBroken)
 	}
 	if sink == nil {
 		return nil, nil, false, nil

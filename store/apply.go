@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // undoDepth is how many changes a user can take back in one committee.
@@ -130,7 +131,7 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 
 	var pointer *redis.StatusCmd
 	reply, err := s.evalPiped(ctx, applyScript, keys, args, func(p redis.Pipeliner) {
-		if c.Undoable || c.Undo {
+		if c.Undo != bot.UndoNone {
 			pointer = p.SetArgs(ctx, s.k.lastUndo(c.Actor), c.Committee, redis.SetArgs{Get: true})
 		}
 		if c.Before == nil {
@@ -154,6 +155,39 @@ func (s *Store) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
 		return bot.Applied{Replayed: true, Result: result, Counters: ctr}, nil
 	}
 	return bot.Applied{Result: result, Counters: ctr}, nil
+}
+
+// Replayed reports whether opID was applied in committee within the op
+// TTL, and the result stored with it (see bot.Store). It reads the same op
+// buckets Apply and AddCounters write, in one round trip on the
+// committee's slot.
+func (s *Store) Replayed(ctx context.Context, committee, opID string) (string, bool, error) {
+	buckets := s.opBuckets(committee, s.now())
+	cmds := make([]*redis.StringCmd, len(buckets))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range buckets {
+			cmds[i] = p.HGet(ctx, k, opID)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", false, fail("look up op "+opID, err)
+	}
+	for _, c := range cmds {
+		packed, err := c.Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return "", false, fail("look up op "+opID, err)
+		}
+		result, err := unpack(packed)
+		if err != nil {
+			return "", false, fmt.Errorf("look up op %s: %w", opID, err)
+		}
+		return result, true, nil
+	}
+	return "", false, nil
 }
 
 // settlePointer deals with the last-undo pointer set in Apply's pipeline:
@@ -189,19 +223,19 @@ func checkChange(c bot.Change) error {
 		return fmt.Errorf("apply %s %s: code %q contains a comma", c.Kind, c.OpID, c.Code)
 	case c.Before == nil && c.After == nil:
 		return fmt.Errorf("apply %s %s: change has neither Before nor After", c.Kind, c.OpID)
-	case c.Undoable && c.Undo:
-		return fmt.Errorf("apply %s %s: change cannot both push and pop the undo stack", c.Kind, c.OpID)
-	case (c.Undoable || c.Undo) && c.Actor == "":
+	case c.Undo != bot.UndoNone && c.Undo != bot.UndoPush && c.Undo != bot.UndoPop:
+		return fmt.Errorf("apply %s %s: Undo is %q, want UndoNone, UndoPush or UndoPop", c.Kind, c.OpID, c.Undo)
+	case c.Undo != bot.UndoNone && c.Actor == "":
 		return fmt.Errorf("apply %s %s: undo stack needs an Actor", c.Kind, c.OpID)
-	case c.Todo < -1 || c.Todo > 1:
-		return fmt.Errorf("apply %s %s: Todo is %d, want -1, 0 or 1", c.Kind, c.OpID, c.Todo)
+	case c.Todo != bot.TodoKeep && c.Todo != bot.TodoAdd && c.Todo != bot.TodoRemove:
+		return fmt.Errorf("apply %s %s: Todo is %d, want TodoKeep, TodoAdd or TodoRemove", c.Kind, c.OpID, c.Todo)
 	case c.Before != nil && c.After != nil && c.After.Version <= c.Before.Version:
 		// An unbumped version would let a concurrent change with the same
 		// Before pass the comparison too.
 		return fmt.Errorf("apply %s %s: After.Version %d must exceed Before.Version %d",
 			c.Kind, c.OpID, c.After.Version, c.Before.Version)
 	}
-	for _, h := range []*bot.Household{c.Before, c.After} {
+	for _, h := range []*domain.Household{c.Before, c.After} {
 		if h != nil && (h.Code != "" && h.Code != c.Code || h.Committee != "" && h.Committee != c.Committee) {
 			return fmt.Errorf("apply %s %s: household %s/%s does not match change %s/%s",
 				c.Kind, c.OpID, h.Committee, h.Code, c.Committee, c.Code)
@@ -210,13 +244,47 @@ func checkChange(c bot.Change) error {
 	return nil
 }
 
+// applyArgv is ARGV of applyScript, by name; argv lays it out in the
+// order the script reads (see applyScript).
+type applyArgv struct {
+	code         string // 1
+	expected     string // 2: Before's version, "" when the code must be free
+	afterValue   string // 3: "<version>|<packed household>", "" deletes
+	beforeHead   string // 4: "=" + head, "" for none
+	afterHead    string // 5: likewise
+	todo         bot.TodoDelta
+	todoScore    float64 // 7
+	opID         string
+	result       string // 9: packed
+	opBucketMS   int64  // 10: ms until the current op bucket expires
+	undo         bot.UndoAction
+	undoRecord   string // 12: packed UndoRecord JSON, for UndoPush
+	auditMaxLen  int
+	auditTime    string // 14
+	auditEntry   string // 15
+	counterDelta map[string]int64
+}
+
+func (a applyArgv) argv() []any {
+	args := []any{
+		a.code, a.expected, a.afterValue, a.beforeHead, a.afterHead, int(a.todo), a.todoScore,
+		a.opID, a.result, a.opBucketMS, string(a.undo), a.undoRecord, a.auditMaxLen,
+		a.auditTime, a.auditEntry,
+	}
+	return appendDeltas(args, a.counterDelta)
+}
+
 // applyArgs lays out ARGV for applyScript.
 func (s *Store) applyArgs(c bot.Change, now time.Time) ([]any, error) {
-	expected, beforeHead, afterHead, afterValue := "", "", "", ""
+	a := applyArgv{
+		code: c.Code, todo: c.Todo, todoScore: codeScore(c.Code), opID: c.OpID, result: pack(c.Result),
+		opBucketMS: s.opBucketTTL(now).Milliseconds(), undo: c.Undo, auditMaxLen: auditMaxLen,
+		auditTime: auditTime(c.At), auditEntry: auditEntry(c.Kind, c.Actor, c.OpID, c.Audit), counterDelta: c.Deltas,
+	}
 	var afterVersion int64
 	if c.Before != nil {
-		expected = strconv.FormatInt(c.Before.Version, 10)
-		beforeHead = "=" + c.Before.Head
+		a.expected = strconv.FormatInt(c.Before.Version, 10)
+		a.beforeHead = "=" + c.Before.Head
 	}
 	if c.After != nil {
 		frame, err := packHousehold(*c.After)
@@ -224,12 +292,10 @@ func (s *Store) applyArgs(c bot.Change, now time.Time) ([]any, error) {
 			return nil, fmt.Errorf("apply %s %s: encode household: %w", c.Kind, c.OpID, err)
 		}
 		afterVersion = c.After.Version
-		afterValue = strconv.FormatInt(afterVersion, 10) + "|" + frame
-		afterHead = "=" + c.After.Head
+		a.afterValue = strconv.FormatInt(afterVersion, 10) + "|" + frame
+		a.afterHead = "=" + c.After.Head
 	}
-	undo, record := "", ""
-	switch {
-	case c.Undoable:
+	if c.Undo == bot.UndoPush {
 		b, err := json.Marshal(bot.UndoRecord{
 			OpID: c.OpID, Kind: c.Kind, Committee: c.Committee, Code: c.Code,
 			Before: c.Before, AfterVersion: afterVersion, At: c.At,
@@ -237,16 +303,9 @@ func (s *Store) applyArgs(c bot.Change, now time.Time) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("apply %s %s: encode undo record: %w", c.Kind, c.OpID, err)
 		}
-		undo, record = "push", pack(string(b))
-	case c.Undo:
-		undo = "pop"
+		a.undoRecord = pack(string(b))
 	}
-	args := []any{
-		c.Code, expected, afterValue, beforeHead, afterHead, c.Todo, codeScore(c.Code),
-		c.OpID, pack(c.Result), s.opBucketTTL(now).Milliseconds(), undo, record, auditMaxLen,
-		auditTime(c.At), auditEntry(c.Kind, c.Actor, c.OpID, c.Audit),
-	}
-	return appendDeltas(args, c.Deltas), nil
+	return a.argv(), nil
 }
 
 // appendDeltas adds the non-zero counter deltas to a script's arguments
@@ -284,7 +343,7 @@ func (s *Store) evalPiped(ctx context.Context, script *redis.Script, keys []stri
 }
 
 // parseApplied reads applyScript's reply.
-func parseApplied(reply any) (status, result string, ctr bot.Counters, err error) {
+func parseApplied(reply any) (status, result string, ctr domain.Counters, err error) {
 	r, ok := reply.([]any)
 	if !ok || len(r) == 0 {
 		return "", "", nil, fmt.Errorf("unexpected script reply %T", reply)
@@ -310,7 +369,7 @@ func parseApplied(reply any) (status, result string, ctr bot.Counters, err error
 
 // decodeHousehold reads a stored household: "<version>|<household frame>"
 // (see packHousehold); the version is for the script to compare.
-func decodeHousehold(v string) (bot.Household, error) {
+func decodeHousehold(v string) (domain.Household, error) {
 	if version, frame, ok := strings.Cut(v, "|"); ok && version != "" && strings.Trim(version, "0123456789") == "" {
 		v = frame
 	}
@@ -343,8 +402,8 @@ const auditSep = "\x1f"
 // auditEntry is an audit line's kind, actor, op id and detail as the
 // stream keeps them: one packed value, in which the actor and message id
 // that the detail repeats cost almost nothing.
-func auditEntry(kind, actor, opID, detail string) string {
-	return pack(kind + auditSep + actor + auditSep + opID + auditSep + detail)
+func auditEntry(kind bot.ChangeKind, actor, opID, detail string) string {
+	return pack(string(kind) + auditSep + actor + auditSep + opID + auditSep + detail)
 }
 
 // codeScore orders the not-yet-visited set: codes come from a sequence, so

@@ -9,19 +9,20 @@ import (
 	"time"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/store"
 	"songnuan/store/storetest"
 )
 
 // update is a correction of h as the bot would apply it (undoable, so the
 // last-undo pointer rides in the same pipeline).
-func update(opID string, h *bot.Household) (bot.Change, bot.Household) {
+func update(opID string, h *domain.Household) (bot.Change, domain.Household) {
 	after := *h
 	after.Version++
 	after.Size = 2 + int(after.Version%3)
 	return bot.Change{
 		OpID: opID, Kind: "update", Actor: "worker1", At: at, Committee: h.Committee, Code: h.Code,
-		Before: h, After: &after, Deltas: bot.CounterDeltas(h, &after), Undoable: true,
+		Before: h, After: &after, Deltas: domain.CounterDeltas(h, &after), Undo: bot.UndoPush,
 		Result: "已更新", Audit: "更新 " + h.Head + " 人数",
 	}, after
 }
@@ -30,7 +31,7 @@ func BenchmarkApply(b *testing.B) {
 	ctx := context.Background()
 	b.Run("serial", func(b *testing.B) {
 		s := storetest.Open(b)
-		h := visited(register(b, s, "甘泉一村", "张三"), 500, bot.VisitorCommittee)
+		h := visited(register(b, s, "甘泉一村", "张三"), 500, domain.VisitorCommittee)
 		h.Version = 1
 		h = overwrite(b, s, h)
 		i := 0
@@ -63,14 +64,14 @@ func BenchmarkApply(b *testing.B) {
 }
 
 // overwrite stores h as the next version of its household and returns it.
-func overwrite(b *testing.B, s *store.Store, h bot.Household) bot.Household {
+func overwrite(b *testing.B, s *store.Store, h domain.Household) domain.Household {
 	cur, err := s.Household(context.Background(), h.Committee, h.Code)
 	if err != nil {
 		b.Fatal(err)
 	}
 	h.Version = cur.Version + 1
 	c := bot.Change{OpID: "m:overwrite", Kind: "update", Committee: h.Committee, Code: h.Code,
-		Before: &cur, After: &h, Deltas: bot.CounterDeltas(&cur, &h)}
+		Before: &cur, After: &h, Deltas: domain.CounterDeltas(&cur, &h)}
 	if _, err := s.Apply(context.Background(), c); err != nil {
 		b.Fatal(err)
 	}

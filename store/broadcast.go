@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"songnuan/broadcast"
 )
 
 // Ledger is broadcast.Ledger on Redis, shared by every instance that uses
@@ -22,8 +20,6 @@ type Ledger struct {
 	client redis.UniversalClient
 	k      keys
 }
-
-var _ broadcast.Ledger = (*Ledger)(nil)
 
 // Ledger returns the broadcast ledger kept in s's Redis under its prefix.
 func (s *Store) Ledger() *Ledger { return &Ledger{client: s.client, k: s.k} }
@@ -126,8 +122,6 @@ type Limiter struct {
 	id  string
 	seq atomic.Uint64
 }
-
-var _ broadcast.Limiter = (*Limiter)(nil)
 
 // Limiter returns a rate limiter kept in s's Redis. now is the clock the
 // window slides by; nil means the real clock, which is what WeCom counts

@@ -13,10 +13,21 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/bot"
 	"songnuan/broadcast"
 	"songnuan/broadcast/broadcasttest"
+	"songnuan/domain"
+	"songnuan/internal/campaigntest"
+	"songnuan/internal/testkit"
+	"songnuan/schedule"
+	"songnuan/store"
 	"songnuan/store/storetest"
+)
+
+// The Redis ledger and limiter are what broadcast runs on; the program
+// wires them, so the assertion lives here rather than in store.
+var (
+	_ broadcast.Ledger  = (*store.Ledger)(nil)
+	_ broadcast.Limiter = (*store.Limiter)(nil)
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -192,8 +203,8 @@ func TestLimiterSharedAcrossInstances(t *testing.T) {
 }
 
 // newRunner is a runner on the store's ledger and a limiter on clock.
-func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *bot.Schedule, clock *broadcasttest.Clock,
-	sender bot.Sender, owner string, logs *lockedBuffer) *broadcast.Runner {
+func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *schedule.Schedule, clock *broadcasttest.Clock,
+	sender domain.Sender, owner string, logs *testkit.Buffer) *broadcast.Runner {
 	counters := broadcasttest.Counters()
 	return &broadcast.Runner{
 		Schedule:   s,
@@ -202,30 +213,13 @@ func newRunner(l broadcast.Ledger, lim broadcast.Limiter, s *bot.Schedule, clock
 		Limiter:    lim,
 		Clock:      clock.Now,
 		Recipients: func(context.Context) ([]broadcast.Recipient, error) { return broadcasttest.Staff(), nil },
-		Counters: func(_ context.Context, c string) (bot.Counters, error) {
+		Counters: func(_ context.Context, c string) (domain.Counters, error) {
 			return counters[c], nil
 		},
 		Admins: []string{"admin"},
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Owner:  owner,
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // alwaysLease lets every runner believe it holds the lease, as two
@@ -256,19 +250,19 @@ func TestTwoRunnersOnRedisSendEveryOccurrenceOnce(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := storetest.Open(t)
 			ctx := context.Background()
-			sched := bot.DefaultSchedule()
+			sched := campaigntest.Schedule()
 			start := time.Date(2023, 12, 20, 0, 0, 0, 0, cst)
 			clock := broadcasttest.NewClock(start)
 			sender := &broadcasttest.Sender{}
 			if c.flaky {
-				sender.Fail = func(m bot.Message, attempt int) error {
+				sender.Fail = func(m domain.Message, attempt int) error {
 					if slices.Contains(m.ToUsers, "li") && attempt == 1 {
 						return errors.New("errcode 45009")
 					}
 					return nil
 				}
 			}
-			logs := &lockedBuffer{}
+			logs := &testkit.Buffer{}
 			ledger := st.Ledger()
 			runners := []*broadcast.Runner{
 				newRunner(ledger, st.Limiter(clock.Now), sched, clock, sender, "a", logs),
@@ -331,7 +325,7 @@ func TestTwoRunnersOnRedisSendEveryOccurrenceOnce(t *testing.T) {
 
 // steps are the times the exactly-once test ticks at: every six hours,
 // and every ten minutes from just before each occurrence to an hour after.
-func steps(s *bot.Schedule, from, to time.Time) []time.Time {
+func steps(s *schedule.Schedule, from, to time.Time) []time.Time {
 	var out []time.Time
 	for at := from; at.Before(to); at = at.Add(6 * time.Hour) {
 		out = append(out, at)
@@ -359,14 +353,14 @@ announcements:
 	for i := range 25 {
 		fmt.Fprintf(&b, "  - {id: n%02d, when: {at: 2024-01-09T09:00:00+08:00}, to: {robot_key: robotkey1}, template: 第%d条}\n", i, i)
 	}
-	sched, err := bot.ParseSchedule([]byte(b.String()), "test.yaml")
+	sched, err := schedule.Parse([]byte(b.String()), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Date(2024, 1, 9, 9, 10, 0, 0, cst) // every one of them is due
 	clock := broadcasttest.NewClock(start)
 	sender := &broadcasttest.Sender{}
-	r := newRunner(st.Ledger(), st.Limiter(clock.Now), sched, clock, sender, "a", &lockedBuffer{})
+	r := newRunner(st.Ledger(), st.Limiter(clock.Now), sched, clock, sender, "a", &testkit.Buffer{})
 	for _, c := range []struct {
 		after time.Duration
 		want  int

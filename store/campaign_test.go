@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/store/storetest"
 )
 
@@ -20,38 +21,38 @@ func TestAddCountersOnceCountsARedeliveryOnce(t *testing.T) {
 	ctx := context.Background()
 	c := bot.CounterChange{
 		OpID: "m:7301", Kind: "donation", Actor: "wang", At: at, Committee: "甘泉一村",
-		Deltas: map[string]int64{bot.CtrDonations: 5000, "donation:s:一日捐": 5000},
+		Deltas: map[string]int64{domain.CtrDonations: 5000, "donation:s:一日捐": 5000},
 		Result: "已记录捐款 5000元", Audit: "王芳 捐款 一日捐 5000元",
 	}
 	first, err := s.AddCountersOnce(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Replayed || first.Result != c.Result || first.Counters[bot.CtrDonations] != 5000 {
+	if first.Replayed || first.Result != c.Result || first.Counters[domain.CtrDonations] != 5000 {
 		t.Fatalf("first add = %+v, want applied with 5000 donated", first)
 	}
 	again := c
 	again.Result = "a different answer"
-	again.Deltas = map[string]int64{bot.CtrDonations: 9999}
+	again.Deltas = map[string]int64{domain.CtrDonations: 9999}
 	second, err := s.AddCountersOnce(ctx, again)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !second.Replayed || second.Result != c.Result || second.Counters[bot.CtrDonations] != 5000 {
+	if !second.Replayed || second.Result != c.Result || second.Counters[domain.CtrDonations] != 5000 {
 		t.Errorf("re-delivery = %+v, want a replay of %q with 5000 donated", second, c.Result)
 	}
 	ctr, err := s.Counters(ctx, "甘泉一村")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ctr[bot.CtrDonations] != 5000 || ctr["donation:s:一日捐"] != 5000 {
+	if ctr[domain.CtrDonations] != 5000 || ctr["donation:s:一日捐"] != 5000 {
 		t.Errorf("counters = %v, want 5000 donated once", ctr)
 	}
 	all, err := s.AllCounters(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if all["甘泉一村"][bot.CtrDonations] != 5000 {
+	if all["甘泉一村"][domain.CtrDonations] != 5000 {
 		t.Errorf("AllCounters misses the committee: %v", all)
 	}
 	audit, err := s.Audit(ctx, "甘泉一村", 10)
@@ -75,7 +76,7 @@ func TestAddCountersOnceConcurrentDeliveries(t *testing.T) {
 			// Four messages, each delivered twice at once.
 			op := fmt.Sprintf("m:%d", i%4)
 			a, err := s.AddCountersOnce(ctx, bot.CounterChange{OpID: op, Kind: "donation", At: at, Committee: "c1",
-				Deltas: map[string]int64{bot.CtrDonations: 100}, Result: op})
+				Deltas: map[string]int64{domain.CtrDonations: 100}, Result: op})
 			if err != nil {
 				t.Error(err)
 				return
@@ -90,16 +91,16 @@ func TestAddCountersOnceConcurrentDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if applied.Load() != 4 || ctr[bot.CtrDonations] != 400 {
-		t.Errorf("%d applied, donations %d; want 4 and 400", applied.Load(), ctr[bot.CtrDonations])
+	if applied.Load() != 4 || ctr[domain.CtrDonations] != 400 {
+		t.Errorf("%d applied, donations %d; want 4 and 400", applied.Load(), ctr[domain.CtrDonations])
 	}
 }
 
 func TestAddCountersOnceRefusesAnIncompleteChange(t *testing.T) {
 	s := storetest.Open(t)
 	for _, c := range []bot.CounterChange{
-		{Committee: "c1", Deltas: map[string]int64{bot.CtrDonations: 1}},
-		{OpID: "m:1", Deltas: map[string]int64{bot.CtrDonations: 1}},
+		{Committee: "c1", Deltas: map[string]int64{domain.CtrDonations: 1}},
+		{OpID: "m:1", Deltas: map[string]int64{domain.CtrDonations: 1}},
 	} {
 		if _, err := s.AddCountersOnce(context.Background(), c); err == nil {
 			t.Errorf("AddCountersOnce(%+v) succeeded", c)

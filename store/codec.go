@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Long values — household JSON, undo records, change results, audit
@@ -127,17 +127,17 @@ const packedHousehold = "\x00\x02"
 // householdNumbers lists the fields a frame stores as bytes, with their
 // text encoding.
 var householdNumbers = []struct {
-	get    func(*bot.Household) *string
+	get    func(*domain.Household) *string
 	decode func(string) ([]byte, error)
 	encode func([]byte) string
 }{
-	{func(h *bot.Household) *string { return &h.IDHash }, hex.DecodeString, hex.EncodeToString},
-	{func(h *bot.Household) *string { return &h.IDSealed }, base64.RawStdEncoding.DecodeString, base64.RawStdEncoding.EncodeToString},
-	{func(h *bot.Household) *string { return &h.PhoneSealed }, base64.RawStdEncoding.DecodeString, base64.RawStdEncoding.EncodeToString},
+	{func(h *domain.Household) *string { return &h.IDHash }, hex.DecodeString, hex.EncodeToString},
+	{func(h *domain.Household) *string { return &h.IDSealed }, base64.RawStdEncoding.DecodeString, base64.RawStdEncoding.EncodeToString},
+	{func(h *domain.Household) *string { return &h.PhoneSealed }, base64.RawStdEncoding.DecodeString, base64.RawStdEncoding.EncodeToString},
 }
 
 // packHousehold returns h's household frame.
-func packHousehold(h bot.Household) (string, error) {
+func packHousehold(h domain.Household) (string, error) {
 	var frame []byte
 	frame = append(frame, packedHousehold...)
 	for _, n := range householdNumbers {
@@ -160,8 +160,8 @@ func packHousehold(h bot.Household) (string, error) {
 
 // unpackHousehold reads a household frame, or a household packed or stored
 // as plain JSON.
-func unpackHousehold(stored string) (bot.Household, error) {
-	var h bot.Household
+func unpackHousehold(stored string) (domain.Household, error) {
+	var h domain.Household
 	rest, framed := strings.CutPrefix(stored, packedHousehold)
 	numbers := make([][]byte, len(householdNumbers))
 	if framed {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // sampleHousehold is a registered and visited household as the bot
@@ -73,7 +73,7 @@ func BenchmarkUnpack(b *testing.B) {
 }
 
 func TestPackHouseholdRoundTrip(t *testing.T) {
-	var full bot.Household
+	var full domain.Household
 	if err := json.Unmarshal([]byte(sampleHousehold), &full); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestPackHouseholdRoundTrip(t *testing.T) {
 	odd.PhoneSealed = "a"               // not decodable
 	empty := full
 	empty.IDHash, empty.IDSealed, empty.PhoneSealed = "", "", ""
-	for name, h := range map[string]bot.Household{"full": full, "odd": odd, "empty": empty, "zero": {}} {
+	for name, h := range map[string]domain.Household{"full": full, "odd": odd, "empty": empty, "zero": {}} {
 		frame, err := packHousehold(h)
 		if err != nil {
 			t.Fatal(err)

@@ -7,11 +7,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Counters returns one committee's counters (zero fields left out).
-func (s *Store) Counters(ctx context.Context, committee string) (bot.Counters, error) {
+func (s *Store) Counters(ctx context.Context, committee string) (domain.Counters, error) {
 	m, err := s.client.HGetAll(ctx, s.k.counters(committee)).Result()
 	if err != nil {
 		return nil, fail("read counters of "+committee, err)
@@ -22,12 +22,12 @@ func (s *Store) Counters(ctx context.Context, committee string) (bot.Counters, e
 // AllCounters returns the counters of every committee that has any: the set
 // of committees, then one pipelined HGETALL per committee. Its cost grows
 // with committees, never with households.
-func (s *Store) AllCounters(ctx context.Context) (map[string]bot.Counters, error) {
+func (s *Store) AllCounters(ctx context.Context) (map[string]domain.Counters, error) {
 	committees, err := s.client.SMembers(ctx, s.k.committees()).Result()
 	if err != nil {
 		return nil, fail("read committees", err)
 	}
-	out := make(map[string]bot.Counters, len(committees))
+	out := make(map[string]domain.Counters, len(committees))
 	if len(committees) == 0 {
 		return out, nil
 	}
@@ -81,8 +81,8 @@ func (s *Store) AddCounters(ctx context.Context, committee string, deltas map[st
 }
 
 // countersFromMap parses HGETALL of a counters hash.
-func countersFromMap(committee string, m map[string]string) (bot.Counters, error) {
-	c := make(bot.Counters, len(m))
+func countersFromMap(committee string, m map[string]string) (domain.Counters, error) {
+	c := make(domain.Counters, len(m))
 	for f, v := range m {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -96,7 +96,7 @@ func countersFromMap(committee string, m map[string]string) (bot.Counters, error
 }
 
 // parseCounters parses HGETALL of a counters hash as a script returns it.
-func parseCounters(flat []any) (bot.Counters, error) {
+func parseCounters(flat []any) (domain.Counters, error) {
 	if len(flat)%2 != 0 {
 		return nil, fmt.Errorf("counters reply of %d values", len(flat))
 	}

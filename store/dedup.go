@@ -2,38 +2,15 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"songnuan/bot"
 )
-
-// ClaimState is what ClaimMessage found.
-type ClaimState int
-
-// Claim states.
-const (
-	Claimed ClaimState = iota // the caller handles the message
-	Pending                   // another delivery is handling it now
-	Done                      // it was answered; the reply is returned
-)
-
-// String names the state for logs.
-func (s ClaimState) String() string {
-	switch s {
-	case Claimed:
-		return "claimed"
-	case Pending:
-		return "pending"
-	case Done:
-		return "done"
-	}
-	return fmt.Sprintf("ClaimState(%d)", int(s))
-}
 
 // A message's dedup value is one of these marks, followed by the reply
 // (packed, see pack) for markReply and by the claim's owner for
@@ -45,18 +22,11 @@ const (
 )
 
 // Owners. A delivery that claims a message names itself with a token of
-// its own (NewOwner), so that it can tell its own claim from another
+// its own (bot.NewOwner), so that it can tell its own claim from another
 // delivery's: when Redis executed the claim but the answer was lost (the
 // connection dropped, go-redis sent it again), the claim is still
 // recognised as its own, and it can release it later, once Redis is back,
 // without ever releasing a claim another delivery made meanwhile.
-
-// NewOwner returns a fresh owner token for one delivery's claim.
-func NewOwner() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
 
 // ownClaim reports whether the old value a claim found is owner's own
 // pending mark.
@@ -70,18 +40,18 @@ const (
 )
 
 // ClaimMessage marks key as being handled (pending, for pendingTTL) unless
-// it is known, with one SET NX GET. It returns Claimed (handle it), Pending
-// (another delivery is handling it now) or Done with the stored reply.
+// it is known, with one SET NX GET. It returns bot.Claimed (handle it), bot.ClaimPending
+// (another delivery is handling it now) or bot.ClaimDone with the stored reply.
 // Needs Redis 7.0 or later (NX together with GET). The claim names no
 // owner; the callback claims with ClaimMessageLimited, which does.
-func (s *Store) ClaimMessage(ctx context.Context, key string, pendingTTL time.Duration) (ClaimState, string, error) {
+func (s *Store) ClaimMessage(ctx context.Context, key string, pendingTTL time.Duration) (bot.ClaimState, string, error) {
 	if err := checkTTL("claim message", pendingTTL); err != nil {
 		return 0, "", err
 	}
 	old, err := s.client.SetArgs(ctx, s.k.message(key), markPending,
 		redis.SetArgs{Mode: "NX", Get: true, TTL: pendingTTL}).Result()
 	if errors.Is(err, redis.Nil) {
-		return Claimed, "", nil
+		return bot.Claimed, "", nil
 	}
 	if err != nil {
 		return 0, "", fail("claim message", err)
@@ -131,7 +101,7 @@ func (s *Store) SaveReplyOnce(ctx context.Context, key, reply string, ttl time.D
 	if err != nil {
 		return "", err
 	}
-	if state == Done {
+	if state == bot.ClaimDone {
 		return stored, nil
 	}
 	// Another delivery is still working on it; this answer needed nothing
@@ -161,7 +131,7 @@ func (s *Store) WaitReply(ctx context.Context, key string) (reply string, done b
 		if err != nil {
 			return "", false, err
 		}
-		if state == Done {
+		if state == bot.ClaimDone {
 			return reply, true, nil
 		}
 		select {
@@ -175,16 +145,16 @@ func (s *Store) WaitReply(ctx context.Context, key string) (reply string, done b
 }
 
 // parseMark reads a message's dedup value.
-func parseMark(v string) (ClaimState, string, error) {
+func parseMark(v string) (bot.ClaimState, string, error) {
 	if strings.HasPrefix(v, markPending) {
-		return Pending, "", nil
+		return bot.ClaimPending, "", nil
 	}
 	if packed, ok := strings.CutPrefix(v, markReply); ok {
 		reply, err := unpack(packed)
 		if err != nil {
 			return 0, "", fmt.Errorf("message dedup value: %w", err)
 		}
-		return Done, reply, nil
+		return bot.ClaimDone, reply, nil
 	}
 	return 0, "", fmt.Errorf("message dedup value %.8q is neither pending nor a reply", v)
 }
@@ -241,19 +211,19 @@ func checkTTL(op string, ttl time.Duration) error {
 // script on the user's own key.
 const userWindow = time.Minute
 
-// ClaimMessageLimited is ClaimMessage for owner (see NewOwner) that also
+// ClaimMessageLimited is ClaimMessage for owner (see bot.NewOwner) that also
 // counts the message against user's limit of perMinute messages, in the
 // same round trip (SET NX GET, SADD, EXPIRE NX and SCARD pipelined). A
-// claim found already made by owner is Claimed: Redis executed an earlier
+// claim found already made by owner is bot.Claimed: Redis executed an earlier
 // try whose answer was lost. over is true when the message was claimed
 // but the user has sent more than perMinute in the window: the caller
 // refuses it and releases the claim with ReleaseClaim.
-// A re-delivery (Pending or Done) is never over, so a message that was
+// A re-delivery (bot.ClaimPending or bot.ClaimDone) is never over, so a message that was
 // answered gets its answer again. Every distinct message counts, refused
 // ones too, so a user who keeps sending stays refused until the window
 // ends; re-deliveries of one message count once.
 // With perMinute <= 0 or no user nothing is counted.
-func (s *Store) ClaimMessageLimited(ctx context.Context, key, owner string, pendingTTL time.Duration, user string, perMinute int) (state ClaimState, reply string, over bool, err error) {
+func (s *Store) ClaimMessageLimited(ctx context.Context, key, owner string, pendingTTL time.Duration, user string, perMinute int) (state bot.ClaimState, reply string, over bool, err error) {
 	if err := checkTTL("claim message", pendingTTL); err != nil {
 		return 0, "", false, err
 	}
@@ -268,11 +238,11 @@ func (s *Store) ClaimMessageLimited(ctx context.Context, key, owner string, pend
 	switch {
 	case errors.Is(serr, redis.Nil) || serr == nil && ownClaim(old, owner):
 		if err != nil {
-			// Claimed, but not counted: refusing for want of a count
+			// bot.Claimed, but not counted: refusing for want of a count
 			// would refuse everyone while a node is down; let it through.
 			s.log.Warn("count user message", "err", err)
 		}
-		return Claimed, "", perMinute > 0 && count > int64(perMinute), nil
+		return bot.Claimed, "", perMinute > 0 && count > int64(perMinute), nil
 	case serr != nil:
 		return 0, "", false, fail("claim message", serr)
 	}
@@ -324,7 +294,7 @@ func (s *Store) SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl
 	if err != nil {
 		return "", false, err
 	}
-	if state == Done {
+	if state == bot.ClaimDone {
 		return stored, false, nil
 	}
 	return reply, false, nil

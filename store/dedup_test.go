@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/store"
+	"songnuan/bot"
 	"songnuan/store/storetest"
 )
 
 func TestClaimMessage(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	claim := func(key string) (store.ClaimState, string) {
+	claim := func(key string) (bot.ClaimState, string) {
 		t.Helper()
 		st, reply, err := s.ClaimMessage(ctx, key, 10*time.Second)
 		if err != nil {
@@ -21,19 +21,19 @@ func TestClaimMessage(t *testing.T) {
 		}
 		return st, reply
 	}
-	if st, _ := claim("4561255354251345929"); st != store.Claimed {
+	if st, _ := claim("4561255354251345929"); st != bot.Claimed {
 		t.Errorf("first delivery: %v, want claimed", st)
 	}
-	if st, _ := claim("4561255354251345929"); st != store.Pending {
+	if st, _ := claim("4561255354251345929"); st != bot.ClaimPending {
 		t.Errorf("retry while handling: %v, want pending", st)
 	}
-	if st, _ := claim("4561255354251345930"); st != store.Claimed {
+	if st, _ := claim("4561255354251345930"); st != bot.Claimed {
 		t.Errorf("the next message id: %v, want claimed", st)
 	}
 	if err := s.SaveReply(ctx, "4561255354251345929", "已记录走访：张三 发放2260元", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if st, reply := claim("4561255354251345929"); st != store.Done || reply != "已记录走访：张三 发放2260元" {
+	if st, reply := claim("4561255354251345929"); st != bot.ClaimDone || reply != "已记录走访：张三 发放2260元" {
 		t.Errorf("retry after the reply: %v %q, want done with the reply", st, reply)
 	}
 	// An empty reply is a reply, not a pending mark.
@@ -41,14 +41,14 @@ func TestClaimMessage(t *testing.T) {
 	if err := s.SaveReply(ctx, "ev:zhangsan:1409659813:enter_agent", "", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if st, reply := claim("ev:zhangsan:1409659813:enter_agent"); st != store.Done || reply != "" {
+	if st, reply := claim("ev:zhangsan:1409659813:enter_agent"); st != bot.ClaimDone || reply != "" {
 		t.Errorf("retry of an event answered with nothing: %v %q, want done with an empty reply", st, reply)
 	}
 	// A reply that looks like a mark is still a reply.
 	if err := s.SaveReply(ctx, "m:p", "p", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if st, reply := claim("m:p"); st != store.Done || reply != "p" {
+	if st, reply := claim("m:p"); st != bot.ClaimDone || reply != "p" {
 		t.Errorf("reply %q read back as %v %q", "p", st, reply)
 	}
 }
@@ -56,7 +56,7 @@ func TestClaimMessage(t *testing.T) {
 func TestClaimMessagePendingLapses(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	if st, _, err := s.ClaimMessage(ctx, "m:1", 30*time.Millisecond); err != nil || st != store.Claimed {
+	if st, _, err := s.ClaimMessage(ctx, "m:1", 30*time.Millisecond); err != nil || st != bot.Claimed {
 		t.Fatalf("claim: %v %v", st, err)
 	}
 	ttl, err := s.Client().PTTL(ctx, s.Prefix()+"msg:m:1").Result()
@@ -65,7 +65,7 @@ func TestClaimMessagePendingLapses(t *testing.T) {
 	}
 	if !eventually(func() bool {
 		st, _, err := s.ClaimMessage(ctx, "m:1", time.Second)
-		return err == nil && st == store.Claimed
+		return err == nil && st == bot.Claimed
 	}) {
 		t.Errorf("the pending mark never lapsed")
 	}
@@ -78,7 +78,7 @@ func TestClaimMessageConcurrent(t *testing.T) {
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex
-		states = map[store.ClaimState]int{}
+		states = map[bot.ClaimState]int{}
 	)
 	for range n {
 		wg.Go(func() {
@@ -93,7 +93,7 @@ func TestClaimMessageConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if states[store.Claimed] != 1 || states[store.Pending] != n-1 {
+	if states[bot.Claimed] != 1 || states[bot.ClaimPending] != n-1 {
 		t.Errorf("states = %v, want exactly one claimed and %d pending", states, n-1)
 	}
 }
@@ -109,7 +109,7 @@ func TestSaveReplyOnce(t *testing.T) {
 	if err != nil || got != "帮助：登记 张三 低保 3人" {
 		t.Errorf("second delivery got %q, %v; want the first reply", got, err)
 	}
-	if st, reply, _ := s.ClaimMessage(ctx, "m:help", time.Second); st != store.Done || reply != "帮助：登记 张三 低保 3人" {
+	if st, reply, _ := s.ClaimMessage(ctx, "m:help", time.Second); st != bot.ClaimDone || reply != "帮助：登记 张三 低保 3人" {
 		t.Errorf("claim after SaveReplyOnce: %v %q", st, reply)
 	}
 	// While another delivery holds the message, this answer is sent as is
@@ -118,7 +118,7 @@ func TestSaveReplyOnce(t *testing.T) {
 	if got, err := s.SaveReplyOnce(ctx, "m:busy", "好的", time.Hour); err != nil || got != "好的" {
 		t.Errorf("SaveReplyOnce on a pending message = %q, %v", got, err)
 	}
-	if st, _, _ := s.ClaimMessage(ctx, "m:busy", time.Minute); st != store.Pending {
+	if st, _, _ := s.ClaimMessage(ctx, "m:busy", time.Minute); st != bot.ClaimPending {
 		t.Errorf("pending mark was replaced: %v", st)
 	}
 	// Concurrent deliveries all send the same reply.

@@ -13,20 +13,21 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Household returns one household, or an error wrapping bot.ErrNotFound.
-func (s *Store) Household(ctx context.Context, committee, code string) (bot.Household, error) {
+func (s *Store) Household(ctx context.Context, committee, code string) (domain.Household, error) {
 	v, err := s.client.HGet(ctx, s.k.households(committee), code).Result()
 	if errors.Is(err, redis.Nil) {
-		return bot.Household{}, fmt.Errorf("household %s/%s: %w", committee, code, bot.ErrNotFound)
+		return domain.Household{}, fmt.Errorf("household %s/%s: %w", committee, code, bot.ErrNotFound)
 	}
 	if err != nil {
-		return bot.Household{}, fail(fmt.Sprintf("read household %s/%s", committee, code), err)
+		return domain.Household{}, fail(fmt.Sprintf("read household %s/%s", committee, code), err)
 	}
 	h, err := decodeHousehold(v)
 	if err != nil {
-		return bot.Household{}, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
+		return domain.Household{}, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
 	}
 	return h, nil
 }
@@ -48,13 +49,13 @@ return out
 
 // FindByHead returns the committee's households whose head is head, by
 // code. It reads the heads index, never scans the households.
-func (s *Store) FindByHead(ctx context.Context, committee, head string) ([]bot.Household, error) {
+func (s *Store) FindByHead(ctx context.Context, committee, head string) ([]domain.Household, error) {
 	keys := []string{s.k.heads(committee), s.k.households(committee)}
 	reply, err := findByHeadScript.Run(ctx, s.client, keys, head).Slice()
 	if err != nil {
 		return nil, fail("find households by head in "+committee, err)
 	}
-	out := make([]bot.Household, 0, len(reply))
+	out := make([]domain.Household, 0, len(reply))
 	for _, v := range reply {
 		stored, _ := v.(string)
 		h, err := decodeHousehold(stored)
@@ -140,7 +141,7 @@ func (s *Store) Unvisited(ctx context.Context, committee string, limit int) ([]b
 	for i := 1; i < len(reply); i += 2 {
 		code, _ := reply[i].(string)
 		stored, _ := reply[i+1].(string)
-		var h bot.Household
+		var h domain.Household
 		if stored != "" {
 			if h, err = decodeHousehold(stored); err != nil {
 				return nil, 0, fmt.Errorf("decode household %s/%s: %w", committee, code, err)
@@ -152,12 +153,12 @@ func (s *Store) Unvisited(ctx context.Context, committee string, limit int) ([]b
 }
 
 // Households returns every household of a committee by code, for exports.
-func (s *Store) Households(ctx context.Context, committee string) ([]bot.Household, error) {
+func (s *Store) Households(ctx context.Context, committee string) ([]domain.Household, error) {
 	all, err := s.client.HGetAll(ctx, s.k.households(committee)).Result()
 	if err != nil {
 		return nil, fail("read households of "+committee, err)
 	}
-	out := make([]bot.Household, 0, len(all))
+	out := make([]domain.Household, 0, len(all))
 	for code, stored := range all {
 		h, err := decodeHousehold(stored)
 		if err != nil {
@@ -190,15 +191,15 @@ func (s *Store) Audit(ctx context.Context, committee string, limit int) ([]bot.A
 		if len(parts) != 4 {
 			return nil, fmt.Errorf("decode audit entry %s of %s: %d parts, want 4", m.ID, committee, len(parts))
 		}
-		e.Kind, e.Actor, e.OpID, e.Detail = parts[0], parts[1], parts[2], parts[3]
+		e.Kind, e.Actor, e.OpID, e.Detail = bot.ChangeKind(parts[0]), parts[1], parts[2], parts[3]
 		out = append(out, e)
 	}
 	return out, nil
 }
 
 // sortByCode orders households as they were registered.
-func sortByCode(hs []bot.Household) {
-	slices.SortFunc(hs, func(a, b bot.Household) int {
+func sortByCode(hs []domain.Household) {
+	slices.SortFunc(hs, func(a, b domain.Household) int {
 		return cmp.Or(cmp.Compare(codeScore(a.Code), codeScore(b.Code)), cmp.Compare(a.Code, b.Code))
 	})
 }

@@ -6,7 +6,8 @@ import (
 )
 
 // Every Redis key of the program is built here, so the layout can be read in
-// one place and a prefix change cannot miss a key.
+// one place and a prefix change cannot miss a key. docs/keys.md lists each
+// key's Redis type, encoding, TTL and writers.
 //
 // A committee's keys share the hash tag {c:<committee>}: on Redis Cluster
 // they live in one slot, which is what lets Apply change a household, its
@@ -33,7 +34,7 @@ func (k keys) heads(c string) string { return k.committee(c) + "heads" }
 // the oldest registrations come first.
 func (k keys) todo(c string) string { return k.committee(c) + "todo" }
 
-// counters is the hash of the committee's running totals (bot.Counters).
+// counters is the hash of the committee's running totals (domain.Counters).
 func (k keys) counters(c string) string { return k.committee(c) + "ctr" }
 
 // seq is the committee's household-code sequence.

@@ -15,6 +15,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/internal/campaigntest"
 	"songnuan/store"
 	"songnuan/store/storetest"
 )
@@ -56,10 +58,10 @@ func (c campaign) run(tb testing.TB, s *store.Store) {
 	tb.Helper()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(2024, 1))
-	staff := bot.Directory{}
-	var workers []bot.Staff
+	staff := domain.Directory{}
+	var workers []domain.Staff
 	for i := range c.committees {
-		w := bot.Staff{UserID: fmt.Sprintf("worker%02d", i), Name: "社工" + string(given[i%len(given)]), Role: bot.RoleWorker,
+		w := domain.Staff{UserID: fmt.Sprintf("worker%02d", i), Name: "社工" + string(given[i%len(given)]), Role: domain.RoleWorker,
 			Committee: fmt.Sprintf("甘泉%d村", i+1)}
 		staff[w.UserID] = w
 		workers = append(workers, w)
@@ -69,13 +71,13 @@ func (c campaign) run(tb testing.TB, s *store.Store) {
 		tb.Fatal(err)
 	}
 	now := time.Date(2024, 1, 10, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	b, err := bot.New(bot.Config{Store: s, Policy: bot.DefaultPolicy(), Staff: staff, Sealer: sealer,
+	b, err := bot.New(bot.Config{Store: s, Policy: campaigntest.Policy(), Staff: staff, Sealer: sealer,
 		Clock: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	msg := 0
-	say := func(w bot.Staff, text string) string {
+	say := func(w domain.Staff, text string) string {
 		tb.Helper()
 		msg++
 		id := fmt.Sprint(7400000000000000000 + msg)
@@ -91,7 +93,7 @@ func (c campaign) run(tb testing.TB, s *store.Store) {
 	}
 	cats := []string{"低保 3人", "低保 2人 特困供养1人", "特困供养 1人", "因病支出 4人", "低保 2人 重残无业1人", "2人 支内回沪1人", "冬令御寒 1人"}
 	type reg struct {
-		w    bot.Staff
+		w    domain.Staff
 		head string
 	}
 	var regs []reg

@@ -65,7 +65,13 @@ func (s *Store) OutboxAdd(ctx context.Context, id, payload string) (bool, error)
 // consumer has held untouched for reclaim (it died), else a new one,
 // waiting up to block for it. ok is false when there was none. With
 // reclaim 0 it looks for new ones only.
-func (s *Store) OutboxNext(ctx context.Context, consumer string, block, reclaim time.Duration) (e OutboxEntry, ok bool, err error) {
+func (s *Store) OutboxNext(ctx context.Context, consumer string, block, reclaim time.Duration) (id, payload string, added time.Time, ok bool, err error) {
+	e, ok, err := s.OutboxTake(ctx, consumer, block, reclaim)
+	return e.ID, e.Payload, e.Added, ok, err
+}
+
+// OutboxTake is OutboxNext returning the entry as one value.
+func (s *Store) OutboxTake(ctx context.Context, consumer string, block, reclaim time.Duration) (e OutboxEntry, ok bool, err error) {
 	for try := 0; ; try++ {
 		e, ok, err = s.outboxNext(ctx, consumer, block, reclaim)
 		if err == nil || try > 0 || !strings.HasPrefix(err.Error(), "NOGROUP") {

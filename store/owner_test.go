@@ -5,18 +5,18 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/store"
+	"songnuan/bot"
 	"songnuan/store/storetest"
 )
 
 func TestClaimOwners(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	a, b := store.NewOwner(), store.NewOwner()
+	a, b := bot.NewOwner(), bot.NewOwner()
 	if a == b || a == "" {
 		t.Fatalf("owners %q and %q", a, b)
 	}
-	claim := func(owner string) store.ClaimState {
+	claim := func(owner string) bot.ClaimState {
 		t.Helper()
 		// A limit of one: claiming one message again must not count twice.
 		st, _, over, err := s.ClaimMessageLimited(ctx, "m:own", owner, time.Minute, "wang", 1)
@@ -25,26 +25,26 @@ func TestClaimOwners(t *testing.T) {
 		}
 		return st
 	}
-	if st := claim(a); st != store.Claimed {
+	if st := claim(a); st != bot.Claimed {
 		t.Fatalf("first claim = %v", st)
 	}
-	if st := claim(a); st != store.Claimed {
+	if st := claim(a); st != bot.Claimed {
 		t.Errorf("the owner's claim seen again = %v, want claimed (its own)", st)
 	}
-	if st := claim(b); st != store.Pending {
+	if st := claim(b); st != bot.ClaimPending {
 		t.Errorf("another owner's claim = %v, want pending", st)
 	}
 	// Only the owner releases its claim.
 	if err := s.ReleaseClaim(ctx, "m:own", b); err != nil {
 		t.Fatal(err)
 	}
-	if st := claim(b); st != store.Pending {
+	if st := claim(b); st != bot.ClaimPending {
 		t.Errorf("after another owner's release = %v, want still pending", st)
 	}
 	if err := s.ReleaseClaim(ctx, "m:own", a); err != nil {
 		t.Fatal(err)
 	}
-	if st := claim(b); st != store.Claimed {
+	if st := claim(b); st != bot.Claimed {
 		t.Errorf("after the owner's release = %v, want claimable", st)
 	}
 	// A reply is never released.
@@ -54,7 +54,7 @@ func TestClaimOwners(t *testing.T) {
 	if err := s.ReleaseClaim(ctx, "m:own", b); err != nil {
 		t.Fatal(err)
 	}
-	if st, reply, _, err := s.ClaimMessageLimited(ctx, "m:own", a, time.Minute, "", 0); err != nil || st != store.Done || reply != "已记录" {
+	if st, reply, _, err := s.ClaimMessageLimited(ctx, "m:own", a, time.Minute, "", 0); err != nil || st != bot.ClaimDone || reply != "已记录" {
 		t.Errorf("after releasing an answered message: %v %q %v", st, reply, err)
 	}
 }
@@ -62,7 +62,7 @@ func TestClaimOwners(t *testing.T) {
 func TestOwnedClaimIsPendingToReaders(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	if _, _, _, err := s.ClaimMessageLimited(ctx, "m:r", store.NewOwner(), time.Minute, "", 0); err != nil {
+	if _, _, _, err := s.ClaimMessageLimited(ctx, "m:r", bot.NewOwner(), time.Minute, "", 0); err != nil {
 		t.Fatal(err)
 	}
 	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -70,7 +70,7 @@ func TestOwnedClaimIsPendingToReaders(t *testing.T) {
 	if _, done, err := s.WaitReply(wctx, "m:r"); err != nil || done {
 		t.Errorf("WaitReply on an owned claim = done %v, %v; want pending", done, err)
 	}
-	if st, _, err := s.ClaimMessage(ctx, "m:r", time.Minute); err != nil || st != store.Pending {
+	if st, _, err := s.ClaimMessage(ctx, "m:r", time.Minute); err != nil || st != bot.ClaimPending {
 		t.Errorf("ClaimMessage on an owned claim = %v, %v; want pending", st, err)
 	}
 	if got, err := s.SaveReplyOnce(ctx, "m:r", "帮助", time.Minute); err != nil || got != "帮助" {
@@ -83,8 +83,8 @@ func TestOwnedClaimIsPendingToReaders(t *testing.T) {
 func TestRenewClaim(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	a, b := store.NewOwner(), store.NewOwner()
-	if st, _, _, err := s.ClaimMessageLimited(ctx, "m:1", a, time.Second, "", 0); err != nil || st != store.Claimed {
+	a, b := bot.NewOwner(), bot.NewOwner()
+	if st, _, _, err := s.ClaimMessageLimited(ctx, "m:1", a, time.Second, "", 0); err != nil || st != bot.Claimed {
 		t.Fatalf("claim: %v %v", st, err)
 	}
 	if held, err := s.RenewClaim(ctx, "m:1", a, time.Minute); err != nil || !held {
@@ -103,7 +103,7 @@ func TestRenewClaim(t *testing.T) {
 	if held, err := s.RenewClaim(ctx, "m:1", a, time.Second); err != nil || held {
 		t.Errorf("renew after the reply: %v %v, want not held", held, err)
 	}
-	if st, reply, err := s.ClaimMessage(ctx, "m:1", time.Second); err != nil || st != store.Done || reply != "已记录" {
+	if st, reply, err := s.ClaimMessage(ctx, "m:1", time.Second); err != nil || st != bot.ClaimDone || reply != "已记录" {
 		t.Errorf("after a late renewal: %v %q %v, want the reply kept", st, reply, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/store"
 	"songnuan/store/storetest"
 )
@@ -16,14 +17,14 @@ import (
 // TestCountersFollowHouseholds applies random registrations, visits,
 // corrections, removals and donations, each with the deltas the bot would
 // send, and checks that the stored counters are the sum of
-// bot.CounterFields over the stored households (plus donations), and that
+// domain.CounterFields over the stored households (plus donations), and that
 // the heads index and the not-yet-visited set agree with the households.
 func TestCountersFollowHouseholds(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			s := storetest.Open(t)
 			rng := rand.New(rand.NewPCG(seed, 2024))
-			m := model{s: s, rng: rng, t: t, live: map[string]bot.Household{}}
+			m := model{s: s, rng: rng, t: t, live: map[string]domain.Household{}}
 			for step := range 150 {
 				m.step(step)
 			}
@@ -36,7 +37,7 @@ type model struct {
 	s         *store.Store
 	rng       *rand.Rand
 	t         *testing.T
-	live      map[string]bot.Household // what should be stored, by code
+	live      map[string]domain.Household // what should be stored, by code
 	donations int64
 }
 
@@ -63,7 +64,7 @@ func (m *model) step(i int) {
 		c = registration(&h, "worker1")
 	case op <= 5: // visit, by committee staff or a leader
 		before := m.live[codes[m.rng.IntN(len(codes))]]
-		who := []bot.Visitor{bot.VisitorCommittee, bot.VisitorCommittee, bot.VisitorDistrict, bot.VisitorStreet}[m.rng.IntN(4)]
+		who := []domain.Visitor{domain.VisitorCommittee, domain.VisitorCommittee, domain.VisitorDistrict, domain.VisitorStreet}[m.rng.IntN(4)]
 		after := visited(before, int64(m.rng.IntN(3000)), who)
 		c = visit(fmt.Sprintf("m:%d", i), &before, &after)
 	case op <= 7: // correction: size, head, an item needing its amount
@@ -74,7 +75,7 @@ func (m *model) step(i int) {
 		after.Head = heads[m.rng.IntN(len(heads))]
 		after.Entitlement.Items = slices.Clone(before.Entitlement.Items)
 		if m.rng.IntN(2) == 0 {
-			after.Entitlement.Items = append(after.Entitlement.Items, bot.EntitlementItem{
+			after.Entitlement.Items = append(after.Entitlement.Items, domain.EntitlementItem{
 				Item: "18", Name: "妇联帮困", Category: "妇联", Fund: "市妇联拨款", NeedsAmount: true,
 			})
 		} else {
@@ -85,14 +86,14 @@ func (m *model) step(i int) {
 			after.Entitlement.Total += it.Amount
 		}
 		c = bot.Change{OpID: fmt.Sprintf("m:%d", i), Kind: "update", Actor: "worker1", Committee: committee,
-			Code: before.Code, Before: &before, After: &after, Deltas: bot.CounterDeltas(&before, &after), Undoable: true}
+			Code: before.Code, Before: &before, After: &after, Deltas: domain.CounterDeltas(&before, &after), Undo: bot.UndoPush}
 	case op == 8: // removal, as an undo of a registration
 		before := m.live[codes[m.rng.IntN(len(codes))]]
 		c = bot.Change{OpID: fmt.Sprintf("m:%d", i), Kind: "undo", Actor: "worker1", Committee: committee,
-			Code: before.Code, Before: &before, Deltas: bot.CounterDeltas(&before, nil), Todo: -1, Undo: true}
+			Code: before.Code, Before: &before, Deltas: domain.CounterDeltas(&before, nil), Todo: -1, Undo: bot.UndoPop}
 	default: // donation
 		d := int64(m.rng.IntN(1000))
-		if err := m.s.AddCounters(ctx, committee, map[string]int64{bot.CtrDonations: d}); err != nil {
+		if err := m.s.AddCounters(ctx, committee, map[string]int64{domain.CtrDonations: d}); err != nil {
 			m.t.Fatal(err)
 		}
 		m.donations += d
@@ -114,14 +115,14 @@ func (m *model) step(i int) {
 
 // want is what the counters must be: the fields of every live household
 // and the donations.
-func (m *model) want() bot.Counters {
-	want := bot.Counters{}
+func (m *model) want() domain.Counters {
+	want := domain.Counters{}
 	for _, h := range m.live {
-		for k, v := range bot.CounterFields(&h) {
+		for k, v := range domain.CounterFields(&h) {
 			want[k] += v
 		}
 	}
-	want[bot.CtrDonations] += m.donations
+	want[domain.CtrDonations] += m.donations
 	maps.DeleteFunc(want, func(_ string, v int64) bool { return v == 0 })
 	return want
 }

@@ -9,14 +9,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"songnuan/store"
+	"songnuan/bot"
 	"songnuan/store/storetest"
 )
 
 func TestClaimMessageLimited(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	claim := func(key, user string) (store.ClaimState, string, bool) {
+	claim := func(key, user string) (bot.ClaimState, string, bool) {
 		t.Helper()
 		st, reply, over, err := s.ClaimMessageLimited(ctx, key, "", time.Minute, user, 60)
 		if err != nil {
@@ -26,24 +26,24 @@ func TestClaimMessageLimited(t *testing.T) {
 	}
 	for i := range 60 {
 		key := fmt.Sprint("m:", i)
-		if st, _, over := claim(key, "wang"); st != store.Claimed || over {
+		if st, _, over := claim(key, "wang"); st != bot.Claimed || over {
 			t.Fatalf("message %d: %v over=%v, want claimed within the limit", i+1, st, over)
 		}
 		if err := s.SaveReply(ctx, key, fmt.Sprint("回复", i), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if st, _, over := claim("m:60", "wang"); st != store.Claimed || !over {
+	if st, _, over := claim("m:60", "wang"); st != bot.Claimed || !over {
 		t.Fatalf("61st message: %v over=%v, want claimed and over", st, over)
 	}
-	if st, _, over := claim("m:li", "li"); st != store.Claimed || over {
+	if st, _, over := claim("m:li", "li"); st != bot.Claimed || over {
 		t.Fatalf("another user: %v over=%v, want claimed within the limit", st, over)
 	}
 	// Re-deliveries are answered, never refused, however many came before.
-	if st, reply, over := claim("m:0", "wang"); st != store.Done || reply != "回复0" || over {
+	if st, reply, over := claim("m:0", "wang"); st != bot.ClaimDone || reply != "回复0" || over {
 		t.Fatalf("re-delivery of an answered message: %v %q over=%v", st, reply, over)
 	}
-	if st, _, over := claim("m:li", "li"); st != store.Pending || over {
+	if st, _, over := claim("m:li", "li"); st != bot.ClaimPending || over {
 		t.Fatalf("re-delivery of a message being handled: %v over=%v", st, over)
 	}
 	// No limit, or no user (events): never over.
@@ -52,7 +52,7 @@ func TestClaimMessageLimited(t *testing.T) {
 		limit int
 	}{{"wang", 0}, {"", 60}} {
 		st, _, over, err := s.ClaimMessageLimited(ctx, fmt.Sprint("m:free:", c.user, c.limit), "", time.Minute, c.user, c.limit)
-		if err != nil || st != store.Claimed || over {
+		if err != nil || st != bot.Claimed || over {
 			t.Errorf("user %q limit %d: %v over=%v %v, want claimed", c.user, c.limit, st, over, err)
 		}
 	}
@@ -84,7 +84,7 @@ func TestSaveReplyOnceLimited(t *testing.T) {
 		t.Fatalf("61st message: %q over=%v, want refused", text, over)
 	}
 	// The refused message's reply was taken back: a re-delivery is new.
-	if st, _, err := s.ClaimMessage(ctx, "m:60", time.Minute); err != nil || st != store.Claimed {
+	if st, _, err := s.ClaimMessage(ctx, "m:60", time.Minute); err != nil || st != bot.Claimed {
 		t.Fatalf("refused message after the refusal: %v %v, want claimable", st, err)
 	}
 	if text, over := save("m:li", "帮助", "li"); text != "帮助" || over {

@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"songnuan/internal/testkit"
 	"songnuan/store"
 )
 
 // go-redis's own complaints reach the program's JSON log, not stderr.
 func TestGoRedisMessagesGoToTheLog(t *testing.T) {
-	var buf lockedBuffer
+	var buf testkit.Buffer
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
 	defer slog.SetDefault(old)

@@ -6,20 +6,20 @@ import (
 	"testing"
 	"time"
 
-	"songnuan/store"
+	"songnuan/bot"
 	"songnuan/store/storetest"
 )
 
 func TestReleaseClaim(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	if st, _, err := s.ClaimMessage(ctx, "m:rel", time.Minute); err != nil || st != store.Claimed {
+	if st, _, err := s.ClaimMessage(ctx, "m:rel", time.Minute); err != nil || st != bot.Claimed {
 		t.Fatalf("claim = %v, %v", st, err)
 	}
 	if err := s.ReleaseClaim(ctx, "m:rel", ""); err != nil {
 		t.Fatal(err)
 	}
-	if st, _, err := s.ClaimMessage(ctx, "m:rel", time.Minute); err != nil || st != store.Claimed {
+	if st, _, err := s.ClaimMessage(ctx, "m:rel", time.Minute); err != nil || st != bot.Claimed {
 		t.Fatalf("claim after release = %v, %v; want Claimed", st, err)
 	}
 	if err := s.SaveReply(ctx, "m:rel", "已记录", time.Minute); err != nil {
@@ -28,7 +28,7 @@ func TestReleaseClaim(t *testing.T) {
 	if err := s.ReleaseClaim(ctx, "m:rel", ""); err != nil {
 		t.Fatal(err)
 	}
-	if st, reply, err := s.ClaimMessage(ctx, "m:rel", time.Minute); err != nil || st != store.Done || reply != "已记录" {
+	if st, reply, err := s.ClaimMessage(ctx, "m:rel", time.Minute); err != nil || st != bot.ClaimDone || reply != "已记录" {
 		t.Fatalf("release must keep a saved reply: got %v %q %v", st, reply, err)
 	}
 }

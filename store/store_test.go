@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/store"
 	"songnuan/store/storetest"
 )
@@ -21,7 +22,7 @@ import (
 var at = time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
 
 // register adds a realistic household under a new code and returns it.
-func register(t testing.TB, s *store.Store, committee, head string) bot.Household {
+func register(t testing.TB, s *store.Store, committee, head string) domain.Household {
 	t.Helper()
 	ctx := context.Background()
 	code, err := s.NextCode(ctx, committee)
@@ -36,18 +37,18 @@ func register(t testing.TB, s *store.Store, committee, head string) bot.Househol
 }
 
 // registration is the change that registers h.
-func registration(h *bot.Household, actor string) bot.Change {
+func registration(h *domain.Household, actor string) bot.Change {
 	return bot.Change{
 		OpID: "reg:" + h.Committee + ":" + h.Code, Kind: "register", Actor: actor, At: at,
 		Committee: h.Committee, Code: h.Code, After: h,
-		Deltas: bot.CounterDeltas(nil, h), Todo: 1, Undoable: true,
+		Deltas: domain.CounterDeltas(nil, h), Todo: 1, Undo: bot.UndoPush,
 		Result: "已登记 " + h.Code, Audit: "登记 " + h.Head,
 	}
 }
 
 // visited returns h after a visit that paid paid yuan.
-func visited(h bot.Household, paid int64, who bot.Visitor) bot.Household {
-	h.Visits = append(slices.Clone(h.Visits), bot.Visit{
+func visited(h domain.Household, paid int64, who domain.Visitor) domain.Household {
+	h.Visits = append(slices.Clone(h.Visits), domain.Visit{
 		At: at, Date: "2024-01-15", By: "worker1", ByName: "李四", Visitor: who, Paid: paid,
 	})
 	h.Version++
@@ -56,22 +57,22 @@ func visited(h bot.Household, paid int64, who bot.Visitor) bot.Household {
 }
 
 // visit is the change that records a visit turning before into after.
-func visit(opID string, before, after *bot.Household) bot.Change {
-	todo := 0
+func visit(opID string, before, after *domain.Household) bot.Change {
+	todo := bot.TodoKeep
 	if len(before.Visits) == 0 && len(after.Visits) > 0 {
-		todo = -1
+		todo = bot.TodoRemove
 	}
 	return bot.Change{
 		OpID: opID, Kind: "visit", Actor: "worker1", At: at,
 		Committee: before.Committee, Code: before.Code, Before: before, After: after,
-		Deltas: bot.CounterDeltas(before, after), Todo: todo, Undoable: true,
+		Deltas: domain.CounterDeltas(before, after), Todo: todo, Undo: bot.UndoPush,
 		Result: "已记录走访 " + opID, Audit: "走访 " + before.Head,
 	}
 }
 
 // sameHousehold compares households by their stored form, so time zones
 // that JSON does not keep do not count.
-func sameHousehold(t testing.TB, got, want bot.Household) {
+func sameHousehold(t testing.TB, got, want domain.Household) {
 	t.Helper()
 	g, _ := json.Marshal(got)
 	w, _ := json.Marshal(want)
@@ -135,12 +136,12 @@ func TestApplyReturnsCounters(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
 	h := register(t, s, "甘泉一村", "张三")
-	after := visited(h, 2260, bot.VisitorCommittee)
+	after := visited(h, 2260, domain.VisitorCommittee)
 	got, err := s.Apply(ctx, visit("m:1", &h, &after))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := bot.CounterFields(&after)
+	want := domain.CounterFields(&after)
 	if !maps.Equal(got.Counters, want) {
 		t.Errorf("Applied.Counters = %v, want %v", got.Counters, want)
 	}
@@ -154,7 +155,7 @@ func TestApplyReturnsCounters(t *testing.T) {
 	if !maps.Equal(stored, want) {
 		t.Errorf("Counters = %v, want %v", stored, want)
 	}
-	if stored[bot.CtrVisited] != 1 || stored[bot.CtrPaid] != 2260 || stored[bot.CtrShort] != 0 {
+	if stored[domain.CtrVisited] != 1 || stored[domain.CtrPaid] != 2260 || stored[domain.CtrShort] != 0 {
 		t.Errorf("Counters = %v, want one household visited and 2260 paid in full", stored)
 	}
 }
@@ -163,22 +164,22 @@ func TestApplyConflict(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
 	h := register(t, s, "甘泉一村", "张三")
-	after := visited(h, 500, bot.VisitorCommittee)
+	after := visited(h, 500, domain.VisitorCommittee)
 	if _, err := s.Apply(ctx, visit("m:1", &h, &after)); err != nil {
 		t.Fatal(err)
 	}
 	ctrBefore, _ := s.Counters(ctx, "甘泉一村")
 	auditBefore, _ := s.Audit(ctx, "甘泉一村", 100)
 
-	stale := visited(h, 700, bot.VisitorCommittee) // from version 1, now 2
+	stale := visited(h, 700, domain.VisitorCommittee) // from version 1, now 2
 	again := storetest.Household("甘泉一村", h.Code, "王五")
 	taken := registration(&again, "worker1")
 	taken.OpID = "m:taken"
 	for name, c := range map[string]bot.Change{
 		"stale version":  visit("m:2", &h, &stale),
 		"code taken":     taken,
-		"household gone": visit("m:3", ptr(storetest.Household("甘泉一村", "77", "赵六")), ptr(visited(storetest.Household("甘泉一村", "77", "赵六"), 1, bot.VisitorCommittee))),
-		"stale removal":  {OpID: "m:4", Kind: "undo", Actor: "worker1", Committee: "甘泉一村", Code: h.Code, Before: &h, Deltas: bot.CounterDeltas(&h, nil)},
+		"household gone": visit("m:3", ptr(storetest.Household("甘泉一村", "77", "赵六")), ptr(visited(storetest.Household("甘泉一村", "77", "赵六"), 1, domain.VisitorCommittee))),
+		"stale removal":  {OpID: "m:4", Kind: "undo", Actor: "worker1", Committee: "甘泉一村", Code: h.Code, Before: &h, Deltas: domain.CounterDeltas(&h, nil)},
 	} {
 		_, err := s.Apply(ctx, c)
 		if !errors.Is(err, bot.ErrConflict) {
@@ -213,7 +214,7 @@ func TestApplyReplay(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
 	h := register(t, s, "甘泉一村", "张三")
-	first := visited(h, 500, bot.VisitorCommittee)
+	first := visited(h, 500, domain.VisitorCommittee)
 	c := visit("m:42", &h, &first)
 	applied, err := s.Apply(ctx, c)
 	if err != nil {
@@ -222,7 +223,7 @@ func TestApplyReplay(t *testing.T) {
 
 	// WeCom delivers the same message again: same OpID, the bot's view may
 	// even differ; nothing may change.
-	other := visited(h, 900, bot.VisitorDistrict)
+	other := visited(h, 900, domain.VisitorDistrict)
 	retry := visit("m:42", &h, &other)
 	retry.Result = "另一个结果"
 	for range 3 {
@@ -240,7 +241,7 @@ func TestApplyReplay(t *testing.T) {
 	stored, _ := s.Household(ctx, "甘泉一村", h.Code)
 	sameHousehold(t, stored, first)
 	ctr, _ := s.Counters(ctx, "甘泉一村")
-	if ctr[bot.CtrPaid] != 500 || ctr[bot.CtrLeader] != 0 {
+	if ctr[domain.CtrPaid] != 500 || ctr[domain.CtrLeader] != 0 {
 		t.Errorf("counters after replays = %v, want 500 paid, no leader visit", ctr)
 	}
 	audit, _ := s.Audit(ctx, "甘泉一村", 10)
@@ -250,6 +251,45 @@ func TestApplyReplay(t *testing.T) {
 	undo, _ := s.LastUndo(ctx, "worker1")
 	if undo.OpID != "m:42" {
 		t.Errorf("undo top = %q, want m:42", undo.OpID)
+	}
+}
+
+// TestReplayedReadsWhatApplyAndAddCountersRecorded: the look-up a command
+// makes before answering a re-delivered message finds an op applied by
+// either write, with its stored result, in its committee only, and
+// changes nothing.
+func TestReplayedReadsWhatApplyAndAddCountersRecorded(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	h := register(t, s, "甘泉一村", "张三")
+	after := visited(h, 500, domain.VisitorCommittee)
+	applied, err := s.Apply(ctx, visit("m:43", &h, &after))
+	if err != nil {
+		t.Fatal(err)
+	}
+	donation := bot.CounterChange{OpID: "m:44", Kind: "donation", Actor: "wang", At: at, Committee: "甘泉一村",
+		Deltas: map[string]int64{domain.CtrDonations: 100}, Result: "已记录捐款 100元", Audit: "王芳 捐款 100元"}
+	if _, err := s.AddCountersOnce(ctx, donation); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Counters(ctx, "甘泉一村")
+	for _, tt := range []struct {
+		committee, op string
+		want          string
+		ok            bool
+	}{
+		{"甘泉一村", "m:43", applied.Result, true},
+		{"甘泉一村", "m:44", donation.Result, true},
+		{"甘泉一村", "m:45", "", false},
+		{"甘泉二村", "m:43", "", false},
+	} {
+		got, ok, err := s.Replayed(ctx, tt.committee, tt.op)
+		if err != nil || got != tt.want || ok != tt.ok {
+			t.Errorf("Replayed(%s, %s) = %q, %v, %v; want %q, %v", tt.committee, tt.op, got, ok, err, tt.want, tt.ok)
+		}
+	}
+	if now, _ := s.Counters(ctx, "甘泉一村"); !maps.Equal(now, before) {
+		t.Errorf("counters after look-ups = %v, want %v", now, before)
 	}
 }
 
@@ -265,7 +305,7 @@ func TestApplyConcurrentVisits(t *testing.T) {
 	)
 	for i := range n {
 		wg.Go(func() {
-			after := visited(h, 2260, bot.VisitorCommittee)
+			after := visited(h, 2260, domain.VisitorCommittee)
 			after.Visits[0].MsgID = strconv.Itoa(i)
 			_, err := s.Apply(ctx, visit(fmt.Sprintf("m:%d", i), &h, &after))
 			switch {
@@ -285,7 +325,7 @@ func TestApplyConcurrentVisits(t *testing.T) {
 	}
 	winner := <-ok
 	ctr, _ := s.Counters(ctx, "甘泉一村")
-	if ctr[bot.CtrVisited] != 1 || ctr[bot.CtrPaid] != 2260 {
+	if ctr[domain.CtrVisited] != 1 || ctr[domain.CtrPaid] != 2260 {
 		t.Errorf("counters = %v, want one visit of 2260", ctr)
 	}
 	got, _ := s.Household(ctx, "甘泉一村", h.Code)
@@ -305,7 +345,7 @@ func TestApplyOpMarkerExpires(t *testing.T) {
 	now := time.Now()
 	s := store.New(base.Client(), store.Options{Prefix: base.Prefix(), Now: func() time.Time { return now }})
 	h := register(t, s, "甘泉一村", "张三")
-	after := visited(h, 500, bot.VisitorCommittee)
+	after := visited(h, 500, domain.VisitorCommittee)
 	c := visit("m:expiry", &h, &after)
 	if _, err := s.Apply(ctx, c); err != nil {
 		t.Fatal(err)
@@ -341,8 +381,8 @@ func TestApplyRefusesMalformedChanges(t *testing.T) {
 	for name, c := range map[string]bot.Change{
 		"no op id":          {Committee: "甘泉一村", Code: "1", After: &h},
 		"no household":      {OpID: "x", Committee: "甘泉一村", Code: "1"},
-		"push and pop":      {OpID: "x", Actor: "u", Committee: "甘泉一村", Code: "1", After: &h, Undoable: true, Undo: true},
-		"undo without user": {OpID: "x", Committee: "甘泉一村", Code: "1", After: &h, Undoable: true},
+		"unknown undo":      {OpID: "x", Actor: "u", Committee: "甘泉一村", Code: "1", After: &h, Undo: "both"},
+		"undo without user": {OpID: "x", Committee: "甘泉一村", Code: "1", After: &h, Undo: bot.UndoPush},
 		"version kept":      {OpID: "x", Committee: "甘泉一村", Code: "1", Before: &h, After: &same},
 		"wrong committee":   {OpID: "x", Committee: "甘泉一村", Code: "1", After: &other},
 		"todo out of range": {OpID: "x", Committee: "甘泉一村", Code: "1", After: &h, Todo: 2},
@@ -408,7 +448,7 @@ func TestFindByHead(t *testing.T) {
 	}
 
 	// Removing a household removes it from the index.
-	del := bot.Change{OpID: "m:del", Kind: "undo", Actor: "worker1", At: at, Committee: b.Committee, Code: b.Code, Before: &b, Deltas: bot.CounterDeltas(&b, nil)}
+	del := bot.Change{OpID: "m:del", Kind: "undo", Actor: "worker1", At: at, Committee: b.Committee, Code: b.Code, Before: &b, Deltas: domain.CounterDeltas(&b, nil)}
 	if _, err := s.Apply(ctx, del); err != nil {
 		t.Fatal(err)
 	}
@@ -420,13 +460,13 @@ func TestFindByHead(t *testing.T) {
 func TestUnvisited(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	var hs []bot.Household
+	var hs []domain.Household
 	for i := range 12 {
 		hs = append(hs, register(t, s, "甘泉一村", fmt.Sprintf("户主%d", i+1)))
 	}
 	// Visit 2 and 11: numeric order must keep 10 and 12 after 9.
 	for _, i := range []int{1, 10} {
-		after := visited(hs[i], 100, bot.VisitorCommittee)
+		after := visited(hs[i], 100, domain.VisitorCommittee)
 		if _, err := s.Apply(ctx, visit("m:"+hs[i].Code, &hs[i], &after)); err != nil {
 			t.Fatal(err)
 		}
@@ -457,7 +497,7 @@ func TestUnvisited(t *testing.T) {
 func TestHouseholds(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	var want []bot.Household
+	var want []domain.Household
 	for i := range 11 {
 		want = append(want, register(t, s, "甘泉一村", fmt.Sprintf("户主%d", i+1)))
 	}
@@ -478,7 +518,7 @@ func TestAudit(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
 	h := register(t, s, "甘泉一村", "张三")
-	after := visited(h, 300, bot.VisitorCommittee)
+	after := visited(h, 300, domain.VisitorCommittee)
 	c := visit("m:7", &h, &after)
 	c.At = at.Add(time.Hour)
 	c.Audit = "走访 张三 310107********1234 发放300元"
@@ -519,7 +559,7 @@ func TestUndoStack(t *testing.T) {
 		t.Errorf("undo record of a registration = %+v", r)
 	}
 
-	after := visited(h, 300, bot.VisitorCommittee)
+	after := visited(h, 300, domain.VisitorCommittee)
 	if _, err := s.Apply(ctx, visit("m:1", &h, &after)); err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +573,7 @@ func TestUndoStack(t *testing.T) {
 	back.Version = after.Version + 1
 	undo := bot.Change{
 		OpID: "m:undo", Kind: "undo", Actor: "worker1", At: at, Committee: "甘泉一村", Code: h.Code,
-		Before: &after, After: &back, Deltas: bot.CounterDeltas(&after, &back), Todo: 1, Undo: true,
+		Before: &after, After: &back, Deltas: domain.CounterDeltas(&after, &back), Todo: 1, Undo: bot.UndoPop,
 	}
 	if _, err := s.Apply(ctx, undo); err != nil {
 		t.Fatal(err)
@@ -543,7 +583,7 @@ func TestUndoStack(t *testing.T) {
 		t.Errorf("after undo the top is %q, want the registration", r.OpID)
 	}
 	ctr, _ := s.Counters(ctx, "甘泉一村")
-	if ctr[bot.CtrVisited] != 0 || ctr[bot.CtrPaid] != 0 || ctr[bot.CtrHouseholds] != 1 {
+	if ctr[domain.CtrVisited] != 0 || ctr[domain.CtrPaid] != 0 || ctr[domain.CtrHouseholds] != 1 {
 		t.Errorf("counters after undo = %v, want one unvisited household", ctr)
 	}
 	if _, total, _ := s.Unvisited(ctx, "甘泉一村", 5); total != 1 {
@@ -564,7 +604,7 @@ func TestUndoStackDepth(t *testing.T) {
 		after.Size = 3 + i%2
 		after.Version++
 		c := bot.Change{OpID: fmt.Sprintf("m:%d", i), Kind: "update", Actor: "worker1", At: at,
-			Committee: h.Committee, Code: h.Code, Before: &h, After: &after, Undoable: true}
+			Committee: h.Committee, Code: h.Code, Before: &h, After: &after, Undo: bot.UndoPush}
 		if _, err := s.Apply(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -594,7 +634,7 @@ func TestUndoPointerFollowsCommittees(t *testing.T) {
 	// A change refused in 甘泉一村 must not move the pointer there.
 	stale := a
 	stale.Version = 0
-	after := visited(a, 1, bot.VisitorCommittee)
+	after := visited(a, 1, domain.VisitorCommittee)
 	if _, err := s.Apply(ctx, visit("m:stale", &stale, &after)); !errors.Is(err, bot.ErrConflict) {
 		t.Fatalf("stale change: %v, want ErrConflict", err)
 	}
@@ -661,34 +701,34 @@ func TestAllCounters(t *testing.T) {
 	if _, err := s.NextCode(ctx, "甘泉三村"); err != nil { // a committee with a code but no household yet
 		t.Fatal(err)
 	}
-	if err := s.AddCounters(ctx, "甘泉二村", map[string]int64{bot.CtrDonations: 5000, bot.CtrAlerts: 1}); err != nil {
+	if err := s.AddCounters(ctx, "甘泉二村", map[string]int64{domain.CtrDonations: 5000, domain.CtrAlerts: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddCounters(ctx, "街道", map[string]int64{bot.CtrDonations: 120000}); err != nil {
+	if err := s.AddCounters(ctx, "街道", map[string]int64{domain.CtrDonations: 120000}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddCounters(ctx, "甘泉二村", map[string]int64{bot.CtrAlerts: -1, bot.CtrDonations: 0}); err != nil {
+	if err := s.AddCounters(ctx, "甘泉二村", map[string]int64{domain.CtrAlerts: -1, domain.CtrDonations: 0}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.AllCounters(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one := bot.CounterFields(&a)
+	one := domain.CounterFields(&a)
 	for k, v := range one {
 		one[k] = 2 * v
 	}
-	want := map[string]bot.Counters{
+	want := map[string]domain.Counters{
 		"甘泉一村": one,
-		"甘泉二村": withAdded(bot.CounterFields(&a), bot.CtrDonations, 5000),
-		"街道":   {bot.CtrDonations: 120000},
+		"甘泉二村": withAdded(domain.CounterFields(&a), domain.CtrDonations, 5000),
+		"街道":   {domain.CtrDonations: 120000},
 	}
 	if !maps.EqualFunc(got, want, maps.Equal) {
 		t.Errorf("AllCounters = %v\nwant %v", got, want)
 	}
 }
 
-func withAdded(c bot.Counters, field string, v int64) bot.Counters {
+func withAdded(c domain.Counters, field string, v int64) domain.Counters {
 	c[field] += v
 	return c
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/store"
 	"songnuan/store/storetest"
 )
@@ -38,13 +39,13 @@ func everyCall(ctx context.Context, s *store.Store) map[string]error {
 	_, errs["Household"] = s.Household(ctx, "甘泉一村", "1")
 	_, errs["FindByHead"] = s.FindByHead(ctx, "甘泉一村", "张三")
 	_, errs["NextCode"] = s.NextCode(ctx, "甘泉一村")
-	_, errs["Apply"] = s.Apply(ctx, bot.Change{OpID: "m:1", Kind: "visit", Actor: "u", Committee: "甘泉一村", Code: "1", Before: &h, After: &after, Undoable: true})
+	_, errs["Apply"] = s.Apply(ctx, bot.Change{OpID: "m:1", Kind: "visit", Actor: "u", Committee: "甘泉一村", Code: "1", Before: &h, After: &after, Undo: bot.UndoPush})
 	_, errs["LastUndo"] = s.LastUndo(ctx, "u")
 	_, errs["ClaimPerson"] = s.ClaimPerson(ctx, "h", ref)
 	errs["ReleasePerson"] = s.ReleasePerson(ctx, "h", ref)
 	_, errs["Counters"] = s.Counters(ctx, "甘泉一村")
 	_, errs["AllCounters"] = s.AllCounters(ctx)
-	errs["AddCounters"] = s.AddCounters(ctx, "甘泉一村", map[string]int64{bot.CtrDonations: 1})
+	errs["AddCounters"] = s.AddCounters(ctx, "甘泉一村", map[string]int64{domain.CtrDonations: 1})
 	_, _, errs["Unvisited"] = s.Unvisited(ctx, "甘泉一村", 5)
 	_, errs["Households"] = s.Households(ctx, "甘泉一村")
 	_, errs["Audit"] = s.Audit(ctx, "甘泉一村", 5)
@@ -80,7 +81,7 @@ func TestRedisGoesAway(t *testing.T) {
 	h := register(t, s, "甘泉一村", "张三")
 
 	mr.SetError("LOADING Redis is loading the dataset in memory")
-	after := visited(h, 100, bot.VisitorCommittee)
+	after := visited(h, 100, domain.VisitorCommittee)
 	if _, err := s.Apply(ctx, visit("m:1", &h, &after)); !errors.Is(err, bot.ErrUnavailable) {
 		t.Errorf("Apply while Redis loads: %v, want ErrUnavailable", err)
 	}
@@ -124,12 +125,12 @@ func TestOpenEmbedded(t *testing.T) {
 		t.Errorf("Household on the embedded store = %+v, %v", got, err)
 	}
 	// TTLs run on the clock, or claims and op markers would never lapse.
-	if st, _, _ := s.ClaimMessage(ctx, "m:1", 20*time.Millisecond); st != store.Claimed {
+	if st, _, _ := s.ClaimMessage(ctx, "m:1", 20*time.Millisecond); st != bot.Claimed {
 		t.Fatal("claim")
 	}
 	if !eventually(func() bool {
 		st, _, _ := s.ClaimMessage(ctx, "m:1", time.Second)
-		return st == store.Claimed
+		return st == bot.Claimed
 	}) {
 		t.Errorf("embedded store kept a lapsed claim")
 	}

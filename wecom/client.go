@@ -24,7 +24,7 @@ import (
 	"github.com/silenceper/wechat/v2/work"
 	"github.com/silenceper/wechat/v2/work/config"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // DefaultAPIBase is WeCom's server API.
@@ -47,7 +47,7 @@ const (
 )
 
 // ErrMediaTooLarge is returned by FetchMedia for a file over MaxMediaBytes
-// and by UploadFile for data over it. It is also a *bot.UserError with the
+// and by UploadFile for data over it. It is also a *domain.UserError with the
 // reply that tells the user to split the file: a file too large is not a
 // system failure, and WeCom's re-deliveries would only meet it again.
 var ErrMediaTooLarge error = tooLarge{}
@@ -56,10 +56,10 @@ type tooLarge struct{}
 
 func (tooLarge) Error() string { return "wecom: file larger than 20 MiB" }
 
-// As makes a too-large file a bot.UserError for the bot's reply.
+// As makes a too-large file a domain.UserError for the bot's reply.
 func (tooLarge) As(target any) bool {
-	if ue, ok := target.(**bot.UserError); ok {
-		*ue = &bot.UserError{Message: bot.MsgFileTooLarge}
+	if ue, ok := target.(**domain.UserError); ok {
+		*ue = &domain.UserError{Message: domain.MsgFileTooLarge}
 		return true
 	}
 	return false
@@ -94,7 +94,7 @@ type ClientConfig struct {
 	Logger *slog.Logger
 }
 
-// Client calls WeCom's server API: it implements bot.Sender and
+// Client calls WeCom's server API: it implements domain.Sender and
 // bot.MediaFetcher. Access tokens come from silenceper's work handle and
 // live in the Cache; a token WeCom rejects (40014, 42001) is dropped and
 // the call retried once. It is safe for concurrent use.
@@ -118,10 +118,7 @@ type Client struct {
 	log      *slog.Logger
 }
 
-var (
-	_ bot.Sender       = (*Client)(nil)
-	_ bot.MediaFetcher = (*Client)(nil)
-)
+var _ domain.Sender = (*Client)(nil)
 
 // NewClient returns a client; it names every configuration problem at once.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -428,7 +425,7 @@ type sendAnswer struct {
 	InvalidTag   string `json:"invalidtag"`
 }
 
-// target is where a bot.Message goes.
+// target is where a domain.Message goes.
 type target int
 
 const (
@@ -437,7 +434,7 @@ const (
 	toRobot
 )
 
-// Send delivers m (bot.Sender). Exactly one kind of target must be set:
+// Send delivers m (domain.Sender). Exactly one kind of target must be set:
 // users/parties/tags (message/send), ChatID (appchat/send) or RobotKey
 // (webhook/send). Kind defaults to file when m.File is set without Text,
 // else text.
@@ -446,7 +443,7 @@ const (
 // File is uploaded first and sent as a file message, after the text if
 // Kind is not file. With Idempotency set, WeCom's duplicate check drops a
 // repeat of the same content within 30 minutes.
-func (c *Client) Send(ctx context.Context, m bot.Message) error {
+func (c *Client) Send(ctx context.Context, m domain.Message) error {
 	t, err := targetOf(m)
 	if err != nil {
 		return err
@@ -456,12 +453,12 @@ func (c *Client) Send(ctx context.Context, m bot.Message) error {
 	}
 	kind := m.Kind
 	if kind == "" {
-		kind = bot.KindText
+		kind = domain.KindText
 		if m.File != nil && m.Text == "" {
-			kind = bot.KindFile
+			kind = domain.KindFile
 		}
 	}
-	if kind != bot.KindFile {
+	if kind != domain.KindFile {
 		out, err := c.body(t, kind, m)
 		if err != nil {
 			return err
@@ -488,7 +485,7 @@ func (c *Client) Send(ctx context.Context, m bot.Message) error {
 	return c.deliver(ctx, t, m, outMessage{MsgType: "file", File: &mediaRef{MediaID: id}})
 }
 
-func targetOf(m bot.Message) (target, error) {
+func targetOf(m domain.Message) (target, error) {
 	n, t := 0, toApp
 	if len(m.ToUsers)+len(m.ToParties)+len(m.ToTags) > 0 {
 		n++
@@ -506,15 +503,15 @@ func targetOf(m bot.Message) (target, error) {
 }
 
 // body builds the text, markdown or textcard part of a message.
-func (c *Client) body(t target, kind bot.MessageKind, m bot.Message) (outMessage, error) {
+func (c *Client) body(t target, kind domain.MessageKind, m domain.Message) (outMessage, error) {
 	text := Sanitize(m.Text)
 	switch kind {
-	case bot.KindText:
+	case domain.KindText:
 		if text == "" {
 			return outMessage{}, errors.New("wecom: empty text message")
 		}
 		return outMessage{MsgType: "text", Text: &textBody{Content: CutUTF8(text, MaxTextBytes)}}, nil
-	case bot.KindMarkdown:
+	case domain.KindMarkdown:
 		if text == "" {
 			return outMessage{}, errors.New("wecom: empty markdown message")
 		}
@@ -523,7 +520,7 @@ func (c *Client) body(t target, kind bot.MessageKind, m bot.Message) (outMessage
 			limit = MaxRobotMarkdownBytes
 		}
 		return outMessage{MsgType: "markdown", Markdown: &textBody{Content: CutUTF8(text, limit)}}, nil
-	case bot.KindTextCard:
+	case domain.KindTextCard:
 		title := Sanitize(m.Title)
 		if title == "" {
 			return outMessage{}, errors.New("wecom: a textcard needs a Title")
@@ -546,7 +543,7 @@ func (c *Client) body(t target, kind bot.MessageKind, m bot.Message) (outMessage
 }
 
 // deliver addresses out to m's target and posts it.
-func (c *Client) deliver(ctx context.Context, t target, m bot.Message, out outMessage) error {
+func (c *Client) deliver(ctx context.Context, t target, m domain.Message, out outMessage) error {
 	if m.Idempotency != "" && t != toRobot {
 		out.EnableDuplicateCheck, out.DuplicateCheckInterval = 1, 1800
 	}

@@ -14,29 +14,12 @@ import (
 
 	"github.com/silenceper/wechat/v2/cache"
 
-	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/internal/testkit"
 	"songnuan/wecom/fakeapi"
 )
 
 const testSecret = "app-secret-do-not-log"
-
-// syncBuffer is a log sink the race detector accepts.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // setup returns a client pointed at a fresh fake under a path prefix, in
 // the go-github style. At cleanup it checks that no secret was logged.
@@ -57,9 +40,9 @@ func setup(t *testing.T) (*Client, *fakeapi.Server) {
 	return c, fake
 }
 
-func newTestClient(t *testing.T, base string, timeout time.Duration) (*Client, *syncBuffer) {
+func newTestClient(t *testing.T, base string, timeout time.Duration) (*Client, *testkit.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	c, err := NewClient(ClientConfig{
 		CorpID: "ww-test", Secret: testSecret, AgentID: "1000002", APIBase: base, Timeout: timeout,
 		Cache: cache.NewMemory(), Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -83,7 +66,7 @@ func TestSendTokenFetchedOnce(t *testing.T) {
 	c, fake := setup(t)
 	ctx := context.Background()
 	for _, text := range []string{"第一条", "第二条", "第三条"} {
-		if err := c.Send(ctx, bot.Message{ToUsers: []string{"zhangsan"}, Text: text}); err != nil {
+		if err := c.Send(ctx, domain.Message{ToUsers: []string{"zhangsan"}, Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -101,50 +84,50 @@ func TestSendTokenFetchedOnce(t *testing.T) {
 
 func TestSendKinds(t *testing.T) {
 	long := strings.Repeat("帮", 2000) // 6000 bytes
-	file := &bot.File{Name: "统计表.xlsx", Data: []byte("PK\x03\x04 a spreadsheet")}
+	file := &domain.File{Name: "统计表.xlsx", Data: []byte("PK\x03\x04 a spreadsheet")}
 	tests := []struct {
 		name string
-		m    bot.Message
+		m    domain.Message
 		want []fakeapi.Record // fields compared: Path, Kind, targets, Text, Title, URL, FileName, File
 	}{
 		{"text to users, parties and tags",
-			bot.Message{ToUsers: []string{"a", "b"}, ToParties: []string{"2"}, ToTags: []string{"7"}, Text: "你好"},
+			domain.Message{ToUsers: []string{"a", "b"}, ToParties: []string{"2"}, ToTags: []string{"7"}, Text: "你好"},
 			[]fakeapi.Record{{Path: "/cgi-bin/message/send", Kind: "text", ToUsers: []string{"a", "b"}, ToParties: []string{"2"}, ToTags: []string{"7"}, AgentID: "1000002", Text: "你好"}}},
 		{"long text cut at a rune",
-			bot.Message{ToUsers: []string{"a"}, Text: long},
+			domain.Message{ToUsers: []string{"a"}, Text: long},
 			[]fakeapi.Record{{Path: "/cgi-bin/message/send", Kind: "text", ToUsers: []string{"a"}, AgentID: "1000002", Text: strings.Repeat("帮", 682)}}},
 		{"markdown cut at 2048",
-			bot.Message{ToUsers: []string{"a"}, Kind: bot.KindMarkdown, Text: long},
+			domain.Message{ToUsers: []string{"a"}, Kind: domain.KindMarkdown, Text: long},
 			[]fakeapi.Record{{Path: "/cgi-bin/message/send", Kind: "markdown", ToUsers: []string{"a"}, AgentID: "1000002", Text: strings.Repeat("帮", 682)}}},
 		{"textcard",
-			bot.Message{ToUsers: []string{"a"}, Kind: bot.KindTextCard, Title: "走访提醒", Text: "还有 3 户未走访", URL: "https://example.invalid/x"},
+			domain.Message{ToUsers: []string{"a"}, Kind: domain.KindTextCard, Title: "走访提醒", Text: "还有 3 户未走访", URL: "https://example.invalid/x"},
 			[]fakeapi.Record{{Path: "/cgi-bin/message/send", Kind: "textcard", ToUsers: []string{"a"}, AgentID: "1000002", Title: "走访提醒", Text: "还有 3 户未走访", URL: "https://example.invalid/x"}}},
 		{"textcard without URL goes as text",
-			bot.Message{ToUsers: []string{"a"}, Kind: bot.KindTextCard, Title: "走访提醒", Text: "还有 3 户未走访"},
+			domain.Message{ToUsers: []string{"a"}, Kind: domain.KindTextCard, Title: "走访提醒", Text: "还有 3 户未走访"},
 			[]fakeapi.Record{{Path: "/cgi-bin/message/send", Kind: "text", ToUsers: []string{"a"}, AgentID: "1000002", Text: "走访提醒\n还有 3 户未走访"}}},
 		{"file to a user",
-			bot.Message{ToUsers: []string{"a"}, File: file},
+			domain.Message{ToUsers: []string{"a"}, File: file},
 			[]fakeapi.Record{{Path: "/cgi-bin/message/send", Kind: "file", ToUsers: []string{"a"}, AgentID: "1000002", FileName: file.Name, File: file.Data}}},
 		{"text and file",
-			bot.Message{ToUsers: []string{"a"}, Text: "见附件", File: file},
+			domain.Message{ToUsers: []string{"a"}, Text: "见附件", File: file},
 			[]fakeapi.Record{
 				{Path: "/cgi-bin/message/send", Kind: "text", ToUsers: []string{"a"}, AgentID: "1000002", Text: "见附件"},
 				{Path: "/cgi-bin/message/send", Kind: "file", ToUsers: []string{"a"}, AgentID: "1000002", FileName: file.Name, File: file.Data},
 			}},
 		{"group chat markdown",
-			bot.Message{ChatID: "chat1", Kind: bot.KindMarkdown, Text: "**进度**"},
+			domain.Message{ChatID: "chat1", Kind: domain.KindMarkdown, Text: "**进度**"},
 			[]fakeapi.Record{{Path: "/cgi-bin/appchat/send", Kind: "markdown", ChatID: "chat1", Text: "**进度**"}}},
 		{"group chat file",
-			bot.Message{ChatID: "chat1", File: file},
+			domain.Message{ChatID: "chat1", File: file},
 			[]fakeapi.Record{{Path: "/cgi-bin/appchat/send", Kind: "file", ChatID: "chat1", FileName: file.Name, File: file.Data}}},
 		{"robot markdown cut at 4096",
-			bot.Message{RobotKey: "k1", Kind: bot.KindMarkdown, Text: long},
+			domain.Message{RobotKey: "k1", Kind: domain.KindMarkdown, Text: long},
 			[]fakeapi.Record{{Path: "/cgi-bin/webhook/send", Kind: "markdown", RobotKey: "k1", Text: strings.Repeat("帮", 1365)}}},
 		{"robot textcard as markdown",
-			bot.Message{RobotKey: "k1", Kind: bot.KindTextCard, Title: "日程", Text: "1月20日 走访", URL: "https://example.invalid/s"},
+			domain.Message{RobotKey: "k1", Kind: domain.KindTextCard, Title: "日程", Text: "1月20日 走访", URL: "https://example.invalid/s"},
 			[]fakeapi.Record{{Path: "/cgi-bin/webhook/send", Kind: "markdown", RobotKey: "k1", Text: "**日程**\n1月20日 走访\n[查看详情](https://example.invalid/s)"}}},
 		{"robot file",
-			bot.Message{RobotKey: "k1", File: file},
+			domain.Message{RobotKey: "k1", File: file},
 			[]fakeapi.Record{{Path: "/cgi-bin/webhook/send", Kind: "file", RobotKey: "k1", FileName: file.Name, File: file.Data}}},
 	}
 	for _, tt := range tests {
@@ -177,12 +160,12 @@ func sameRecord(a, b fakeapi.Record) bool {
 
 func TestSendRejectsBadMessages(t *testing.T) {
 	c, fake := setup(t)
-	for name, m := range map[string]bot.Message{
+	for name, m := range map[string]domain.Message{
 		"no target":          {Text: "x"},
 		"two targets":        {ToUsers: []string{"a"}, ChatID: "c", Text: "x"},
 		"empty text":         {ToUsers: []string{"a"}},
-		"file without File":  {ToUsers: []string{"a"}, Kind: bot.KindFile},
-		"textcard, no title": {ToUsers: []string{"a"}, Kind: bot.KindTextCard, Text: "x", URL: "https://example.invalid"},
+		"file without File":  {ToUsers: []string{"a"}, Kind: domain.KindFile},
+		"textcard, no title": {ToUsers: []string{"a"}, Kind: domain.KindTextCard, Text: "x", URL: "https://example.invalid"},
 		"unknown kind":       {ToUsers: []string{"a"}, Kind: "news", Text: "x"},
 	} {
 		if err := c.Send(context.Background(), m); err == nil {
@@ -197,8 +180,8 @@ func TestSendRejectsBadMessages(t *testing.T) {
 func TestSendIdempotencyAsksForDuplicateCheck(t *testing.T) {
 	c, fake := setup(t)
 	ctx := context.Background()
-	_ = c.Send(ctx, bot.Message{ToUsers: []string{"a"}, Text: "x", Idempotency: "remind:2025-01-20:a"})
-	_ = c.Send(ctx, bot.Message{ToUsers: []string{"a"}, Text: "y"})
+	_ = c.Send(ctx, domain.Message{ToUsers: []string{"a"}, Text: "x", Idempotency: "remind:2025-01-20:a"})
+	_ = c.Send(ctx, domain.Message{ToUsers: []string{"a"}, Text: "y"})
 	got := fake.Sent()
 	if len(got) != 2 || !got[0].DuplicateCheck || got[1].DuplicateCheck {
 		t.Errorf("duplicate check flags: %+v", got)
@@ -208,7 +191,7 @@ func TestSendIdempotencyAsksForDuplicateCheck(t *testing.T) {
 func TestTokenRefreshedWhenExpired(t *testing.T) {
 	c, fake := setup(t)
 	ctx := context.Background()
-	m := bot.Message{ToUsers: []string{"a"}, Text: "x"}
+	m := domain.Message{ToUsers: []string{"a"}, Text: "x"}
 	if err := c.Send(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -231,12 +214,12 @@ func TestTokenErrorsRetriedOnce(t *testing.T) {
 	for _, code := range []int{fakeapi.CodeInvalidToken, fakeapi.CodeTokenExpired} {
 		c, fake := setup(t)
 		fake.FailNext("/cgi-bin/message/send", code, 1)
-		if err := c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"}); err != nil {
+		if err := c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"}); err != nil {
 			t.Errorf("errcode %d once: %v", code, err)
 		}
 		// Twice in a row is not a stale token: give up after one retry.
 		fake.FailNext("/cgi-bin/message/send", code, 2)
-		err := c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"})
+		err := c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"})
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.Code != code {
 			t.Errorf("errcode %d twice: %v, want *APIError %d", code, err, code)
@@ -255,13 +238,13 @@ func TestAPIErrors(t *testing.T) {
 		call func(*Client) error
 	}{
 		{"message/send", "/cgi-bin/message/send", 60020, func(c *Client) error {
-			return c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"})
+			return c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"})
 		}},
 		{"appchat/send", "/cgi-bin/appchat/send", 86003, func(c *Client) error {
-			return c.Send(context.Background(), bot.Message{ChatID: "c", Text: "x"})
+			return c.Send(context.Background(), domain.Message{ChatID: "c", Text: "x"})
 		}},
 		{"robot rate limit", "/cgi-bin/webhook/send", fakeapi.CodeRobotRateLimited, func(c *Client) error {
-			return c.Send(context.Background(), bot.Message{RobotKey: "k", Text: "x"})
+			return c.Send(context.Background(), domain.Message{RobotKey: "k", Text: "x"})
 		}},
 		{"media/upload", "/cgi-bin/media/upload", 40005, func(c *Client) error {
 			_, err := c.UploadFile(context.Background(), "a.txt", []byte("hello"))
@@ -272,7 +255,7 @@ func TestAPIErrors(t *testing.T) {
 			return err
 		}},
 		{"gettoken", "/cgi-bin/gettoken", fakeapi.CodeInvalidCredential, func(c *Client) error {
-			return c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"})
+			return c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"})
 		}},
 	}
 	for _, tt := range tests {
@@ -303,7 +286,7 @@ func TestTimeout(t *testing.T) {
 	t.Cleanup(func() { fake.SetDelay(0) })
 
 	// The token fetch times out (through silenceper's global client)...
-	err := c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"})
+	err := c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("gettoken: error %v, want a deadline error", err)
 	}
@@ -311,11 +294,11 @@ func TestTimeout(t *testing.T) {
 
 	// ...and so does an API call once a token is cached.
 	fake.SetDelay(0)
-	if err := c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"}); err != nil {
+	if err := c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	fake.SetDelay(2 * time.Second)
-	err = c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"})
+	err = c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("message/send: error %v, want a deadline error", err)
 	}
@@ -326,12 +309,12 @@ func TestTransportErrorsAreScrubbed(t *testing.T) {
 	fake := fakeapi.New()
 	srv := httptest.NewServer(fake)
 	c, _ := newTestClient(t, srv.URL, time.Second)
-	if err := c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"}); err != nil {
+	if err := c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Close() // connection refused, with the token in the URL
 	for name, call := range map[string]func() error{
-		"send":   func() error { return c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"}) },
+		"send":   func() error { return c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"}) },
 		"upload": func() error { _, err := c.UploadFile(context.Background(), "a.txt", []byte("hello")); return err },
 		"fetch":  func() error { _, err := c.FetchMedia(context.Background(), "m1"); return err },
 	} {
@@ -348,7 +331,7 @@ func TestTransportErrorsAreScrubbed(t *testing.T) {
 	}))
 	t.Cleanup(bad.Close)
 	c2, _ := newTestClient(t, bad.URL, time.Second)
-	err := c2.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"})
+	err := c2.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"})
 	if err == nil {
 		t.Fatal("no error from a failing gettoken")
 	}
@@ -367,7 +350,7 @@ func TestAPIBasePerClient(t *testing.T) {
 			if i%2 == 1 {
 				c = c2
 			}
-			if err := c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"}); err != nil {
+			if err := c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -384,8 +367,8 @@ func TestEveryEndpointUsesAPIBase(t *testing.T) {
 	c, fake := setup(t) // setup fails the test on any request outside the base
 	ctx := context.Background()
 	fake.PutMedia("m1", "名单.xlsx", []byte("PK\x03\x04 rows"))
-	file := &bot.File{Name: "a.txt", Data: []byte("hello")}
-	for _, m := range []bot.Message{
+	file := &domain.File{Name: "a.txt", Data: []byte("hello")}
+	for _, m := range []domain.Message{
 		{ToUsers: []string{"a"}, File: file},
 		{ChatID: "c", Text: "x"},
 		{RobotKey: "k", File: file},
@@ -456,7 +439,7 @@ func TestNewClientErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Send(context.Background(), bot.Message{ToUsers: []string{"a"}, Text: "x"}); err == nil || !strings.Contains(err.Error(), "WECOM_AGENT_ID") {
+	if err := c.Send(context.Background(), domain.Message{ToUsers: []string{"a"}, Text: "x"}); err == nil || !strings.Contains(err.Error(), "WECOM_AGENT_ID") {
 		t.Errorf("app message without an agent id: %v", err)
 	}
 }

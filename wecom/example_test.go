@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 
-	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/wecom"
 	"songnuan/wecom/fakeapi"
 )
@@ -61,7 +61,7 @@ func ExampleClient_Send() {
 	if err != nil {
 		panic(err)
 	}
-	err = c.Send(context.Background(), bot.Message{ToUsers: []string{"zhangsan"}, Kind: bot.KindMarkdown, Text: "**元旦走访** 明天开始"})
+	err = c.Send(context.Background(), domain.Message{ToUsers: []string{"zhangsan"}, Kind: domain.KindMarkdown, Text: "**元旦走访** 明天开始"})
 	fmt.Println(err)
 	for _, r := range fake.SentTo("zhangsan", 0) {
 		fmt.Println(r.Seq, r.Kind, r.Text)

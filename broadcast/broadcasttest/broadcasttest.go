@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"songnuan/bot"
+	"songnuan/domain"
 )
 
 // Clock is a campaign clock tests move by hand. It is safe for concurrent
@@ -24,7 +24,7 @@ type Clock struct {
 // NewClock returns a clock reading t.
 func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
-// Now returns the clock's time; pass c.Now as a bot.Clock.
+// Now returns the clock's time; pass c.Now as a domain.Clock.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -167,7 +167,7 @@ func (l *Limiter) Allow(_ context.Context, key string, perMinute int) (bool, tim
 // (1-based, counted per Idempotency key) whether a message fails, the way
 // WeCom answers errcode != 0.
 type Sender struct {
-	Fail func(m bot.Message, attempt int) error
+	Fail func(m domain.Message, attempt int) error
 
 	mu       sync.Mutex
 	sent     []Sent
@@ -176,12 +176,12 @@ type Sender struct {
 
 // Sent is one message that went out.
 type Sent struct {
-	Message bot.Message
+	Message domain.Message
 	Attempt int
 }
 
 // Send records m unless Fail says it fails.
-func (s *Sender) Send(_ context.Context, m bot.Message) error {
+func (s *Sender) Send(_ context.Context, m domain.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.attempts == nil {

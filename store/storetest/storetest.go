@@ -20,7 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"songnuan/bot"
+	"songnuan/domain"
 	"songnuan/store"
 )
 
@@ -156,14 +156,14 @@ func DeletePrefix(ctx context.Context, client redis.UniversalClient, prefix stri
 // Household returns a realistic household of committee: a 低保 family of
 // three with one 特困 member, sealed and masked personal numbers, an
 // itemised entitlement and no visits yet. Version is 1.
-func Household(committee, code, head string) bot.Household {
+func Household(committee, code, head string) domain.Household {
 	at := time.Date(2024, 1, 8, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
-	return bot.Household{
+	return domain.Household{
 		Committee: committee,
 		Code:      code,
 		Head:      head,
 		Size:      3,
-		Categories: []bot.CategoryClaim{
+		Categories: []domain.CategoryClaim{
 			{Category: "低保"},
 			{Category: "特困供养", Persons: 1},
 		},
@@ -173,10 +173,10 @@ func Household(committee, code, head string) bot.Household {
 		PhoneSealed: "v1:9aB7cD5eF3gH1jK9lM7nP5qR3sT1uV9wX7yZ5==",
 		PhoneMasked: "138****5678",
 		Address:     "甘泉路街道 甘泉一村 12号 302室",
-		Entitlement: bot.Entitlement{
+		Entitlement: domain.Entitlement{
 			Policy:        "长宁区元旦春节帮困",
 			PolicyVersion: "2023",
-			Items: []bot.EntitlementItem{
+			Items: []domain.EntitlementItem{
 				{Item: "2", Name: "特困供养人员", Category: "特困供养", Persons: 1, Amount: 1000, Fund: "市、区财政", Dept: "民政局"},
 				{Item: "6", Name: "冬令御寒补助", Category: "特困供养", Persons: 1, Amount: 460, Fund: "市、区财政", Dept: "民政局"},
 				{Item: "4", Name: "低保家庭", Category: "低保", Persons: 2, Amount: 800, Fund: "市、区财政", Dept: "民政局"},

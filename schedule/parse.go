@@ -1,4 +1,4 @@
-package bot
+package schedule
 
 import (
 	"fmt"
@@ -9,24 +9,25 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+	"songnuan/domain"
 )
 
-// ScheduleProblem is one mistake in a schedule file: where it is, which
+// Problem is one mistake in a schedule file: where it is, which
 // key, and in Chinese what to write instead.
-type ScheduleProblem struct {
+type Problem struct {
 	Line    int
 	Key     string // path of the key, e.g. tasks[2].deadline
 	Message string
 }
 
-// ScheduleError lists every problem found in a schedule file, by line, so
+// Error lists every problem found in a schedule file, by line, so
 // an admin can fix them all in one go.
-type ScheduleError struct {
+type Error struct {
 	Source   string
-	Problems []ScheduleProblem
+	Problems []Problem
 }
 
-func (e *ScheduleError) Error() string {
+func (e *Error) Error() string {
 	lines := make([]string, 0, len(e.Problems)+1)
 	lines = append(lines, fmt.Sprintf("日程文件 %s 有%d处问题：", e.Source, len(e.Problems)))
 	for _, p := range e.Problems {
@@ -43,11 +44,11 @@ var (
 	schedIDRe        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	schedYAMLLineRe  = regexp.MustCompile(`line (\d+)`)
 	schedClockRe     = regexp.MustCompile(`^([01]?[0-9]|2[0-3]):([0-5][0-9])$`)
-	schedRoleTargets = map[string][]Role{
-		"workers": {RoleWorker}, "worker": {RoleWorker},
-		"leaders": {RoleLeader}, "leader": {RoleLeader},
-		"admins": {RoleAdmin}, "admin": {RoleAdmin},
-		"all": {RoleWorker, RoleLeader, RoleAdmin},
+	schedRoleTargets = map[string][]domain.Role{
+		"workers": {domain.RoleWorker}, "worker": {domain.RoleWorker},
+		"leaders": {domain.RoleLeader}, "leader": {domain.RoleLeader},
+		"admins": {domain.RoleAdmin}, "admin": {domain.RoleAdmin},
+		"all": {domain.RoleWorker, domain.RoleLeader, domain.RoleAdmin},
 	}
 )
 
@@ -59,23 +60,23 @@ const (
 	schedDefaultTZ = "Asia/Shanghai"
 )
 
-// ParseSchedule reads a schedule file. source names it in messages. Any
+// Parse reads a schedule file. source names it in messages. Any
 // problem — a syntax error, an unknown key, a bad date, a task or phase that
 // does not exist, a template that does not compile — makes it return a
-// *ScheduleError listing every problem found with its line.
-func ParseSchedule(data []byte, source string) (*Schedule, error) {
+// *Error listing every problem found with its line.
+func Parse(data []byte, source string) (*Schedule, error) {
 	p := &schedParser{seen: map[string]bool{}}
 	s := p.parse(data)
 	if len(p.problems) > 0 {
-		slices.SortStableFunc(p.problems, func(a, b ScheduleProblem) int { return a.Line - b.Line })
-		return nil, &ScheduleError{Source: source, Problems: p.problems}
+		slices.SortStableFunc(p.problems, func(a, b Problem) int { return a.Line - b.Line })
+		return nil, &Error{Source: source, Problems: p.problems}
 	}
 	s.Source = source
 	return s, nil
 }
 
 type schedParser struct {
-	problems []ScheduleProblem
+	problems []Problem
 	loc      *time.Location
 	// seen holds the names and ids read so far, valid or not, so that a
 	// duplicate is found even next to a broken entry, and a reference to
@@ -88,7 +89,7 @@ func (p *schedParser) add(n *yaml.Node, key, format string, args ...any) {
 	if n != nil {
 		line = n.Line
 	}
-	p.problems = append(p.problems, ScheduleProblem{Line: line, Key: key, Message: fmt.Sprintf(format, args...)})
+	p.problems = append(p.problems, Problem{Line: line, Key: key, Message: fmt.Sprintf(format, args...)})
 }
 
 func schedResolve(n *yaml.Node) *yaml.Node {
@@ -200,11 +201,11 @@ func (p *schedParser) parse(data []byte) *Schedule {
 		if m := schedYAMLLineRe.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
-		p.problems = append(p.problems, ScheduleProblem{Line: line, Message: "YAML 格式错误（检查缩进和冒号）：" + err.Error()})
+		p.problems = append(p.problems, Problem{Line: line, Message: "YAML 格式错误（检查缩进和冒号）：" + err.Error()})
 		return nil
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		p.problems = append(p.problems, ScheduleProblem{Line: 1, Message: "文件是空的，至少要有 name、phases"})
+		p.problems = append(p.problems, Problem{Line: 1, Message: "文件是空的，至少要有 name、phases"})
 		return nil
 	}
 	root := doc.Content[0]
@@ -377,7 +378,7 @@ func (p *schedParser) deadline(n *yaml.Node, key, v string, t *Task) bool {
 
 func (p *schedParser) announcement(s *Schedule, n *yaml.Node, key string) (Announcement, bool) {
 	f := p.fields(n, key, "id", "when", "to", "kind", "template", "only_if_open")
-	a := Announcement{Line: schedResolve(n).Line, Kind: KindText, ClockMinutes: schedDefaultClock}
+	a := Announcement{Line: schedResolve(n).Line, Kind: domain.KindText, ClockMinutes: schedDefaultClock}
 	good := true
 	var ok bool
 	if a.ID, ok = p.scalar(n, f["id"], key+".id", true); ok && !schedIDRe.MatchString(a.ID) {
@@ -401,9 +402,9 @@ func (p *schedParser) announcement(s *Schedule, n *yaml.Node, key string) (Annou
 	}
 
 	if k, ok := p.scalar(n, f["kind"], key+".kind", false); ok && k != "" {
-		switch MessageKind(k) {
-		case KindText, KindMarkdown:
-			a.Kind = MessageKind(k)
+		switch domain.MessageKind(k) {
+		case domain.KindText, domain.KindMarkdown:
+			a.Kind = domain.MessageKind(k)
 		default:
 			p.add(f["kind"], key+".kind", "kind 只能是 text 或 markdown，不是“%s”", k)
 			good = false
@@ -422,7 +423,7 @@ func (p *schedParser) announcement(s *Schedule, n *yaml.Node, key string) (Annou
 	}
 	if a.OnlyIfOpen {
 		to := a.To
-		if slices.ContainsFunc(to.Roles, func(r Role) bool { return r != RoleWorker }) || len(to.Parties)+len(to.Tags) > 0 || to.ChatID != "" || to.RobotKey != "" {
+		if slices.ContainsFunc(to.Roles, func(r domain.Role) bool { return r != domain.RoleWorker }) || len(to.Parties)+len(to.Tags) > 0 || to.ChatID != "" || to.RobotKey != "" {
 			p.add(f["only_if_open"], key+".only_if_open", "only_if_open 按居委判断有没有未完成的事，只能发给 roles: [workers] 或 users")
 			good = false
 		}

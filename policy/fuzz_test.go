@@ -1,27 +1,28 @@
-package bot_test
+package policy_test
 
 import (
 	"errors"
 	"testing"
 
-	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/policy"
 )
 
 // FuzzParsePolicy: any file either parses into a policy whose own words
 // all look up, or fails with problems that each carry a line.
 func FuzzParsePolicy(f *testing.F) {
-	f.Add(bot.DefaultPolicyYAML())
+	f.Add(policy.DefaultYAML())
 	f.Add([]byte(polBase))
 	f.Add([]byte("name: a\n\tversion: b\n"))
 	f.Add([]byte("items: [\n"))
 	f.Add([]byte("- 1\n"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := bot.ParsePolicy(data, "f.yaml")
+		p, err := policy.Parse(data, "f.yaml")
 		if err != nil {
-			var pe *bot.PolicyError
+			var pe *policy.Error
 			if !errors.As(err, &pe) || len(pe.Problems) == 0 {
-				t.Fatalf("error %v is not a PolicyError with problems", err)
+				t.Fatalf("error %v is not a Error with problems", err)
 			}
 			for _, pr := range pe.Problems {
 				if pr.Line < 1 || pr.Msg == "" {
@@ -37,7 +38,7 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 		for _, c := range p.Categories {
 			if _, err := p.Standards(c.Key, 3); err != nil {
-				var ue *bot.UserError
+				var ue *domain.UserError
 				if !errors.As(err, &ue) {
 					t.Fatalf("Standards(%s): %v", c.Key, err)
 				}
@@ -55,15 +56,15 @@ func FuzzEntitle(f *testing.F) {
 	f.Add(2, uint8(18), 1, int64(1500), uint8(19), 2, int64(0))
 	f.Add(1, uint8(0), 0, int64(0), uint8(1), 0, int64(0))
 	f.Fuzz(func(t *testing.T, size int, c1 uint8, n1 int, a1 int64, c2 uint8, n2 int, a2 int64) {
-		p := bot.DefaultPolicy()
+		p := policy.Default()
 		cat := func(i uint8) string { return p.Categories[int(i)%len(p.Categories)].Key }
-		h := &bot.Household{Size: size, Categories: []bot.CategoryClaim{
+		h := &domain.Household{Size: size, Categories: []domain.CategoryClaim{
 			{Category: cat(c1), Persons: n1, Amount: a1},
 			{Category: cat(c2), Persons: n2, Amount: a2},
 		}}
-		e, err := bot.Entitle(p, h)
+		e, err := policy.Entitle(p, h)
 		if err != nil {
-			var ue *bot.UserError
+			var ue *domain.UserError
 			if !errors.As(err, &ue) || ue.Message == "" {
 				t.Fatalf("%+v: %v is not a user error", h, err)
 			}

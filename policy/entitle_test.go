@@ -1,4 +1,4 @@
-package bot_test
+package policy_test
 
 import (
 	"errors"
@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/policy"
 )
 
 // polLine is the part of an entitlement line a test states.
@@ -18,7 +19,7 @@ type polLine struct {
 	Need    bool
 }
 
-func polLines(e bot.Entitlement) []polLine {
+func polLines(e domain.Entitlement) []polLine {
 	var out []polLine
 	for _, it := range e.Items {
 		out = append(out, polLine{it.Item, it.Persons, it.Amount, it.NeedsAmount})
@@ -26,21 +27,21 @@ func polLines(e bot.Entitlement) []polLine {
 	return out
 }
 
-func polHousehold(size int, claims ...bot.CategoryClaim) *bot.Household {
-	return &bot.Household{Size: size, Categories: claims}
+func polHousehold(size int, claims ...domain.CategoryClaim) *domain.Household {
+	return &domain.Household{Size: size, Categories: claims}
 }
 
-func polClaim(cat string, persons int) bot.CategoryClaim {
-	return bot.CategoryClaim{Category: cat, Persons: persons}
+func polClaim(cat string, persons int) domain.CategoryClaim {
+	return domain.CategoryClaim{Category: cat, Persons: persons}
 }
 
-func polPaid(cat string, persons int, amount int64) bot.CategoryClaim {
-	return bot.CategoryClaim{Category: cat, Persons: persons, Amount: amount}
+func polPaid(cat string, persons int, amount int64) domain.CategoryClaim {
+	return domain.CategoryClaim{Category: cat, Persons: persons, Amount: amount}
 }
 
-func polEntitle(t *testing.T, h *bot.Household) bot.Entitlement {
+func polEntitle(t *testing.T, h *domain.Household) domain.Entitlement {
 	t.Helper()
-	e, err := bot.Entitle(bot.DefaultPolicy(), h)
+	e, err := policy.Entitle(policy.Default(), h)
 	if err != nil {
 		t.Fatalf("Entitle(%+v): %v", *h, err)
 	}
@@ -57,60 +58,60 @@ func polEntitle(t *testing.T, h *bot.Household) bot.Entitlement {
 	return e
 }
 
-func polLineOf(e bot.Entitlement, id string) (bot.EntitlementItem, bool) {
+func polLineOf(e domain.Entitlement, id string) (domain.EntitlementItem, bool) {
 	for _, it := range e.Items {
 		if it.Item == id {
 			return it, true
 		}
 	}
-	return bot.EntitlementItem{}, false
+	return domain.EntitlementItem{}, false
 }
 
 // TestPolicyStandards has one row per standard of DOMAIN.md, written out
 // from the table there, and checks both the policy's item and what a
 // household under it is actually paid.
 func TestPolicyStandards(t *testing.T) {
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	tests := []struct {
 		id   string
 		cat  string // category that triggers it; "" for leader visits
-		kind bot.ItemKind
+		kind policy.ItemKind
 		// amount is the fixed/average amount or the scale's 1-person
 		// amount; step the scale's increment; min/max the range.
 		amount, step, min, max int64
-		unit                   bot.Unit // "" where DOMAIN.md has "—"
+		unit                   policy.Unit // "" where DOMAIN.md has "—"
 		fund, dept             string
 	}{
-		{"1", "重残无业", bot.ItemFixed, 1000, 0, 0, 0, bot.PerPerson, "市、区财政", "民政局"},
-		{"2", "特困供养", bot.ItemFixed, 1000, 0, 0, 0, bot.PerPerson, "市、区财政", "民政局"},
-		{"3", "其他困难", bot.ItemDiscretionary, 0, 0, 0, 0, bot.PerHousehold, "市、区财政", "民政局"},
-		{"4", "低保", bot.ItemScale, 700, 100, 0, 0, bot.PerHousehold, "市、区财政", "民政局"},
-		{"5", "因病支出型", bot.ItemScale, 700, 100, 0, 0, bot.PerHousehold, "市、区财政", "民政局"},
-		{"6", "御寒困难", bot.ItemFixed, 460, 0, 0, 0, bot.PerPerson, "市、区财政", "民政局"},
-		{"7", "集中供养", bot.ItemFixed, 180, 0, 0, 0, bot.PerPerson, "市、区财政", "民政局"},
-		{"8", "包户组", bot.ItemFixed, 300, 0, 0, 0, bot.PerPerson, "市、区财政", "民政局"},
-		{"9", "救助站滞留", bot.ItemFixed, 100, 0, 0, 0, bot.PerPerson, "市、区财政", "民政局"},
-		{"10", "支内回沪", bot.ItemFixed, 700, 0, 0, 0, bot.PerPerson, "市、区财政", "民政局"},
-		{"11", "两新党员", bot.ItemAverage, 500, 0, 0, 0, bot.PerHousehold, "民政节日帮困慰问经费", "区委组织部"},
-		{"12", "双结对", bot.ItemAverage, 500, 0, 0, 0, bot.PerHousehold, "民政节日帮困慰问经费", "区级机关工作党委"},
-		{"13", "登记失业人员", bot.ItemFixed, 750, 0, 0, 0, bot.PerPerson, "失业保险金", "人社局"},
-		{"14", "重点优抚", bot.ItemFixed, 1200, 0, 0, 0, bot.PerPerson, "抚恤政策经费", "退役军人事务局"},
-		{"15", "教育帮困", bot.ItemBudget, 0, 0, 0, 0, "", "区教育局专项经费", "教育局"},
-		{"16", "工会帮困", bot.ItemBudget, 0, 0, 0, 0, "", "区总工会专项经费", "总工会"},
+		{"1", "重残无业", policy.ItemFixed, 1000, 0, 0, 0, policy.PerPerson, "市、区财政", "民政局"},
+		{"2", "特困供养", policy.ItemFixed, 1000, 0, 0, 0, policy.PerPerson, "市、区财政", "民政局"},
+		{"3", "其他困难", policy.ItemDiscretionary, 0, 0, 0, 0, policy.PerHousehold, "市、区财政", "民政局"},
+		{"4", "低保", policy.ItemScale, 700, 100, 0, 0, policy.PerHousehold, "市、区财政", "民政局"},
+		{"5", "因病支出型", policy.ItemScale, 700, 100, 0, 0, policy.PerHousehold, "市、区财政", "民政局"},
+		{"6", "御寒困难", policy.ItemFixed, 460, 0, 0, 0, policy.PerPerson, "市、区财政", "民政局"},
+		{"7", "集中供养", policy.ItemFixed, 180, 0, 0, 0, policy.PerPerson, "市、区财政", "民政局"},
+		{"8", "包户组", policy.ItemFixed, 300, 0, 0, 0, policy.PerPerson, "市、区财政", "民政局"},
+		{"9", "救助站滞留", policy.ItemFixed, 100, 0, 0, 0, policy.PerPerson, "市、区财政", "民政局"},
+		{"10", "支内回沪", policy.ItemFixed, 700, 0, 0, 0, policy.PerPerson, "市、区财政", "民政局"},
+		{"11", "两新党员", policy.ItemAverage, 500, 0, 0, 0, policy.PerHousehold, "民政节日帮困慰问经费", "区委组织部"},
+		{"12", "双结对", policy.ItemAverage, 500, 0, 0, 0, policy.PerHousehold, "民政节日帮困慰问经费", "区级机关工作党委"},
+		{"13", "登记失业人员", policy.ItemFixed, 750, 0, 0, 0, policy.PerPerson, "失业保险金", "人社局"},
+		{"14", "重点优抚", policy.ItemFixed, 1200, 0, 0, 0, policy.PerPerson, "抚恤政策经费", "退役军人事务局"},
+		{"15", "教育帮困", policy.ItemBudget, 0, 0, 0, 0, "", "区教育局专项经费", "教育局"},
+		{"16", "工会帮困", policy.ItemBudget, 0, 0, 0, 0, "", "区总工会专项经费", "总工会"},
 		// DOMAIN.md: fund "—"; the document names none.
-		{"17", "困境青少年", bot.ItemBudget, 0, 0, 0, 0, "", "未列明", "团区委"},
-		{"18", "妇联", bot.ItemRange, 0, 0, 500, 2000, bot.PerPerson, "市妇联拨款", "妇联"},
-		{"19", "残疾大病", bot.ItemFixed, 800, 0, 0, 0, bot.PerPerson, "区残联年度预算", "残联"},
-		{"20", "残疾重残", bot.ItemFixed, 400, 0, 0, 0, bot.PerPerson, "区残联年度预算", "残联"},
-		{"21", "残疾低收入", bot.ItemFixed, 300, 0, 0, 0, bot.PerPerson, "区残联年度预算", "残联"},
-		{"22", "红十字", bot.ItemBudget, 0, 0, 0, 0, "", "活动募集款", "红十字会"},
-		{"23", "百企助百老", bot.ItemFixed, 2000, 0, 0, 0, bot.PerPerson, "市、区共同筹集", "老年基金会"},
-		{"24", "急难帮困", bot.ItemFixed, 1000, 0, 0, 0, bot.PerPerson, "市、区共同筹集", "老年基金会"},
-		{"25", "惠民帮扶", bot.ItemAverage, 3000, 0, 0, 0, bot.PerHousehold, "区综合帮扶项目经费", "惠民综合帮扶服务社"},
-		{"26", "", bot.ItemFixed, 1000, 0, 0, 0, bot.PerHousehold, "民政节日帮困慰问经费", "区领导"},
+		{"17", "困境青少年", policy.ItemBudget, 0, 0, 0, 0, "", "未列明", "团区委"},
+		{"18", "妇联", policy.ItemRange, 0, 0, 500, 2000, policy.PerPerson, "市妇联拨款", "妇联"},
+		{"19", "残疾大病", policy.ItemFixed, 800, 0, 0, 0, policy.PerPerson, "区残联年度预算", "残联"},
+		{"20", "残疾重残", policy.ItemFixed, 400, 0, 0, 0, policy.PerPerson, "区残联年度预算", "残联"},
+		{"21", "残疾低收入", policy.ItemFixed, 300, 0, 0, 0, policy.PerPerson, "区残联年度预算", "残联"},
+		{"22", "红十字", policy.ItemBudget, 0, 0, 0, 0, "", "活动募集款", "红十字会"},
+		{"23", "百企助百老", policy.ItemFixed, 2000, 0, 0, 0, policy.PerPerson, "市、区共同筹集", "老年基金会"},
+		{"24", "急难帮困", policy.ItemFixed, 1000, 0, 0, 0, policy.PerPerson, "市、区共同筹集", "老年基金会"},
+		{"25", "惠民帮扶", policy.ItemAverage, 3000, 0, 0, 0, policy.PerHousehold, "区综合帮扶项目经费", "惠民综合帮扶服务社"},
+		{"26", "", policy.ItemFixed, 1000, 0, 0, 0, policy.PerHousehold, "民政节日帮困慰问经费", "区领导"},
 		// DOMAIN.md says 民政节日帮困慰问经费; the document, which wins,
 		// says 从民政节日帮困慰问专项经费中列支 for 街镇领导.
-		{"27", "", bot.ItemFixed, 500, 0, 0, 0, bot.PerHousehold, "民政节日帮困慰问专项经费", "街镇领导"},
+		{"27", "", policy.ItemFixed, 500, 0, 0, 0, policy.PerHousehold, "民政节日帮困慰问专项经费", "街镇领导"},
 	}
 	if len(tests) != 27 || len(p.Items) != 27 {
 		t.Fatalf("%d rows, %d policy items; want 27 each", len(tests), len(p.Items))
@@ -133,7 +134,7 @@ func TestPolicyStandards(t *testing.T) {
 		// What is paid: a household of two with both members (or the
 		// household) under the category.
 		persons := 2
-		if c, _ := p.Lookup(tc.cat); c.Level == bot.PerHousehold {
+		if c, _ := p.Lookup(tc.cat); c.Level == policy.PerHousehold {
 			persons = 0
 		}
 		e := polEntitle(t, polHousehold(2, polClaim(tc.cat, persons)))
@@ -144,20 +145,20 @@ func TestPolicyStandards(t *testing.T) {
 		}
 		var want int64
 		switch {
-		case tc.kind == bot.ItemScale:
+		case tc.kind == policy.ItemScale:
 			want = tc.amount + tc.step
-		case tc.kind == bot.ItemFixed || tc.kind == bot.ItemAverage:
+		case tc.kind == policy.ItemFixed || tc.kind == policy.ItemAverage:
 			want = tc.amount
-			if tc.unit == bot.PerPerson {
+			if tc.unit == policy.PerPerson {
 				want *= 2
 			}
 		}
-		needs := tc.kind == bot.ItemRange || tc.kind == bot.ItemDiscretionary
+		needs := tc.kind == policy.ItemRange || tc.kind == policy.ItemDiscretionary
 		if got.Amount != want || got.NeedsAmount != needs || got.Fund != tc.fund || got.Dept != tc.dept {
 			t.Errorf("#%s paid %d (needs amount %v) from %s by %s, want %d (%v) from %s by %s",
 				tc.id, got.Amount, got.NeedsAmount, got.Fund, got.Dept, want, needs, tc.fund, tc.dept)
 		}
-		if tc.kind == bot.ItemRange && (got.Min != 2*tc.min || got.Max != 2*tc.max) {
+		if tc.kind == policy.ItemRange && (got.Min != 2*tc.min || got.Max != 2*tc.max) {
 			t.Errorf("#%s for 2 persons: range %d-%d, want %d-%d", tc.id, got.Min, got.Max, 2*tc.min, 2*tc.max)
 		}
 	}
@@ -166,7 +167,7 @@ func TestPolicyStandards(t *testing.T) {
 func TestEntitleCombinations(t *testing.T) {
 	tests := []struct {
 		name  string
-		h     *bot.Household
+		h     *domain.Household
 		want  []polLine
 		total int64
 	}{
@@ -285,14 +286,14 @@ func TestEntitleScale(t *testing.T) {
 			}
 		}
 	}
-	if e := polEntitle(t, polHousehold(bot.MaxHouseholdSize, polClaim("低保", 0))); e.Total != 2600 {
+	if e := polEntitle(t, polHousehold(policy.MaxHouseholdSize, polClaim("低保", 0))); e.Total != 2600 {
 		t.Errorf("低保 20人: %d, want 2600", e.Total)
 	}
 }
 
 func TestEntitleLinesCarryNamesAndCategories(t *testing.T) {
 	e := polEntitle(t, polHousehold(3, polClaim("低保家庭", 0), polClaim("特困", 1), polClaim("御寒困难", 1)))
-	want := []bot.EntitlementItem{
+	want := []domain.EntitlementItem{
 		{Item: "2", Name: "特困人员节日补助", Category: "特困供养", Persons: 1, Amount: 1000, Fund: "市、区财政", Dept: "民政局"},
 		{Item: "4", Name: "低保家庭节日补助", Category: "低保", Persons: 2, Amount: 800, Fund: "市、区财政", Dept: "民政局"},
 		{Item: "6", Name: "冬令御寒补助", Category: "特困供养", Persons: 2, Amount: 920, Fund: "市、区财政", Dept: "民政局"},
@@ -311,10 +312,10 @@ func TestEntitleIgnoresClaimOrder(t *testing.T) {
 }
 
 func TestEntitleNeverAddsLeaderItems(t *testing.T) {
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	for _, c := range p.Categories {
 		persons := 1
-		if c.Level == bot.PerHousehold {
+		if c.Level == policy.PerHousehold {
 			persons = 0
 		}
 		e := polEntitle(t, polHousehold(1, polClaim(c.Key, persons)))
@@ -331,7 +332,7 @@ var polDigitsRE = regexp.MustCompile(`\d{7,}`)
 func TestEntitleUserErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		h    *bot.Household
+		h    *domain.Household
 		says []string // fragments the message must hold
 	}{
 		{"unknown category", polHousehold(2, polClaim("低保边缘", 0)), []string{"“低保边缘”", "标准"}},
@@ -352,8 +353,8 @@ func TestEntitleUserErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := bot.Entitle(bot.DefaultPolicy(), tc.h)
-			var ue *bot.UserError
+			e, err := policy.Entitle(policy.Default(), tc.h)
+			var ue *domain.UserError
 			if !errors.As(err, &ue) {
 				t.Fatalf("got %+v, %v; want a *UserError", e, err)
 			}
@@ -389,26 +390,26 @@ func TestEntitleDefaultsOnePersonHousehold(t *testing.T) {
 }
 
 func TestEntitleNil(t *testing.T) {
-	var ue *bot.UserError
-	if _, err := bot.Entitle(nil, polHousehold(1)); err == nil || errors.As(err, &ue) {
+	var ue *domain.UserError
+	if _, err := policy.Entitle(nil, polHousehold(1)); err == nil || errors.As(err, &ue) {
 		t.Errorf("nil policy: %v, want a non-user error", err)
 	}
-	if _, err := bot.Entitle(bot.DefaultPolicy(), nil); err == nil || errors.As(err, &ue) {
+	if _, err := policy.Entitle(policy.Default(), nil); err == nil || errors.As(err, &ue) {
 		t.Errorf("nil household: %v, want a non-user error", err)
 	}
 }
 
 func TestLeaderItem(t *testing.T) {
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	tests := []struct {
-		v    bot.Visitor
+		v    domain.Visitor
 		ok   bool
-		want bot.EntitlementItem
+		want domain.EntitlementItem
 	}{
-		{bot.VisitorDistrict, true, bot.EntitlementItem{Item: "26", Name: "区领导走访慰问金", Category: "区领导", Amount: 1000, Fund: "民政节日帮困慰问经费", Dept: "区领导"}},
-		{bot.VisitorStreet, true, bot.EntitlementItem{Item: "27", Name: "街镇领导走访慰问金", Category: "街镇领导", Amount: 500, Fund: "民政节日帮困慰问专项经费", Dept: "街镇领导"}},
-		{bot.VisitorCommittee, false, bot.EntitlementItem{}},
-		{"市领导", false, bot.EntitlementItem{}},
+		{domain.VisitorDistrict, true, domain.EntitlementItem{Item: "26", Name: "区领导走访慰问金", Category: "区领导", Amount: 1000, Fund: "民政节日帮困慰问经费", Dept: "区领导"}},
+		{domain.VisitorStreet, true, domain.EntitlementItem{Item: "27", Name: "街镇领导走访慰问金", Category: "街镇领导", Amount: 500, Fund: "民政节日帮困慰问专项经费", Dept: "街镇领导"}},
+		{domain.VisitorCommittee, false, domain.EntitlementItem{}},
+		{"市领导", false, domain.EntitlementItem{}},
 	}
 	for _, tc := range tests {
 		got, ok := p.LeaderItem(tc.v)
@@ -437,7 +438,7 @@ func TestLeaderItem(t *testing.T) {
 }
 
 func TestStandards(t *testing.T) {
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	tests := []struct {
 		cat   string
 		size  int
@@ -475,7 +476,7 @@ func TestStandards(t *testing.T) {
 		{"低保", -1, "1-20人"},
 	} {
 		_, err := p.Standards(bad.cat, bad.size)
-		var ue *bot.UserError
+		var ue *domain.UserError
 		if !errors.As(err, &ue) || !strings.Contains(ue.Message, bad.says) {
 			t.Errorf("Standards(%s, %d): %v, want a user error saying %q", bad.cat, bad.size, err, bad.says)
 		}
@@ -483,10 +484,10 @@ func TestStandards(t *testing.T) {
 }
 
 func BenchmarkEntitle(b *testing.B) {
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	h := polHousehold(4, polClaim("低保", 0), polClaim("特困供养", 1), polClaim("残疾大病", 1), polClaim("残疾重残", 2), polPaid("妇联", 1, 1000))
 	for b.Loop() {
-		if _, err := bot.Entitle(p, h); err != nil {
+		if _, err := policy.Entitle(p, h); err != nil {
 			b.Fatal(err)
 		}
 	}

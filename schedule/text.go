@@ -1,9 +1,11 @@
-package bot
+package schedule
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"songnuan/domain"
 )
 
 // schedOverviewDeadlines is how many deadlines the 日程 reply lists: enough
@@ -102,7 +104,7 @@ func (s *Schedule) describeWhen(o Occurrence) string {
 var (
 	schedScopeName   = map[TaskScope]string{ScopeCommittee: "各居委", ScopeHousehold: "入户", ScopeStreet: "街道"}
 	schedMeasureName = map[TaskMeasure]string{MeasureNone: "—", MeasureVisits: "全部走访", MeasurePayments: "全部发放", MeasureReported: "已上报"}
-	schedRoleName    = map[Role]string{RoleWorker: "居委干部", RoleLeader: "领导", RoleAdmin: "管理员"}
+	schedRoleName    = map[domain.Role]string{domain.RoleWorker: "居委干部", domain.RoleLeader: "领导", domain.RoleAdmin: "管理员"}
 )
 
 func (to Targets) describe(onlyIfOpen bool) string {

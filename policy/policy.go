@@ -1,21 +1,23 @@
-package bot
+package policy
 
 import (
 	_ "embed"
 	"slices"
 	"sync"
 	"unicode/utf8"
+
+	"songnuan/domain"
 )
 
 // Policy is one district's subsidy standards for one campaign: the items
 // each department pays and the categories a worker registers households
-// under. A Policy comes from ParsePolicy or DefaultPolicy and is read-only
+// under. A Policy comes from Parse or Default and is read-only
 // afterwards, so one value is shared by every request.
 type Policy struct {
 	Name       string // e.g. 长宁区2023
 	Version    string // stored with every entitlement computed under it
 	Document   string // the official document the standards come from
-	Items      []PolicyItem
+	Items      []Item
 	Categories []Category
 
 	itemIdx map[string]int // item id → index in Items
@@ -62,8 +64,8 @@ const (
 // family.
 const MaxHouseholdSize = 20
 
-// PolicyItem is one subsidy standard, a row of the district's table.
-type PolicyItem struct {
+// Item is one subsidy standard, a row of the district's table.
+type Item struct {
 	ID     string // "1".."27" in the default
 	Name   string // as the document words it
 	Short  string // what a reply on a phone shows; Name when empty
@@ -85,21 +87,21 @@ type PolicyItem struct {
 	// ExcludePersonsOf: persons under these items are not counted here.
 	ExcludePersonsOf []string
 
-	Trigger Trigger // TriggerRegister unless TriggerVisit
-	Visitor Visitor // for TriggerVisit: who visits
+	Trigger Trigger        // TriggerRegister unless TriggerVisit
+	Visitor domain.Visitor // for TriggerVisit: who visits
 }
 
 // Category is what a worker registers a household (or some of its
 // members) under; it triggers one or more items.
 type Category struct {
-	Key     string // canonical name, stored in CategoryClaim
+	Key     string // canonical name, stored in domain.CategoryClaim
 	Level   Unit   // PerPerson: the claim counts members; PerHousehold: it covers the household
 	Items   []string
 	Aliases []string
 }
 
 // DisplayName is the item's name as a reply shows it.
-func (it PolicyItem) DisplayName() string {
+func (it Item) DisplayName() string {
 	if it.Short != "" {
 		return it.Short
 	}
@@ -107,7 +109,7 @@ func (it PolicyItem) DisplayName() string {
 }
 
 // takesAmount reports whether a stated amount means something for the item.
-func (it PolicyItem) takesAmount() bool {
+func (it Item) takesAmount() bool {
 	switch it.Kind {
 	case ItemAverage, ItemRange, ItemDiscretionary, ItemBudget:
 		return true
@@ -115,11 +117,11 @@ func (it PolicyItem) takesAmount() bool {
 	return false
 }
 
-//go:embed policy/default.yaml
+//go:embed default.yaml
 var defaultPolicyYAML []byte
 
 var defaultPolicy = sync.OnceValue(func() *Policy {
-	p, err := ParsePolicy(defaultPolicyYAML, "policy/default.yaml")
+	p, err := Parse(defaultPolicyYAML, "policy/default.yaml")
 	if err != nil {
 		// A test parses the same bytes, so this cannot ship.
 		panic("bot: embedded default policy: " + err.Error())
@@ -127,15 +129,15 @@ var defaultPolicy = sync.OnceValue(func() *Policy {
 	return p
 })
 
-// DefaultPolicy returns the built-in 长宁区 2023 standards. It is parsed
+// Default returns the built-in 长宁区 2023 standards. It is parsed
 // once; every caller shares the value and must not modify it.
-func DefaultPolicy() *Policy { return defaultPolicy() }
+func Default() *Policy { return defaultPolicy() }
 
-// DefaultPolicyYAML returns the embedded default policy file, a starting
+// DefaultYAML returns the embedded default policy file, a starting
 // point for a district writing its own.
-func DefaultPolicyYAML() []byte { return slices.Clone(defaultPolicyYAML) }
+func DefaultYAML() []byte { return slices.Clone(defaultPolicyYAML) }
 
-// index builds the lookup tables; ParsePolicy calls it once validation
+// index builds the lookup tables; Parse calls it once validation
 // has passed, so keys, aliases and ids are unique.
 func (p *Policy) index() {
 	p.itemIdx = make(map[string]int, len(p.Items))
@@ -181,10 +183,10 @@ func (p *Policy) Lookup(word string) (Category, bool) {
 func (p *Policy) Words() []string { return slices.Clone(p.words) }
 
 // Item returns the item with the given id.
-func (p *Policy) Item(id string) (PolicyItem, bool) {
+func (p *Policy) Item(id string) (Item, bool) {
 	i, ok := p.itemIdx[id]
 	if !ok {
-		return PolicyItem{}, false
+		return Item{}, false
 	}
 	return p.Items[i], true
 }
@@ -203,10 +205,10 @@ func (p *Policy) Exclusive(a, b string) bool {
 // reports false for visitors no item is triggered by (the committee's own
 // staff). The line's Category is the visitor, so leader money is counted
 // apart from registered categories.
-func (p *Policy) LeaderItem(v Visitor) (EntitlementItem, bool) {
+func (p *Policy) LeaderItem(v domain.Visitor) (domain.EntitlementItem, bool) {
 	for _, it := range p.Items {
 		if it.Trigger == TriggerVisit && it.Visitor == v {
-			return EntitlementItem{
+			return domain.EntitlementItem{
 				Item:     it.ID,
 				Name:     it.DisplayName(),
 				Category: string(v),
@@ -216,5 +218,5 @@ func (p *Policy) LeaderItem(v Visitor) (EntitlementItem, bool) {
 			}, true
 		}
 	}
-	return EntitlementItem{}, false
+	return domain.EntitlementItem{}, false
 }

@@ -1,4 +1,4 @@
-package bot
+package policy
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"songnuan/domain"
 )
 
 // Entitle computes what household h is due under policy p: one line per
@@ -40,16 +42,16 @@ import (
 // above the size, a missing person count, a stated amount where the
 // standard is fixed or outside a range, two alternatives of one exclusive
 // group, a size outside 1..MaxHouseholdSize.
-func Entitle(p *Policy, h *Household) (Entitlement, error) {
+func Entitle(p *Policy, h *domain.Household) (domain.Entitlement, error) {
 	if p == nil || h == nil {
-		return Entitlement{}, errors.New("entitle: nil policy or household")
+		return domain.Entitlement{}, errors.New("entitle: nil policy or household")
 	}
 	if h.Size < 1 || h.Size > MaxHouseholdSize {
-		return Entitlement{}, Userf(fmt.Sprintf("家庭人数应为1-%d人，例如：登记 张三 低保 3人", MaxHouseholdSize))
+		return domain.Entitlement{}, domain.Userf(fmt.Sprintf("家庭人数应为1-%d人，例如：登记 张三 低保 3人", MaxHouseholdSize))
 	}
 	claims, err := p.resolveClaims(h)
 	if err != nil {
-		return Entitlement{}, err
+		return domain.Entitlement{}, err
 	}
 
 	type line struct {
@@ -111,7 +113,7 @@ func Entitle(p *Policy, h *Household) (Entitlement, error) {
 		}
 	}
 
-	ent := Entitlement{Policy: p.Name, PolicyVersion: p.Version}
+	ent := domain.Entitlement{Policy: p.Name, PolicyVersion: p.Version}
 	for i, it := range p.Items {
 		l := lines[i]
 		if !l.on || l.persons <= 0 {
@@ -121,7 +123,7 @@ func Entitle(p *Policy, h *Household) (Entitlement, error) {
 		if it.Unit == PerPerson {
 			units = int64(l.persons)
 		}
-		e := EntitlementItem{Item: it.ID, Name: it.DisplayName(), Category: l.cat, Fund: it.Fund, Dept: it.Dept}
+		e := domain.EntitlementItem{Item: it.ID, Name: it.DisplayName(), Category: l.cat, Fund: it.Fund, Dept: it.Dept}
 		if it.Unit != PerHousehold || it.Kind == ItemScale {
 			e.Persons = l.persons
 		}
@@ -155,22 +157,22 @@ func Entitle(p *Policy, h *Household) (Entitlement, error) {
 // A size of 0 means a 1-person household, so "标准 特困" needs no size.
 // Range and discretionary lines come back with NeedsAmount and their
 // Min/Max.
-func (p *Policy) Standards(categoryKey string, size int) (Entitlement, error) {
+func (p *Policy) Standards(categoryKey string, size int) (domain.Entitlement, error) {
 	c, ok := p.Lookup(categoryKey)
 	if !ok {
-		return Entitlement{}, Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：标准 低保 3人", policyQuote(categoryKey)))
+		return domain.Entitlement{}, domain.Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：标准 低保 3人", policyQuote(categoryKey)))
 	}
 	if size == 0 {
 		size = 1
 	}
 	if size < 1 || size > MaxHouseholdSize {
-		return Entitlement{}, Userf(fmt.Sprintf("人数应为1-%d人，例如：标准 %s 3人", MaxHouseholdSize, c.Key))
+		return domain.Entitlement{}, domain.Userf(fmt.Sprintf("人数应为1-%d人，例如：标准 %s 3人", MaxHouseholdSize, c.Key))
 	}
-	claim := CategoryClaim{Category: c.Key}
+	claim := domain.CategoryClaim{Category: c.Key}
 	if c.Level == PerPerson {
 		claim.Persons = 1
 	}
-	return Entitle(p, &Household{Size: size, Categories: []CategoryClaim{claim}})
+	return Entitle(p, &domain.Household{Size: size, Categories: []domain.CategoryClaim{claim}})
 }
 
 // policyClaim is a CategoryClaim checked against the household.
@@ -183,7 +185,7 @@ type policyClaim struct {
 
 // resolveClaims checks every claim of h and returns them in policy order,
 // so the entitlement does not depend on the order the worker typed them.
-func (p *Policy) resolveClaims(h *Household) ([]policyClaim, error) {
+func (p *Policy) resolveClaims(h *domain.Household) ([]policyClaim, error) {
 	var out []policyClaim
 	type taken struct {
 		by   policyClaim
@@ -193,42 +195,42 @@ func (p *Policy) resolveClaims(h *Household) ([]policyClaim, error) {
 	for _, cl := range h.Categories {
 		ci, ok := p.wordIdx[cl.Category]
 		if !ok {
-			return nil, Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：登记 张三 低保 3人", policyQuote(cl.Category)))
+			return nil, domain.Userf(fmt.Sprintf("没有%s这个类别，发送“标准”查看全部类别，例如：登记 张三 低保 3人", policyQuote(cl.Category)))
 		}
 		c := p.Categories[ci]
 		ex := func() string { return p.claimExample(c) } // only an error reply needs it
 		if slices.ContainsFunc(out, func(r policyClaim) bool { return r.order == ci }) {
-			return nil, Userf(fmt.Sprintf("“%s”写了两次，请合并成一条，例如：%s", c.Key, ex()))
+			return nil, domain.Userf(fmt.Sprintf("“%s”写了两次，请合并成一条，例如：%s", c.Key, ex()))
 		}
 		r := policyClaim{cat: c, order: ci, persons: cl.Persons, amount: cl.Amount}
 		switch {
 		case cl.Persons < 0:
-			return nil, Userf(fmt.Sprintf("“%s”的人数不对，例如：%s", c.Key, ex()))
+			return nil, domain.Userf(fmt.Sprintf("“%s”的人数不对，例如：%s", c.Key, ex()))
 		case cl.Persons > h.Size:
-			return nil, Userf(fmt.Sprintf("“%s”写了%d人，超过家庭人数%d人，请改正，例如：%s", c.Key, cl.Persons, h.Size, ex()))
+			return nil, domain.Userf(fmt.Sprintf("“%s”写了%d人，超过家庭人数%d人，请改正，例如：%s", c.Key, cl.Persons, h.Size, ex()))
 		case cl.Persons == 0 && c.Level == PerPerson && h.Size > 1:
-			return nil, Userf(fmt.Sprintf("“%s”按人计，请写明几人，例如：%s", c.Key, ex()))
+			return nil, domain.Userf(fmt.Sprintf("“%s”按人计，请写明几人，例如：%s", c.Key, ex()))
 		case cl.Persons == 0 && c.Level == PerPerson:
 			r.persons = 1
 		case cl.Persons == 0:
 			r.persons = h.Size
 		}
 		if cl.Amount < 0 {
-			return nil, Userf(fmt.Sprintf("“%s”的金额不能为负，例如：%s", c.Key, ex()))
+			return nil, domain.Userf(fmt.Sprintf("“%s”的金额不能为负，例如：%s", c.Key, ex()))
 		}
 		it, hasAmount := p.amountItem(c)
 		if cl.Amount > 0 && !hasAmount {
-			return nil, Userf(fmt.Sprintf("“%s”按固定标准发放，不用写金额，例如：%s", c.Key, ex()))
+			return nil, domain.Userf(fmt.Sprintf("“%s”按固定标准发放，不用写金额，例如：%s", c.Key, ex()))
 		}
 		if cl.Amount > 0 && it.Kind == ItemRange {
 			if it.Unit == PerPerson {
 				lo, hi := it.Min*int64(r.persons), it.Max*int64(r.persons)
 				if cl.Amount < lo || cl.Amount > hi {
-					return nil, Userf(fmt.Sprintf("“%s”每人%d-%d元，%d人合计应在%d-%d元之间，请改金额，例如：%s",
+					return nil, domain.Userf(fmt.Sprintf("“%s”每人%d-%d元，%d人合计应在%d-%d元之间，请改金额，例如：%s",
 						c.Key, it.Min, it.Max, r.persons, lo, hi, ex()))
 				}
 			} else if cl.Amount < it.Min || cl.Amount > it.Max {
-				return nil, Userf(fmt.Sprintf("“%s”每户%d-%d元，请改金额，例如：%s", c.Key, it.Min, it.Max, ex()))
+				return nil, domain.Userf(fmt.Sprintf("“%s”每户%d-%d元，请改金额，例如：%s", c.Key, it.Min, it.Max, ex()))
 			}
 		}
 		for _, id := range c.Items {
@@ -237,7 +239,7 @@ func (p *Policy) resolveClaims(h *Household) ([]policyClaim, error) {
 				continue
 			}
 			if other, ok := group[g]; ok && other.item != id {
-				return nil, Userf(fmt.Sprintf("“%s”和“%s”只能登记一个（%s每户只领一份），请删去一个，例如：%s",
+				return nil, domain.Userf(fmt.Sprintf("“%s”和“%s”只能登记一个（%s每户只领一份），请删去一个，例如：%s",
 					other.by.cat.Key, c.Key, g, p.claimExample(other.by.cat)))
 			}
 			group[g] = taken{r, id}
@@ -249,13 +251,13 @@ func (p *Policy) resolveClaims(h *Household) ([]policyClaim, error) {
 }
 
 // amountItem returns the category's one item that takes a stated amount.
-func (p *Policy) amountItem(c Category) (PolicyItem, bool) {
+func (p *Policy) amountItem(c Category) (Item, bool) {
 	for _, id := range c.Items {
 		if it := p.Items[p.itemIdx[id]]; it.takesAmount() {
 			return it, true
 		}
 	}
-	return PolicyItem{}, false
+	return Item{}, false
 }
 
 // claimExample is a registration line that uses c correctly, for error

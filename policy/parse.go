@@ -1,4 +1,4 @@
-package bot
+package policy
 
 import (
 	"cmp"
@@ -10,26 +10,27 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+	"songnuan/domain"
 )
 
-// PolicyProblem is one mistake in a policy file: where it is and, in
+// Problem is one mistake in a policy file: where it is and, in
 // Chinese, what is wrong.
-type PolicyProblem struct {
+type Problem struct {
 	Line int    // 1-based line in the file
 	Path string // e.g. items[3].fund; empty for the file as a whole
 	Msg  string // e.g. 不能为空
 }
 
-// PolicyError lists every problem ParsePolicy found, ordered by line, so
+// Error lists every problem Parse found, ordered by line, so
 // an admin fixes the file in one pass instead of one error per upload.
-type PolicyError struct {
+type Error struct {
 	Source   string
-	Problems []PolicyProblem
+	Problems []Problem
 }
 
 // Lines returns one "policy.yaml:12: items[3].fund: 不能为空" line per
 // problem.
-func (e *PolicyError) Lines() []string {
+func (e *Error) Lines() []string {
 	out := make([]string, 0, len(e.Problems))
 	for _, p := range e.Problems {
 		if p.Path == "" {
@@ -42,17 +43,17 @@ func (e *PolicyError) Lines() []string {
 }
 
 // Error returns the problem lines, one per line.
-func (e *PolicyError) Error() string { return strings.Join(e.Lines(), "\n") }
+func (e *Error) Error() string { return strings.Join(e.Lines(), "\n") }
 
-// ParsePolicy reads a policy file (YAML; see bot/policy/default.yaml for
+// Parse reads a policy file (YAML; see policy/default.yaml for
 // the format). source names the file in problem lines. On any problem it
-// returns a *PolicyError listing all of them, unknown keys included.
-func ParsePolicy(data []byte, source string) (*Policy, error) {
+// returns a *Error listing all of them, unknown keys included.
+func Parse(data []byte, source string) (*Policy, error) {
 	ps := &policyParser{src: source}
 	p := ps.parse(data)
 	if len(ps.probs) > 0 {
-		slices.SortStableFunc(ps.probs, func(a, b PolicyProblem) int { return cmp.Compare(a.Line, b.Line) })
-		return nil, &PolicyError{Source: source, Problems: ps.probs}
+		slices.SortStableFunc(ps.probs, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
+		return nil, &Error{Source: source, Problems: ps.probs}
 	}
 	p.index()
 	return p, nil
@@ -60,7 +61,7 @@ func ParsePolicy(data []byte, source string) (*Policy, error) {
 
 type policyParser struct {
 	src   string
-	probs []PolicyProblem
+	probs []Problem
 }
 
 // policyItemPos and policyCatPos remember where things were written, for problems
@@ -79,7 +80,7 @@ type policyCatPos struct {
 }
 
 func (ps *policyParser) problem(line int, path, format string, args ...any) {
-	ps.probs = append(ps.probs, PolicyProblem{Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
+	ps.probs = append(ps.probs, Problem{Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 var policyYAMLLineRE = regexp.MustCompile(`line (\d+): `)
@@ -280,12 +281,12 @@ func (ps *policyParser) strList(v *yaml.Node, path string) ([]string, []int) {
 	return out, lines
 }
 
-func (ps *policyParser) items(n *yaml.Node) ([]PolicyItem, []policyItemPos) {
+func (ps *policyParser) items(n *yaml.Node) ([]Item, []policyItemPos) {
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
 		ps.problem(n.Line, "items", "应为非空列表，每项一个补助标准")
 		return nil, nil
 	}
-	var items []PolicyItem
+	var items []Item
 	var pos []policyItemPos
 	for i, e := range n.Content {
 		it, ip, ok := ps.item(yamlDeref(e), fmt.Sprintf("items[%d]", i))
@@ -310,8 +311,8 @@ var policyKindFields = map[ItemKind][]string{
 	ItemBudget:        {"budget"},
 }
 
-func (ps *policyParser) item(n *yaml.Node, path string) (PolicyItem, policyItemPos, bool) {
-	var it PolicyItem
+func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bool) {
+	var it Item
 	ip := policyItemPos{line: n.Line}
 	nums := map[string]*int64{"amount": &it.Amount, "step": &it.Step, "min": &it.Min, "max": &it.Max, "budget": &it.Budget}
 	numSet := map[string]bool{}
@@ -426,13 +427,13 @@ func (ps *policyParser) item(n *yaml.Node, path string) (PolicyItem, policyItemP
 		}
 	case TriggerVisit:
 		it.Trigger = TriggerVisit
-		switch Visitor(visitor) {
-		case VisitorDistrict, VisitorStreet:
-			it.Visitor = Visitor(visitor)
+		switch domain.Visitor(visitor) {
+		case domain.VisitorDistrict, domain.VisitorStreet:
+			it.Visitor = domain.Visitor(visitor)
 		case "":
-			ps.problem(line("visitor"), path+".visitor", "trigger: visit 的项目必须填 visitor（%s 或 %s）", VisitorDistrict, VisitorStreet)
+			ps.problem(line("visitor"), path+".visitor", "trigger: visit 的项目必须填 visitor（%s 或 %s）", domain.VisitorDistrict, domain.VisitorStreet)
 		default:
-			ps.problem(line("visitor"), path+".visitor", "应为 %s 或 %s", VisitorDistrict, VisitorStreet)
+			ps.problem(line("visitor"), path+".visitor", "应为 %s 或 %s", domain.VisitorDistrict, domain.VisitorStreet)
 		}
 		if it.Kind != ItemFixed || it.Unit != PerHousehold {
 			ps.problem(line("trigger"), path+".trigger", "走访触发的项目应为 kind: fixed、unit: household")
@@ -503,7 +504,7 @@ func (ps *policyParser) categories(n *yaml.Node) ([]Category, []policyCatPos) {
 // and words, references, and the rules that keep Entitle unambiguous.
 func (ps *policyParser) crossCheck(p *Policy, ipos []policyItemPos, cpos []policyCatPos) {
 	idAt := map[string]int{}
-	visitorAt := map[Visitor]int{}
+	visitorAt := map[domain.Visitor]int{}
 	for i, it := range p.Items {
 		path := fmt.Sprintf("items[%d]", i)
 		if it.ID != "" {

@@ -1,24 +1,25 @@
-package bot_test
+package policy_test
 
 import (
 	"fmt"
 
-	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/policy"
 )
 
 // A 低保 household of three, one of whom is 特困供养: the 特困 member
 // gets the special subsidy and winter allowance, and the 低保 subsidy
 // counts only the other two.
 func ExampleEntitle() {
-	h := &bot.Household{
+	h := &domain.Household{
 		Size: 3,
-		Categories: []bot.CategoryClaim{
+		Categories: []domain.CategoryClaim{
 			{Category: "低保"},
 			{Category: "特困", Persons: 1},
 			{Category: "妇联", Persons: 1}, // amount not stated yet
 		},
 	}
-	e, err := bot.Entitle(bot.DefaultPolicy(), h)
+	e, err := policy.Entitle(policy.Default(), h)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -41,22 +42,22 @@ func ExampleEntitle() {
 
 // A mistake comes back as a *UserError whose message can be shown as is.
 func ExampleEntitle_userError() {
-	h := &bot.Household{Size: 3, Categories: []bot.CategoryClaim{{Category: "特困供养"}}}
-	_, err := bot.Entitle(bot.DefaultPolicy(), h)
+	h := &domain.Household{Size: 3, Categories: []domain.CategoryClaim{{Category: "特困供养"}}}
+	_, err := policy.Entitle(policy.Default(), h)
 	fmt.Println(err)
 	// Output:
 	// “特困供养”按人计，请写明几人，例如：登记 张三 3人 特困供养1人
 }
 
 func ExamplePolicy_LeaderItem() {
-	it, _ := bot.DefaultPolicy().LeaderItem(bot.VisitorStreet)
+	it, _ := policy.Default().LeaderItem(domain.VisitorStreet)
 	fmt.Println(it.Item, it.Name, it.Amount, it.Fund)
 	// Output:
 	// 27 街镇领导走访慰问金 500 民政节日帮困慰问专项经费
 }
 
 func ExamplePolicy_Standards() {
-	e, _ := bot.DefaultPolicy().Standards("低保", 4)
+	e, _ := policy.Default().Standards("低保", 4)
 	fmt.Println(e.Items[0].Name, e.Total)
 	// Output:
 	// 低保家庭节日补助 1000

@@ -1,4 +1,4 @@
-package bot
+package policy
 
 import (
 	"fmt"
@@ -34,7 +34,7 @@ func (p *Policy) Table() string {
 
 // standardText is the amount column: the figure for computed kinds, the
 // rule for the others.
-func (it PolicyItem) standardText() string {
+func (it Item) standardText() string {
 	switch it.Kind {
 	case ItemFixed:
 		return fmt.Sprintf("%d元", it.Amount)
@@ -59,7 +59,7 @@ func (it PolicyItem) standardText() string {
 	return string(it.Kind)
 }
 
-func (it PolicyItem) noteText() string {
+func (it Item) noteText() string {
 	var parts []string
 	if it.Trigger == TriggerVisit {
 		parts = append(parts, "走访时发放")

@@ -1,4 +1,8 @@
-package bot
+package domain
+
+// Counters are a committee's running totals, by field name. Fields are
+// built by CounterFields; a missing field is zero.
+type Counters map[string]int64
 
 // Counter field names. A committee's counters are the sum of
 // CounterFields over its households plus what AddCounters added
@@ -16,18 +20,20 @@ const (
 	CtrDonations  = "donation"
 	CtrAlerts     = "alerts"
 
-	ctrDueFund  = "due:f:"
-	ctrPaidFund = "paid:f:"
-	ctrDueCat   = "due:c:"
-	ctrPaidCat  = "paid:c:"
+	// The prefixes of the per-fund and per-category fields, for views
+	// that list every fund or category a committee has.
+	DueFundPrefix  = "due:f:"
+	PaidFundPrefix = "paid:f:"
+	DueCatPrefix   = "due:c:"
+	PaidCatPrefix  = "paid:c:"
 )
 
 // FundDue, FundPaid, CatDue and CatPaid name the per-fund and per-category
 // counter fields.
-func FundDue(f string) string  { return ctrDueFund + f }
-func FundPaid(f string) string { return ctrPaidFund + f }
-func CatDue(c string) string   { return ctrDueCat + c }
-func CatPaid(c string) string  { return ctrPaidCat + c }
+func FundDue(f string) string  { return DueFundPrefix + f }
+func FundPaid(f string) string { return PaidFundPrefix + f }
+func CatDue(c string) string   { return DueCatPrefix + c }
+func CatPaid(c string) string  { return PaidCatPrefix + c }
 
 // CounterFields is what one household contributes to its committee's
 // counters. Payments are allocated to the entitlement's items in order, so

@@ -1,4 +1,4 @@
-package bot_test
+package policy_test
 
 import (
 	"errors"
@@ -13,44 +13,45 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"songnuan/bot"
+	"songnuan/domain"
+	"songnuan/policy"
 )
 
 func TestParsePolicyGoodFile(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "policy", "good.yaml"))
+	data, err := os.ReadFile(filepath.Join("testdata", "good.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := bot.ParsePolicy(data, "good.yaml")
+	p, err := policy.Parse(data, "good.yaml")
 	if err != nil {
 		t.Fatalf("good.yaml: %v", err)
 	}
 	if p.Name != "测试区2024" || p.Version != "7" || p.Document != "测试文件" {
 		t.Errorf("header %q %q %q", p.Name, p.Version, p.Document)
 	}
-	wantItems := []bot.PolicyItem{
-		{ID: "1", Name: "特困供养人员", Unit: bot.PerPerson, Kind: bot.ItemFixed, Amount: 1000, Fund: "财政", Dept: "民政局", BandGroup: "特殊对象", Trigger: bot.TriggerRegister},
-		{ID: "2", Name: "低保家庭", Short: "低保补助", Unit: bot.PerHousehold, Kind: bot.ItemScale, Amount: 700, Step: 100, Fund: "财政", Dept: "民政局",
-			ExclusiveGroup: "一般对象", ExcludePersonsOf: []string{"1"}, Trigger: bot.TriggerRegister},
-		{ID: "3", Name: "妇联", Unit: bot.PerPerson, Kind: bot.ItemRange, Min: 500, Max: 2000, Fund: "妇联拨款", Dept: "妇联", Trigger: bot.TriggerRegister},
-		{ID: "4", Name: "临时补助", Unit: bot.PerHousehold, Kind: bot.ItemDiscretionary, Fund: "财政", Dept: "民政局", Trigger: bot.TriggerRegister},
-		{ID: "5", Name: "党员慰问", Unit: bot.PerHousehold, Kind: bot.ItemAverage, Amount: 500, Fund: "慰问经费", Dept: "组织部", Trigger: bot.TriggerRegister},
-		{ID: "6", Name: "红十字", Kind: bot.ItemBudget, Budget: 620000, Fund: "募集款", Dept: "红十字会", Note: "约1500人", Trigger: bot.TriggerRegister},
-		{ID: "7", Name: "区领导走访", Unit: bot.PerHousehold, Kind: bot.ItemFixed, Amount: 1000, Fund: "慰问经费", Dept: "区领导",
-			ExclusiveGroup: "领导", Trigger: bot.TriggerVisit, Visitor: bot.VisitorDistrict},
-		{ID: "8", Name: "街镇领导走访", Unit: bot.PerHousehold, Kind: bot.ItemFixed, Amount: 500, Fund: "慰问经费", Dept: "街镇领导",
-			ExclusiveGroup: "领导", Trigger: bot.TriggerVisit, Visitor: bot.VisitorStreet},
+	wantItems := []policy.Item{
+		{ID: "1", Name: "特困供养人员", Unit: policy.PerPerson, Kind: policy.ItemFixed, Amount: 1000, Fund: "财政", Dept: "民政局", BandGroup: "特殊对象", Trigger: policy.TriggerRegister},
+		{ID: "2", Name: "低保家庭", Short: "低保补助", Unit: policy.PerHousehold, Kind: policy.ItemScale, Amount: 700, Step: 100, Fund: "财政", Dept: "民政局",
+			ExclusiveGroup: "一般对象", ExcludePersonsOf: []string{"1"}, Trigger: policy.TriggerRegister},
+		{ID: "3", Name: "妇联", Unit: policy.PerPerson, Kind: policy.ItemRange, Min: 500, Max: 2000, Fund: "妇联拨款", Dept: "妇联", Trigger: policy.TriggerRegister},
+		{ID: "4", Name: "临时补助", Unit: policy.PerHousehold, Kind: policy.ItemDiscretionary, Fund: "财政", Dept: "民政局", Trigger: policy.TriggerRegister},
+		{ID: "5", Name: "党员慰问", Unit: policy.PerHousehold, Kind: policy.ItemAverage, Amount: 500, Fund: "慰问经费", Dept: "组织部", Trigger: policy.TriggerRegister},
+		{ID: "6", Name: "红十字", Kind: policy.ItemBudget, Budget: 620000, Fund: "募集款", Dept: "红十字会", Note: "约1500人", Trigger: policy.TriggerRegister},
+		{ID: "7", Name: "区领导走访", Unit: policy.PerHousehold, Kind: policy.ItemFixed, Amount: 1000, Fund: "慰问经费", Dept: "区领导",
+			ExclusiveGroup: "领导", Trigger: policy.TriggerVisit, Visitor: domain.VisitorDistrict},
+		{ID: "8", Name: "街镇领导走访", Unit: policy.PerHousehold, Kind: policy.ItemFixed, Amount: 500, Fund: "慰问经费", Dept: "街镇领导",
+			ExclusiveGroup: "领导", Trigger: policy.TriggerVisit, Visitor: domain.VisitorStreet},
 	}
 	if !reflect.DeepEqual(p.Items, wantItems) {
 		t.Errorf("items\n got %+v\nwant %+v", p.Items, wantItems)
 	}
-	wantCats := []bot.Category{
-		{Key: "特困", Level: bot.PerPerson, Items: []string{"1"}, Aliases: []string{"特困供养"}},
-		{Key: "低保", Level: bot.PerHousehold, Items: []string{"2"}},
-		{Key: "妇联", Level: bot.PerPerson, Items: []string{"3"}, Aliases: []string{"妇联慰问"}},
-		{Key: "其他困难", Level: bot.PerHousehold, Items: []string{"4"}},
-		{Key: "两新党员", Level: bot.PerHousehold, Items: []string{"5"}},
-		{Key: "红十字", Level: bot.PerPerson, Items: []string{"6"}},
+	wantCats := []policy.Category{
+		{Key: "特困", Level: policy.PerPerson, Items: []string{"1"}, Aliases: []string{"特困供养"}},
+		{Key: "低保", Level: policy.PerHousehold, Items: []string{"2"}},
+		{Key: "妇联", Level: policy.PerPerson, Items: []string{"3"}, Aliases: []string{"妇联慰问"}},
+		{Key: "其他困难", Level: policy.PerHousehold, Items: []string{"4"}},
+		{Key: "两新党员", Level: policy.PerHousehold, Items: []string{"5"}},
+		{Key: "红十字", Level: policy.PerPerson, Items: []string{"6"}},
 	}
 	if !reflect.DeepEqual(p.Categories, wantCats) {
 		t.Errorf("categories\n got %+v\nwant %+v", p.Categories, wantCats)
@@ -62,33 +63,33 @@ func TestParsePolicyGoodFile(t *testing.T) {
 
 // polMarshal writes a parsed policy back in the file format, so a round
 // trip shows the parser reads every field it is given.
-func polMarshal(t *testing.T, p *bot.Policy) []byte {
+func polMarshal(t *testing.T, p *policy.Policy) []byte {
 	t.Helper()
 	type item struct {
-		ID             string   `yaml:"id"`
-		Name           string   `yaml:"name"`
-		Short          string   `yaml:"short,omitempty"`
-		Unit           bot.Unit `yaml:"unit,omitempty"`
-		Kind           string   `yaml:"kind"`
-		Amount         *int64   `yaml:"amount,omitempty"`
-		Step           *int64   `yaml:"step,omitempty"`
-		Min            *int64   `yaml:"min,omitempty"`
-		Max            *int64   `yaml:"max,omitempty"`
-		Budget         *int64   `yaml:"budget,omitempty"`
-		Fund           string   `yaml:"fund"`
-		Dept           string   `yaml:"dept"`
-		Note           string   `yaml:"note,omitempty"`
-		BandGroup      string   `yaml:"band_group,omitempty"`
-		ExclusiveGroup string   `yaml:"exclusive_group,omitempty"`
-		Exclude        []string `yaml:"exclude_persons_of,omitempty"`
-		Trigger        string   `yaml:"trigger"`
-		Visitor        string   `yaml:"visitor,omitempty"`
+		ID             string      `yaml:"id"`
+		Name           string      `yaml:"name"`
+		Short          string      `yaml:"short,omitempty"`
+		Unit           policy.Unit `yaml:"unit,omitempty"`
+		Kind           string      `yaml:"kind"`
+		Amount         *int64      `yaml:"amount,omitempty"`
+		Step           *int64      `yaml:"step,omitempty"`
+		Min            *int64      `yaml:"min,omitempty"`
+		Max            *int64      `yaml:"max,omitempty"`
+		Budget         *int64      `yaml:"budget,omitempty"`
+		Fund           string      `yaml:"fund"`
+		Dept           string      `yaml:"dept"`
+		Note           string      `yaml:"note,omitempty"`
+		BandGroup      string      `yaml:"band_group,omitempty"`
+		ExclusiveGroup string      `yaml:"exclusive_group,omitempty"`
+		Exclude        []string    `yaml:"exclude_persons_of,omitempty"`
+		Trigger        string      `yaml:"trigger"`
+		Visitor        string      `yaml:"visitor,omitempty"`
 	}
 	type category struct {
-		Key     string   `yaml:"key"`
-		Level   bot.Unit `yaml:"level"`
-		Items   []string `yaml:"items"`
-		Aliases []string `yaml:"aliases,omitempty"`
+		Key     string      `yaml:"key"`
+		Level   policy.Unit `yaml:"level"`
+		Items   []string    `yaml:"items"`
+		Aliases []string    `yaml:"aliases,omitempty"`
 	}
 	type file struct {
 		Name       string     `yaml:"name"`
@@ -102,13 +103,13 @@ func polMarshal(t *testing.T, p *bot.Policy) []byte {
 		x := item{ID: it.ID, Name: it.Name, Short: it.Short, Unit: it.Unit, Kind: string(it.Kind), Fund: it.Fund, Dept: it.Dept, Note: it.Note,
 			BandGroup: it.BandGroup, ExclusiveGroup: it.ExclusiveGroup, Exclude: it.ExcludePersonsOf, Trigger: string(it.Trigger), Visitor: string(it.Visitor)}
 		switch it.Kind {
-		case bot.ItemFixed, bot.ItemAverage:
+		case policy.ItemFixed, policy.ItemAverage:
 			x.Amount = &it.Amount
-		case bot.ItemScale:
+		case policy.ItemScale:
 			x.Amount, x.Step = &it.Amount, &it.Step
-		case bot.ItemRange:
+		case policy.ItemRange:
 			x.Min, x.Max = &it.Min, &it.Max
-		case bot.ItemBudget:
+		case policy.ItemBudget:
 			if it.Budget != 0 {
 				x.Budget = &it.Budget
 			}
@@ -126,16 +127,16 @@ func polMarshal(t *testing.T, p *bot.Policy) []byte {
 }
 
 func TestParsePolicyRoundTrip(t *testing.T) {
-	good, err := os.ReadFile(filepath.Join("testdata", "policy", "good.yaml"))
+	good, err := os.ReadFile(filepath.Join("testdata", "good.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"good.yaml": good, "default.yaml": bot.DefaultPolicyYAML()} {
-		p, err := bot.ParsePolicy(data, name)
+	for name, data := range map[string][]byte{"good.yaml": good, "default.yaml": policy.DefaultYAML()} {
+		p, err := policy.Parse(data, name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		again, err := bot.ParsePolicy(polMarshal(t, p), "again.yaml")
+		again, err := policy.Parse(polMarshal(t, p), "again.yaml")
 		if err != nil {
 			t.Fatalf("%s written back: %v", name, err)
 		}
@@ -163,7 +164,7 @@ categories:
 `
 
 func TestParsePolicyBaseIsGood(t *testing.T) {
-	if _, err := bot.ParsePolicy([]byte(polBase), "p.yaml"); err != nil {
+	if _, err := policy.Parse([]byte(polBase), "p.yaml"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -358,10 +359,10 @@ categories:`, 1)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := bot.ParsePolicy([]byte(tc.file), "p.yaml")
-			var pe *bot.PolicyError
+			p, err := policy.Parse([]byte(tc.file), "p.yaml")
+			var pe *policy.Error
 			if !errors.As(err, &pe) {
-				t.Fatalf("got %v, %v; want a *PolicyError\n%s", p, err, tc.file)
+				t.Fatalf("got %v, %v; want a *Error\n%s", p, err, tc.file)
 			}
 			if p != nil {
 				t.Error("a policy came back with the error")
@@ -412,30 +413,30 @@ categories:
 		"p.yaml:@4: categories[0].items[1]: 没有编号为“3”的项目",
 		"p.yaml:@5: categories[1].aliases[0]: “特困”已用于 categories[0]（第20行），一个词只能指一个类别",
 	})
-	_, err := bot.ParsePolicy([]byte(file), "p.yaml")
-	var pe *bot.PolicyError
+	_, err := policy.Parse([]byte(file), "p.yaml")
+	var pe *policy.Error
 	if !errors.As(err, &pe) {
-		t.Fatalf("got %v, want a *PolicyError", err)
+		t.Fatalf("got %v, want a *Error", err)
 	}
 	if got := pe.Lines(); !slices.Equal(got, want) {
 		t.Errorf("problems\n got %q\nwant %q", got, want)
 	}
-	if pe.Source != "p.yaml" || len(pe.Problems) != 5 || pe.Problems[1] != (bot.PolicyProblem{Line: 5, Path: "items[0].fund", Msg: "不能为空"}) {
-		t.Errorf("PolicyError %+v", pe)
+	if pe.Source != "p.yaml" || len(pe.Problems) != 5 || pe.Problems[1] != (policy.Problem{Line: 5, Path: "items[0].fund", Msg: "不能为空"}) {
+		t.Errorf("Error %+v", pe)
 	}
 }
 
 // A district's own file replaces the default, and Entitle follows it.
 func TestParsePolicyDrivesEntitle(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "policy", "good.yaml"))
+	data, err := os.ReadFile(filepath.Join("testdata", "good.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := bot.ParsePolicy(data, "good.yaml")
+	p, err := policy.Parse(data, "good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := bot.Entitle(p, polHousehold(3, polClaim("低保", 0), polClaim("特困供养", 1), polPaid("其他困难", 0, 300), polClaim("两新党员", 0)))
+	e, err := policy.Entitle(p, polHousehold(3, polClaim("低保", 0), polClaim("特困供养", 1), polPaid("其他困难", 0, 300), polClaim("两新党员", 0)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +444,7 @@ func TestParsePolicyDrivesEntitle(t *testing.T) {
 	if got := polLines(e); !slices.Equal(got, want) || e.Total != 2600 || e.Policy != "测试区2024" || e.PolicyVersion != "7" {
 		t.Errorf("got %+v total %d under %s %s, want %+v total 2600 under 测试区2024 7", got, e.Total, e.Policy, e.PolicyVersion, want)
 	}
-	if it, ok := p.LeaderItem(bot.VisitorStreet); !ok || it.Item != "8" || it.Amount != 500 {
+	if it, ok := p.LeaderItem(domain.VisitorStreet); !ok || it.Item != "8" || it.Amount != 500 {
 		t.Errorf("LeaderItem(街镇领导) = %+v, %v", it, ok)
 	}
 }

@@ -1,8 +1,7 @@
-package bot_test
+package policy_test
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -13,22 +12,23 @@ import (
 
 	"golang.org/x/text/width"
 
-	"songnuan/bot"
+	"songnuan/internal/testkit"
+	"songnuan/policy"
 )
 
-var polUpdate = flag.Bool("update-policy", false, "rewrite bot/testdata/policy golden files")
+var update = flag.Bool("update", false, "rewrite policy/testdata golden files")
 
 func TestDefaultPolicyParses(t *testing.T) {
-	p, err := bot.ParsePolicy(bot.DefaultPolicyYAML(), "default.yaml")
+	p, err := policy.Parse(policy.DefaultYAML(), "default.yaml")
 	if err != nil {
 		t.Fatalf("embedded default policy: %v", err)
 	}
-	d := bot.DefaultPolicy()
-	if d != bot.DefaultPolicy() {
-		t.Error("DefaultPolicy parses again on every call")
+	d := policy.Default()
+	if d != policy.Default() {
+		t.Error("Default parses again on every call")
 	}
 	if !reflect.DeepEqual(p, d) {
-		t.Error("DefaultPolicy differs from parsing its embedded file")
+		t.Error("Default differs from parsing its embedded file")
 	}
 	if d.Name != "长宁区2023" || len(d.Items) != 27 {
 		t.Errorf("default policy %q with %d items, want 长宁区2023 with 27", d.Name, len(d.Items))
@@ -38,7 +38,7 @@ func TestDefaultPolicyParses(t *testing.T) {
 // polScan reads s as a chat parser does: at each point the first of
 // words (longest first) that s starts with. It returns the category keys
 // read and what was left unread.
-func polScan(p *bot.Policy, words []string, s string) ([]string, string) {
+func polScan(p *policy.Policy, words []string, s string) ([]string, string) {
 	var keys []string
 next:
 	for s != "" {
@@ -56,7 +56,7 @@ next:
 }
 
 func TestPolicyWords(t *testing.T) {
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	words := p.Words()
 
 	owner := map[string]string{}
@@ -114,7 +114,7 @@ func TestPolicyWords(t *testing.T) {
 var polNumeralUnitRE = regexp.MustCompile(`[0-9零〇一二两三四五六七八九十百千万][人口户元块天号月日]|[0-9\s:：,，]`)
 
 func TestPolicyWordsSurviveNormalising(t *testing.T) {
-	for _, w := range bot.DefaultPolicy().Words() {
+	for _, w := range policy.Default().Words() {
 		if m := polNumeralUnitRE.FindString(w); m != "" {
 			t.Errorf("%q holds %q", w, m)
 		}
@@ -122,7 +122,7 @@ func TestPolicyWordsSurviveNormalising(t *testing.T) {
 }
 
 func TestPolicyLookup(t *testing.T) {
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	// The short forms a Shanghai social worker types.
 	want := map[string]string{
 		"低保": "低保", "低保户": "低保", "特困": "特困供养", "特困人员": "特困供养", "特困供养": "特困供养",
@@ -140,8 +140,8 @@ func TestPolicyLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %q, %v; want %q", w, c.Key, ok, key)
 		}
 	}
-	levels := map[string]bot.Unit{"低保": bot.PerHousehold, "因病支出型": bot.PerHousehold, "其他困难": bot.PerHousehold, "惠民帮扶": bot.PerHousehold,
-		"特困供养": bot.PerPerson, "妇联": bot.PerPerson, "残疾大病": bot.PerPerson, "登记失业人员": bot.PerPerson}
+	levels := map[string]policy.Unit{"低保": policy.PerHousehold, "因病支出型": policy.PerHousehold, "其他困难": policy.PerHousehold, "惠民帮扶": policy.PerHousehold,
+		"特困供养": policy.PerPerson, "妇联": policy.PerPerson, "残疾大病": policy.PerPerson, "登记失业人员": policy.PerPerson}
 	for key, level := range levels {
 		if c, _ := p.Lookup(key); c.Level != level {
 			t.Errorf("%s is %q, want %q", key, c.Level, level)
@@ -159,7 +159,7 @@ func TestPolicyLookup(t *testing.T) {
 }
 
 func TestPolicyItemAccess(t *testing.T) {
-	p := bot.DefaultPolicy()
+	p := policy.Default()
 	it, ok := p.Item("4")
 	if !ok || !slices.Equal(it.ExcludePersonsOf, []string{"1", "2"}) || it.ExclusiveGroup == "" {
 		t.Errorf("Item(4) = %+v, %v; want 低保 excluding persons of 1 and 2, in an exclusive group", it, ok)
@@ -195,20 +195,8 @@ func polWidth(s string) int {
 var polCellRE = regexp.MustCompile(`\S+(?: \S+)*`)
 
 func TestPolicyTable(t *testing.T) {
-	got := bot.DefaultPolicy().Table()
-	golden := filepath.Join("testdata", "policy", "table.golden")
-	if *polUpdate {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("Table() differs from %s (go test ./bot -run TestPolicyTable -update-policy)\n%s", golden, got)
-	}
+	got := policy.Default().Table()
+	testkit.Golden(t, filepath.Join("testdata", "table.golden"), got, *update)
 
 	// Every cell of a block starts at the same screen column as its
 	// header, counting a Chinese character as two.

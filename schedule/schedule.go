@@ -1,4 +1,4 @@
-package bot
+package schedule
 
 import (
 	_ "embed"
@@ -11,12 +11,14 @@ import (
 	// The schedule's zone must load in a minimal container image without
 	// /usr/share/zoneinfo; the embedded database costs about 450 KB.
 	_ "time/tzdata"
+
+	"songnuan/domain"
 )
 
 // Schedule is a campaign's timeline: its phases, the tasks with their
 // deadlines and the announcements that go out on the way. It is read from
-// YAML (ParseSchedule) or is the built-in 甘泉路街道 2024 plan
-// (DefaultSchedule). A Schedule is never changed after parsing, so it may be
+// YAML (Parse) or is the built-in 甘泉路街道 2024 plan
+// (Default). A Schedule is never changed after parsing, so it may be
 // shared by goroutines.
 type Schedule struct {
 	Name     string
@@ -90,12 +92,12 @@ type Task struct {
 
 // OwnerName is the owner as a worker says it.
 func (t Task) OwnerName() string {
-	switch Role(t.Owner) {
-	case RoleWorker:
+	switch domain.Role(t.Owner) {
+	case domain.RoleWorker:
 		return "居委会"
-	case RoleLeader:
+	case domain.RoleLeader:
 		return "领导"
-	case RoleAdmin:
+	case domain.RoleAdmin:
 		return "社区服务办"
 	}
 	return t.Owner
@@ -116,7 +118,7 @@ const (
 // committee and rate-limited per member); parties, tags, the group chat and
 // the group robot get one message each.
 type Targets struct {
-	Roles    []Role
+	Roles    []domain.Role
 	Users    []string
 	Parties  []string
 	Tags     []string
@@ -136,7 +138,7 @@ type Announcement struct {
 	ClockMinutes int
 	At           time.Time // WhenAt
 	To           Targets
-	Kind         MessageKind // KindText or KindMarkdown
+	Kind         domain.MessageKind // domain.KindText or domain.KindMarkdown
 	Template     string
 	// OnlyIfOpen sends the announcement only to workers whose committee
 	// still has open work (see Schedule.OpenWork).
@@ -161,7 +163,7 @@ type Occurrence struct {
 	// PhaseEnd is the last day of the phase it opens (phase_start only).
 	PhaseEnd   time.Time
 	To         Targets
-	Kind       MessageKind
+	Kind       domain.MessageKind
 	Template   string
 	OnlyIfOpen bool
 
@@ -216,16 +218,16 @@ type AnnouncementData struct {
 
 const schedDefaultClock = 9 * 60
 
-//go:embed schedule/default.yaml
+//go:embed default.yaml
 var schedDefaultYAML []byte
 
-// DefaultScheduleYAML is the built-in schedule file, for `songnuan schedule
+// DefaultYAML is the built-in schedule file, for `songnuan schedule
 // show` and as a starting point for next year's file.
-func DefaultScheduleYAML() []byte { return slices.Clone(schedDefaultYAML) }
+func DefaultYAML() []byte { return slices.Clone(schedDefaultYAML) }
 
-// DefaultSchedule is the 甘泉路街道 2024 timeline (普甘办〔2024〕1号).
-func DefaultSchedule() *Schedule {
-	s, err := ParseSchedule(schedDefaultYAML, "default.yaml")
+// Default is the 甘泉路街道 2024 timeline (普甘办〔2024〕1号).
+func Default() *Schedule {
+	s, err := Parse(schedDefaultYAML, "default.yaml")
 	if err != nil {
 		panic(fmt.Sprintf("built-in schedule: %v", err)) // covered by tests
 	}
@@ -291,10 +293,10 @@ func (s *Schedule) TaskByID(id string) (Task, bool) {
 // by leaders and the committee tasks they oversee; admins every task. A
 // task is open, or overdue once its deadline passed; whether a committee
 // has done it needs its counters (CommitteeStatus).
-func (s *Schedule) TasksFor(role Role, t time.Time) []TaskStatus {
+func (s *Schedule) TasksFor(role domain.Role, t time.Time) []TaskStatus {
 	var out []TaskStatus
 	for _, task := range s.sortedTasks() {
-		mine := Role(task.Owner) == role || task.Scope == ScopeCommittee || role == RoleAdmin
+		mine := domain.Role(task.Owner) == role || task.Scope == ScopeCommittee || role == domain.RoleAdmin
 		if mine {
 			out = append(out, s.status(task, t, nil))
 		}
@@ -304,9 +306,9 @@ func (s *Schedule) TasksFor(role Role, t time.Time) []TaskStatus {
 
 // CommitteeStatus returns every committee task at t for the committee
 // whose counters are c, by deadline, saying which are done.
-func (s *Schedule) CommitteeStatus(t time.Time, c Counters) []TaskStatus {
+func (s *Schedule) CommitteeStatus(t time.Time, c domain.Counters) []TaskStatus {
 	if c == nil {
-		c = Counters{}
+		c = domain.Counters{}
 	}
 	var out []TaskStatus
 	for _, task := range s.sortedTasks() {
@@ -318,14 +320,14 @@ func (s *Schedule) CommitteeStatus(t time.Time, c Counters) []TaskStatus {
 }
 
 // status evaluates task at t; c nil means no counters are known.
-func (s *Schedule) status(task Task, t time.Time, c Counters) TaskStatus {
+func (s *Schedule) status(task Task, t time.Time, c domain.Counters) TaskStatus {
 	st := TaskStatus{Task: task, DaysLeft: s.daysLeft(t, task.Day), State: TaskOpen}
 	if c != nil && task.Scope == ScopeCommittee && task.Measure != MeasureNone {
 		st.Measured = true
-		hh := c[CtrHouseholds]
+		hh := c[domain.CtrHouseholds]
 		switch task.Measure {
 		case MeasureVisits:
-			switch left := hh - c[CtrVisited]; {
+			switch left := hh - c[domain.CtrVisited]; {
 			case hh == 0:
 				st.Left = "尚未登记帮困对象"
 			case left > 0:
@@ -335,8 +337,8 @@ func (s *Schedule) status(task Task, t time.Time, c Counters) TaskStatus {
 			switch {
 			case hh == 0:
 				st.Left = "尚未登记帮困对象"
-			case c[CtrShort] > 0:
-				st.Left = fmt.Sprintf("还有%d元未发放", c[CtrShort])
+			case c[domain.CtrShort] > 0:
+				st.Left = fmt.Sprintf("还有%d元未发放", c[domain.CtrShort])
 			}
 		case MeasureReported:
 			if c[ReportedCounter(task.ID)] <= 0 {
@@ -358,7 +360,7 @@ func (s *Schedule) status(task Task, t time.Time, c Counters) TaskStatus {
 // the committee tasks due together with the task o refers to, or every
 // committee task when o refers to none. A task without a measure counts as
 // open, since nothing says it is done.
-func (s *Schedule) OpenWork(o Occurrence, t time.Time, c Counters) []TaskStatus {
+func (s *Schedule) OpenWork(o Occurrence, t time.Time, c domain.Counters) []TaskStatus {
 	var out []TaskStatus
 	for _, st := range s.CommitteeStatus(t, c) {
 		if o.Task != nil && !st.Task.Due.Equal(o.Task.Due) {
@@ -488,7 +490,7 @@ func (s *Schedule) atClock(day time.Time, minutes int) time.Time {
 
 // Data fills an announcement's template data for a recipient in committee
 // (empty for none) whose counters are c, as of t.
-func (s *Schedule) Data(o Occurrence, t time.Time, name, committee string, c Counters) AnnouncementData {
+func (s *Schedule) Data(o Occurrence, t time.Time, name, committee string, c domain.Counters) AnnouncementData {
 	d := AnnouncementData{Name: name, Committee: committee, Phase: o.Phase}
 	switch {
 	case o.Task != nil:
@@ -500,9 +502,9 @@ func (s *Schedule) Data(o Occurrence, t time.Time, name, committee string, c Cou
 		d.DaysLeft = s.daysLeft(t, o.PhaseEnd)
 	}
 	if committee != "" {
-		d.Households = c[CtrHouseholds]
-		d.Unvisited = max(c[CtrHouseholds]-c[CtrVisited], 0)
-		d.Short = c[CtrShort]
+		d.Households = c[domain.CtrHouseholds]
+		d.Unvisited = max(c[domain.CtrHouseholds]-c[domain.CtrVisited], 0)
+		d.Short = c[domain.CtrShort]
 		var lines []string
 		for _, st := range s.OpenWork(o, t, c) {
 			line := "· " + st.Task.What

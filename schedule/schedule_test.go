@@ -1,4 +1,4 @@
-package bot
+package schedule
 
 import (
 	"errors"
@@ -10,36 +10,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"songnuan/domain"
+	"songnuan/internal/testkit"
 )
 
-var scheduleUpdate = flag.Bool("update-schedule", false, "rewrite bot/testdata/schedule golden files")
-
-// schedUpdating also honours a package-wide -update flag if another test
-// file of the package defines one.
-func schedUpdating() bool {
-	if *scheduleUpdate {
-		return true
-	}
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+var update = flag.Bool("update", false, "rewrite schedule/testdata golden files")
 
 func schedGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "schedule", name)
-	if schedUpdating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (regenerate with -update-schedule): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden file (regenerate with -update-schedule if intended)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	testkit.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 var shanghai = func() *time.Location {
@@ -73,7 +53,7 @@ func utc(t testing.TB, s string) time.Time {
 }
 
 func TestDefaultScheduleMatchesPlan(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	if s.Location.String() != "Asia/Shanghai" {
 		t.Errorf("zone = %s", s.Location)
 	}
@@ -126,13 +106,13 @@ func TestDefaultScheduleMatchesPlan(t *testing.T) {
 			t.Errorf("no announcement at %s (have %v)", w, at)
 		}
 	}
-	if !slices.Equal(DefaultScheduleYAML(), schedDefaultYAML) {
-		t.Error("DefaultScheduleYAML differs from the embedded file")
+	if !slices.Equal(DefaultYAML(), schedDefaultYAML) {
+		t.Error("DefaultYAML differs from the embedded file")
 	}
 }
 
 func TestScheduleOverviewGolden(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	var b strings.Builder
 	for _, at := range []string{
 		"2023-12-01 10:00", // before the campaign
@@ -152,7 +132,7 @@ func TestScheduleOverviewGolden(t *testing.T) {
 }
 
 func TestSchedulePhaseAtDayBoundaries(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	cases := []struct {
 		at   string // RFC 3339, often in UTC: the zone must not matter
 		want string // "" for none
@@ -182,9 +162,9 @@ func TestSchedulePhaseAtDayBoundaries(t *testing.T) {
 }
 
 func TestScheduleDaysLeftAtDayBoundaries(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	visits := func(at time.Time) TaskStatus {
-		for _, st := range s.TasksFor(RoleWorker, at) {
+		for _, st := range s.TasksFor(domain.RoleWorker, at) {
 			if st.Task.ID == "visits" {
 				return st
 			}
@@ -231,7 +211,7 @@ tasks:
 		{"2024-01-01T16:00:00Z", 0, TaskOpen},
 		{"2024-01-01T15:59:59Z", 1, TaskOpen},
 	} {
-		sts := s2.TasksFor(RoleAdmin, utc(t, c.at))
+		sts := s2.TasksFor(domain.RoleAdmin, utc(t, c.at))
 		if len(sts) != 1 || sts[0].DaysLeft != c.days || sts[0].State != c.state {
 			t.Errorf("at %s: %+v, want %d days %s", c.at, sts, c.days, c.state)
 		}
@@ -250,7 +230,7 @@ func TestDaysLeftText(t *testing.T) {
 }
 
 func TestScheduleUpcoming(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	at := cst(t, "2024-01-10 12:00")
 	up := s.Upcoming(at, 3)
 	var got []string
@@ -273,25 +253,25 @@ func TestScheduleUpcoming(t *testing.T) {
 }
 
 func TestScheduleTasksFor(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	at := cst(t, "2024-01-25 10:00")
-	ids := func(r Role) []string {
+	ids := func(r domain.Role) []string {
 		var out []string
 		for _, st := range s.TasksFor(r, at) {
 			out = append(out, st.Task.ID)
 		}
 		return out
 	}
-	if got, want := ids(RoleWorker), []string{"plan", "list", "visits", "payments", "summary"}; !slices.Equal(got, want) {
+	if got, want := ids(domain.RoleWorker), []string{"plan", "list", "visits", "payments", "summary"}; !slices.Equal(got, want) {
 		t.Errorf("worker tasks = %v, want %v", got, want)
 	}
-	if got, want := ids(RoleLeader), []string{"plan", "list", "visits", "payments", "leader-visits", "summary"}; !slices.Equal(got, want) {
+	if got, want := ids(domain.RoleLeader), []string{"plan", "list", "visits", "payments", "leader-visits", "summary"}; !slices.Equal(got, want) {
 		t.Errorf("leader tasks = %v, want %v", got, want)
 	}
-	if got := ids(RoleAdmin); len(got) != len(s.Tasks) {
+	if got := ids(domain.RoleAdmin); len(got) != len(s.Tasks) {
 		t.Errorf("admin tasks = %v, want all %d", got, len(s.Tasks))
 	}
-	for _, st := range s.TasksFor(RoleWorker, at) {
+	for _, st := range s.TasksFor(domain.RoleWorker, at) {
 		wantOverdue := st.Task.ID == "plan" || st.Task.ID == "list"
 		if (st.State == TaskOverdue) != wantOverdue || st.Measured {
 			t.Errorf("%s: state %s measured %v at 01-25", st.Task.ID, st.State, st.Measured)
@@ -300,24 +280,24 @@ func TestScheduleTasksFor(t *testing.T) {
 }
 
 func TestCommitteeStatus(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	before := cst(t, "2024-02-03 09:00")
 	after := cst(t, "2024-02-07 09:00")
 	cases := []struct {
 		name     string
 		at       time.Time
-		c        Counters
+		c        domain.Counters
 		visits   TaskState
 		payments TaskState
 		plan     TaskState
 		left     []string
 	}{
 		{"nothing registered", before, nil, TaskOpen, TaskOpen, TaskOverdue, []string{"尚未登记帮困对象", "尚未上报"}},
-		{"all done", before, Counters{CtrHouseholds: 10, CtrVisited: 10, ReportedCounter("plan"): 1}, TaskDone, TaskDone, TaskDone, nil},
-		{"three unvisited, 1200 short", before, Counters{CtrHouseholds: 10, CtrVisited: 7, CtrShort: 1200}, TaskOpen, TaskOpen, TaskOverdue,
+		{"all done", before, domain.Counters{domain.CtrHouseholds: 10, domain.CtrVisited: 10, ReportedCounter("plan"): 1}, TaskDone, TaskDone, TaskDone, nil},
+		{"three unvisited, 1200 short", before, domain.Counters{domain.CtrHouseholds: 10, domain.CtrVisited: 7, domain.CtrShort: 1200}, TaskOpen, TaskOpen, TaskOverdue,
 			[]string{"还有3户未走访", "还有1200元未发放", "尚未上报"}},
-		{"visited, short", before, Counters{CtrHouseholds: 10, CtrVisited: 10, CtrShort: 500}, TaskDone, TaskOpen, TaskOverdue, []string{"还有500元未发放", "尚未上报"}},
-		{"overdue", after, Counters{CtrHouseholds: 10, CtrVisited: 9}, TaskOverdue, TaskDone, TaskOverdue, []string{"还有1户未走访", "尚未上报"}},
+		{"visited, short", before, domain.Counters{domain.CtrHouseholds: 10, domain.CtrVisited: 10, domain.CtrShort: 500}, TaskDone, TaskOpen, TaskOverdue, []string{"还有500元未发放", "尚未上报"}},
+		{"overdue", after, domain.Counters{domain.CtrHouseholds: 10, domain.CtrVisited: 9}, TaskOverdue, TaskDone, TaskOverdue, []string{"还有1户未走访", "尚未上报"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -344,14 +324,14 @@ func TestCommitteeStatus(t *testing.T) {
 			}
 		})
 	}
-	line := s.CommitteeStatus(before, Counters{CtrHouseholds: 10, CtrVisited: 7})[2].Line(s)
+	line := s.CommitteeStatus(before, domain.Counters{domain.CtrHouseholds: 10, domain.CtrVisited: 7})[2].Line(s)
 	if line != "走访慰问全部帮困对象：还有3户未走访（2月6日截止，还剩3天）" {
 		t.Errorf("Line = %q", line)
 	}
 }
 
 func TestScheduleDue(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	nine := cst(t, "2024-02-03 09:00")
 	due := s.Due(nine.Add(-time.Nanosecond), nine)
 	if len(due) != 1 || due[0].ID != "visits-3d@2024-02-03T09:00:00+08:00" {
@@ -380,7 +360,7 @@ func TestScheduleDue(t *testing.T) {
 		}
 	}
 	// Stable: parsing again gives the same IDs.
-	again := DefaultSchedule().Occurrences()
+	again := Default().Occurrences()
 	for i, o := range s.Occurrences() {
 		if again[i].ID != o.ID {
 			t.Errorf("occurrence %d: %s then %s", i, o.ID, again[i].ID)
@@ -398,9 +378,9 @@ phases:
 
 func mustParse(t testing.TB, src string) *Schedule {
 	t.Helper()
-	s, err := ParseSchedule([]byte(src), "test.yaml")
+	s, err := Parse([]byte(src), "test.yaml")
 	if err != nil {
-		t.Fatalf("ParseSchedule: %v", err)
+		t.Fatalf("Parse: %v", err)
 	}
 	return s
 }
@@ -445,20 +425,20 @@ announcements:
 	if !slices.Equal(got, want) {
 		t.Fatalf("occurrences\n got %v\nwant %v", got, want)
 	}
-	if r := occ[1].To.Roles; !slices.Equal(r, []Role{RoleWorker, RoleLeader, RoleAdmin}) {
+	if r := occ[1].To.Roles; !slices.Equal(r, []domain.Role{domain.RoleWorker, domain.RoleLeader, domain.RoleAdmin}) {
 		t.Errorf("all = %v", r)
 	}
 	if !slices.Equal(occ[1].To.Parties, []string{"2", "3"}) || !slices.Equal(occ[1].To.Tags, []string{"7"}) {
 		t.Errorf("parties/tags = %v %v", occ[1].To.Parties, occ[1].To.Tags)
 	}
-	if occ[0].To.ChatID != "chat1" || occ[0].To.RobotKey != "key1" || occ[2].Kind != KindMarkdown || occ[0].Kind != KindText {
+	if occ[0].To.ChatID != "chat1" || occ[0].To.RobotKey != "key1" || occ[2].Kind != domain.KindMarkdown || occ[0].Kind != domain.KindText {
 		t.Errorf("targets/kinds: %+v %+v", occ[0], occ[2])
 	}
 	d := s.Data(occ[1], occ[1].At, "", "", nil)
 	if d.Deadline != "2月6日" || d.DaysLeft != 16 {
 		t.Errorf("phase start data = %+v, want the phase's last day", d)
 	}
-	text, err := RenderAnnouncement(occ[2], s.Data(occ[2], occ[2].At, "王", "甘泉一村", Counters{CtrHouseholds: 5, CtrVisited: 2}))
+	text, err := RenderAnnouncement(occ[2], s.Data(occ[2], occ[2].At, "王", "甘泉一村", domain.Counters{domain.CtrHouseholds: 5, domain.CtrVisited: 2}))
 	if err != nil || text != "**甘泉一村** 还有3户" {
 		t.Errorf("render = %q, %v", text, err)
 	}
@@ -468,7 +448,7 @@ announcements:
 }
 
 func TestRenderDefaultAnnouncements(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	var remind3, remind1, visits Occurrence
 	for _, o := range s.Occurrences() {
 		switch o.Announcement {
@@ -480,7 +460,7 @@ func TestRenderDefaultAnnouncements(t *testing.T) {
 			visits = o
 		}
 	}
-	c := Counters{CtrHouseholds: 40, CtrVisited: 37, CtrShort: 1500}
+	c := domain.Counters{domain.CtrHouseholds: 40, domain.CtrVisited: 37, domain.CtrShort: 1500}
 	got3, err := RenderAnnouncement(remind3, s.Data(remind3, remind3.At, "王芳", "甘泉一村", c))
 	if err != nil {
 		t.Fatal(err)
@@ -494,7 +474,7 @@ func TestRenderDefaultAnnouncements(t *testing.T) {
 	if !strings.HasPrefix(late, "【提醒】甘泉一村：今天（2月6日）截止") {
 		t.Errorf("late reminder = %q", late)
 	}
-	gotV, err := RenderAnnouncement(visits, s.Data(visits, visits.At, "", "甘泉二村", Counters{CtrHouseholds: 12}))
+	gotV, err := RenderAnnouncement(visits, s.Data(visits, visits.At, "", "甘泉二村", domain.Counters{domain.CtrHouseholds: 12}))
 	if err != nil || !strings.Contains(gotV, "请甘泉二村") || !strings.Contains(gotV, "目前12户中待走访12户") || !strings.Contains(gotV, "至2月6日") {
 		t.Errorf("phase-visits = %q, %v", gotV, err)
 	}
@@ -514,7 +494,7 @@ func TestRenderDefaultAnnouncements(t *testing.T) {
 }
 
 func TestScheduleOpenWork(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	var visits3, plan3, survey Occurrence
 	for _, o := range s.Occurrences() {
 		switch o.Announcement {
@@ -533,17 +513,17 @@ func TestScheduleOpenWork(t *testing.T) {
 		}
 		return out
 	}
-	done := Counters{CtrHouseholds: 10, CtrVisited: 10}
+	done := domain.Counters{domain.CtrHouseholds: 10, domain.CtrVisited: 10}
 	if got := ids(s.OpenWork(visits3, visits3.At, done)); len(got) != 0 {
 		t.Errorf("nothing open, got %v", got)
 	}
-	if got := ids(s.OpenWork(visits3, visits3.At, Counters{CtrHouseholds: 10, CtrVisited: 10, CtrShort: 100})); !slices.Equal(got, []string{"payments"}) {
+	if got := ids(s.OpenWork(visits3, visits3.At, domain.Counters{domain.CtrHouseholds: 10, domain.CtrVisited: 10, domain.CtrShort: 100})); !slices.Equal(got, []string{"payments"}) {
 		t.Errorf("short-paid: open %v, want [payments] (due the same day as visits)", got)
 	}
 	if got := ids(s.OpenWork(plan3, plan3.At, done)); !slices.Equal(got, []string{"plan"}) {
 		t.Errorf("plan reminder: open %v, want [plan]", got)
 	}
-	if got := ids(s.OpenWork(plan3, plan3.At, Counters{ReportedCounter("plan"): 1})); len(got) != 0 {
+	if got := ids(s.OpenWork(plan3, plan3.At, domain.Counters{ReportedCounter("plan"): 1})); len(got) != 0 {
 		t.Errorf("plan reported: open %v", got)
 	}
 	if got := ids(s.OpenWork(survey, survey.At, done)); !slices.Equal(got, []string{"plan", "list", "summary"}) {
@@ -552,14 +532,14 @@ func TestScheduleOpenWork(t *testing.T) {
 }
 
 func TestParseScheduleErrors(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "schedule", "bad.yaml"))
+	data, err := os.ReadFile(filepath.Join("testdata", "bad.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ParseSchedule(data, "bad.yaml")
-	var se *ScheduleError
+	_, err = Parse(data, "bad.yaml")
+	var se *Error
 	if !errors.As(err, &se) {
-		t.Fatalf("err = %v, want *ScheduleError", err)
+		t.Fatalf("err = %v, want *Error", err)
 	}
 	type at struct {
 		line int
@@ -631,8 +611,8 @@ func TestParseScheduleSyntaxAndShape(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseSchedule([]byte(c.src), "x.yaml")
-			var se *ScheduleError
+			_, err := Parse([]byte(c.src), "x.yaml")
+			var se *Error
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v", err)
 			}
@@ -644,7 +624,7 @@ func TestParseScheduleSyntaxAndShape(t *testing.T) {
 }
 
 func TestScheduleTableListsEverything(t *testing.T) {
-	s := DefaultSchedule()
+	s := Default()
 	table := s.Table()
 	for _, p := range s.Phases {
 		if !strings.Contains(table, p.Name) {
@@ -665,16 +645,16 @@ func TestScheduleTableListsEverything(t *testing.T) {
 
 func FuzzParseSchedule(f *testing.F) {
 	f.Add(schedDefaultYAML)
-	if bad, err := os.ReadFile(filepath.Join("testdata", "schedule", "bad.yaml")); err == nil {
+	if bad, err := os.ReadFile(filepath.Join("testdata", "bad.yaml")); err == nil {
 		f.Add(bad)
 	}
 	f.Add([]byte(schedMinimal + "announcements:\n  - {id: a, when: {phase_start: 调查摸底}, to: {roles: [workers]}, template: \"{{.Committee}}\"}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := ParseSchedule(data, "fuzz.yaml")
+		s, err := Parse(data, "fuzz.yaml")
 		if err != nil {
-			var se *ScheduleError
+			var se *Error
 			if !errors.As(err, &se) || len(se.Problems) == 0 {
-				t.Fatalf("error %v is not a ScheduleError with problems", err)
+				t.Fatalf("error %v is not a Error with problems", err)
 			}
 			return
 		}
@@ -684,21 +664,21 @@ func FuzzParseSchedule(f *testing.F) {
 			_ = s.Overview(s.Phases[0].Start)
 		}
 		for _, o := range s.Occurrences() {
-			_, _ = RenderAnnouncement(o, s.Data(o, o.At, "", "x", Counters{}))
+			_, _ = RenderAnnouncement(o, s.Data(o, o.At, "", "x", domain.Counters{}))
 		}
 	})
 }
 
 func BenchmarkParseDefaultSchedule(b *testing.B) {
 	for b.Loop() {
-		if _, err := ParseSchedule(schedDefaultYAML, "default.yaml"); err != nil {
+		if _, err := Parse(schedDefaultYAML, "default.yaml"); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkScheduleOverview(b *testing.B) {
-	s := DefaultSchedule()
+	s := Default()
 	at := time.Date(2024, 1, 17, 9, 0, 0, 0, shanghai)
 	for b.Loop() {
 		_ = s.Overview(at)
