@@ -14,16 +14,18 @@ type ChangeKind string
 // Change kinds. The first five change a household (Store.Apply); the
 // others add to counters (Store.AddCountersOnce) or only to the audit.
 const (
-	ChangeRegister  ChangeKind = "register"
-	ChangeUpdate    ChangeKind = "update"
-	ChangeImport    ChangeKind = "import"
-	ChangeVisit     ChangeKind = "visit"
-	ChangeUndo      ChangeKind = "undo"
-	ChangeDonation  ChangeKind = "donation"
-	ChangeReport    ChangeKind = "report"
-	ChangeRescue    ChangeKind = "rescue"
-	ChangeBroadcast ChangeKind = "broadcast"
-	ChangeExport    ChangeKind = "export"
+	ChangeRegister    ChangeKind = "register"
+	ChangeUpdate      ChangeKind = "update"
+	ChangeImport      ChangeKind = "import"
+	ChangeVisit       ChangeKind = "visit"
+	ChangeUndo        ChangeKind = "undo"
+	ChangeDonation    ChangeKind = "donation"
+	ChangeReport      ChangeKind = "report"
+	ChangeUnreport    ChangeKind = "unreport"
+	ChangeDonationFix ChangeKind = "donation_fix"
+	ChangeRescue      ChangeKind = "rescue"
+	ChangeBroadcast   ChangeKind = "broadcast"
+	ChangeExport      ChangeKind = "export"
 )
 
 // TodoDelta is what a change does to the committee's not-yet-visited set.
