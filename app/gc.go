@@ -20,13 +20,21 @@ const GCPercent = 400
 // collector runs as often as needed instead.
 const MemoryLimit = 96 << 20
 
-// TuneGC sets GCPercent unless the GOGC environment variable chose
-// otherwise, and MemoryLimit unless GOMEMLIMIT did. It returns the
-// GC percentage in force.
-func TuneGC() int {
+// A heap that must hold more (a city-wide 导出 builds its workbook in
+// memory) still gets it: the collector then runs more often, at most half
+// the CPU, and GOMEMLIMIT raises the limit.
+//
+// LimitMemory sets MemoryLimit unless GOMEMLIMIT is set. The server calls
+// it; the city loader, whose heap holds a city, does not.
+func LimitMemory() {
 	if v, ok := os.LookupEnv("GOMEMLIMIT"); !ok || v == "" {
 		debug.SetMemoryLimit(MemoryLimit)
 	}
+}
+
+// TuneGC sets GCPercent unless the GOGC environment variable chose
+// otherwise. It returns the setting in force.
+func TuneGC() int {
 	if v, ok := os.LookupEnv("GOGC"); ok && v != "" {
 		old := debug.SetGCPercent(100)
 		debug.SetGCPercent(old)

@@ -20,7 +20,7 @@ func TestTuneGC(t *testing.T) {
 	}
 
 	t.Setenv("GOMEMLIMIT", "")
-	TuneGC()
+	LimitMemory()
 	if got := debug.SetMemoryLimit(-1); got != MemoryLimit {
 		t.Errorf("GOMEMLIMIT unset: the limit is %d, want %d", got, MemoryLimit)
 	}
