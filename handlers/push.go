@@ -107,6 +107,10 @@ func (p *Pusher) Push(user string, r bot.Reply, id string) {
 		m.Idempotency = id + ":" + string(rune('a'+i))
 		if err := p.enqueue(m); err != nil {
 			p.metrics.Errors.WithLabelValues("outbox").Inc()
+			if p.stopped.Err() != nil {
+				p.log.Error("outbox unavailable while closing; reply dropped", "user", user, "key", m.Idempotency, "err", err)
+				continue
+			}
 			p.log.Error("outbox unavailable; sending from memory", "user", user, "key", m.Idempotency, "err", err)
 			p.wg.Add(1)
 			go func() {
