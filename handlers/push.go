@@ -93,9 +93,10 @@ func NewPusher(o PushOptions) *Pusher {
 	return p
 }
 
-// job is what the outbox holds for one message.
+// job is what the outbox holds for one reply: its messages, sent in
+// order by one consumer (a long text in parts, then its attachment).
 type job struct {
-	Msg domain.Message `json:"m"`
+	Msgs []domain.Message `json:"m"`
 }
 
 // Push puts a reply to user in the outbox. id makes it once only: a reply
@@ -103,26 +104,32 @@ type job struct {
 // twice; it is the message's dedup key. When the outbox cannot be reached
 // the reply is sent from memory, as the best that can be done.
 func (p *Pusher) Push(user string, r bot.Reply, id string) {
-	for i, m := range Messages(user, r) {
-		m.Idempotency = id + ":" + string(rune('a'+i))
-		if err := p.enqueue(m); err != nil {
-			p.metrics.Errors.WithLabelValues("outbox").Inc()
-			if p.stopped.Err() != nil {
-				p.log.Error("outbox unavailable while closing; reply dropped", "user", user, "key", m.Idempotency, "err", err)
-				continue
-			}
-			p.log.Error("outbox unavailable; sending from memory", "user", user, "key", m.Idempotency, "err", err)
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				p.send(p.stopped, m)
-			}()
-		}
+	msgs := Messages(user, r)
+	if len(msgs) == 0 {
+		return
 	}
+	for i := range msgs {
+		msgs[i].Idempotency = id + ":" + string(rune('a'+i))
+	}
+	err := p.enqueue(id, msgs)
+	if err == nil {
+		return
+	}
+	p.metrics.Errors.WithLabelValues("outbox").Inc()
+	if p.stopped.Err() != nil {
+		p.log.Error("outbox unavailable while closing; reply dropped", "user", user, "key", id, "err", err)
+		return
+	}
+	p.log.Error("outbox unavailable; sending from memory", "user", user, "key", id, "err", err)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.sendAll(msgs)
+	}()
 }
 
-func (p *Pusher) enqueue(m domain.Message) error {
-	b, err := json.Marshal(job{Msg: m})
+func (p *Pusher) enqueue(id string, msgs []domain.Message) error {
+	b, err := json.Marshal(job{Msgs: msgs})
 	if err != nil {
 		return err
 	}
@@ -132,8 +139,19 @@ func (p *Pusher) enqueue(m domain.Message) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err = p.box.OutboxAdd(ctx, m.Idempotency, payload)
+	_, err = p.box.OutboxAdd(ctx, id, payload)
 	return err
+}
+
+// sendAll sends a reply's messages in order, and reports whether it got
+// to the end (false: the Pusher is closing).
+func (p *Pusher) sendAll(msgs []domain.Message) bool {
+	for _, m := range msgs {
+		if !p.send(p.stopped, m) {
+			return false
+		}
+	}
+	return true
 }
 
 // Close stops taking entries from the outbox and waits until the sends in
@@ -194,7 +212,10 @@ func (p *Pusher) deliver(id, payload string) {
 	held, release := context.WithCancel(context.Background())
 	defer release()
 	go p.hold(held, id)
-	if p.send(p.stopped, j.Msg) {
+	// A process killed part way through sends the reply again from its
+	// start; WeCom's duplicate check (Idempotency) drops the texts that
+	// had gone out.
+	if p.sendAll(j.Msgs) {
 		p.done(id)
 	}
 }
