@@ -172,6 +172,7 @@ func (p *Pusher) Close(ctx context.Context) error {
 func (p *Pusher) work() {
 	defer p.wg.Done()
 	var looked time.Time // when entries of dead consumers were last looked for
+	wait := time.Second  // after a failed read, doubling to 10 s while Redis stays away
 	for p.stopped.Err() == nil {
 		reclaim := time.Duration(0)
 		if time.Since(looked) >= p.touch {
@@ -182,10 +183,13 @@ func (p *Pusher) work() {
 		case p.stopped.Err() != nil:
 			return
 		case err != nil:
-			p.log.Warn("read outbox", "err", err)
-			sleep(p.stopped, time.Second)
+			p.log.Warn("read outbox", "err", err, "retry_in", wait.String())
+			sleep(p.stopped, wait)
+			wait = min(2*wait, 10*time.Second)
 			continue
-		case !ok:
+		}
+		wait = time.Second
+		if !ok {
 			continue
 		}
 		p.deliver(id, payload)
