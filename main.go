@@ -27,6 +27,7 @@ const usage = `送暖 songnuan — 帮困送温暖 企业微信机器人
   songnuan schedule show [FILE]    显示活动日程
   songnuan schedule check FILE     检查日程文件
   songnuan gen [load|time|memory]  生成城市规模的压测数据并测量（见 BENCHMARKS.md）
+  songnuan menu install            设置企业微信应用菜单（待办、进度、工作台、日程、帮助）
 `
 
 func main() {
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = scheduleMain(args, stdout)
 	case "gen":
 		err = citygen.Main(ctx, args, stdout)
+	case "menu":
+		err = menuMain(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

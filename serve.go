@@ -51,10 +51,14 @@ func banner(a *app.App) string {
 	} else if len(os.Args) > 0 {
 		self = os.Args[0]
 	}
-	url := "http://" + displayAddr(a.Addr())
+	url := "http://" + app.LocalAddr(a.Addr())
 	var b strings.Builder
 	if a.Fake == nil {
-		fmt.Fprintf(&b, "\n送暖 已启动：%s/wecom/callback\n把企业微信自建应用的“接收消息”URL 指向这里。\n\n", url)
+		fmt.Fprintf(&b, "\n送暖 已启动：%s/wecom/callback\n把企业微信自建应用的“接收消息”URL 指向这里。\n", url)
+		if pub := a.Config.PublicURL; pub != "" {
+			fmt.Fprintf(&b, "工作台：%s/app/ （设为应用主页；songnuan menu install 设置应用菜单）\n", pub)
+		}
+		b.WriteString("\n")
 		return b.String()
 	}
 	fmt.Fprintf(&b, "\n送暖 已启动（演示模式，未配置企业微信）：%s\n", url)
@@ -70,14 +74,7 @@ func banner(a *app.App) string {
 		}
 		fmt.Fprintf(&b, "  %s chat --as %-8s # %s %s\n", self, s.UserID, s.Name, who)
 	}
-	fmt.Fprintf(&b, "\n然后输入：帮助 ／ 登记 甲一 低保 3人 ／ 走访 甲一 发放900元 ／ 待办\n按 Ctrl-C 停止。\n\n")
+	fmt.Fprintf(&b, "\n然后输入：帮助 ／ 登记 甲一 低保 3人 ／ 走访 甲一 发放900元 ／ 待办\n")
+	fmt.Fprintf(&b, "\n工作台（网页）：在浏览器里打开 %s/app/ ，选择一个演示身份登录。\n按 Ctrl-C 停止。\n\n", url)
 	return b.String()
-}
-
-// displayAddr turns ":8080" into "127.0.0.1:8080".
-func displayAddr(addr string) string {
-	if strings.HasPrefix(addr, ":") || strings.HasPrefix(addr, "[::]:") || strings.HasPrefix(addr, "0.0.0.0:") {
-		return "127.0.0.1" + addr[strings.LastIndex(addr, ":"):]
-	}
-	return addr
 }

@@ -181,6 +181,9 @@ func (a *App) openBot(ctx context.Context, prefix string, online bool) error {
 		Exporter: sheet.Exporter(st, a.Sealer, a.clock),
 		Rescue:   domain.Message{ToUsers: cfg.Rescue.Users, ChatID: cfg.Rescue.ChatID, RobotKey: cfg.Rescue.RobotKey},
 	}
+	if a.listener != nil {
+		bc.WorkbenchURL = workbenchURL(cfg, a.listener.Addr().String())
+	}
 	if online {
 		// The token cache shares the store's one connection pool.
 		a.WeCom, err = wecom.NewClient(wecom.ClientConfig{
@@ -237,6 +240,9 @@ func (a *App) open(ctx context.Context, opts Options) error {
 		Logger: a.Log, Sweep: a.sweep,
 	}
 	engine := handlers.Engine(cb, st.Ping)
+	if err := a.mountWorkbench(engine); err != nil {
+		return err
+	}
 	if a.Fake != nil {
 		engine.Any(config.FakeWeComPath+"/*any", gin.WrapH(http.StripPrefix(config.FakeWeComPath, a.Fake)))
 	}

@@ -185,6 +185,15 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 		t.Fatalf("the export lacks the imported household or its masked ID")
 	}
 
+	// Stop the bot before reading what it wrote. Its log goes through
+	// app.LogWriter, which flushes every 200 ms, and reaches the test
+	// through a pipe: while the bot runs, how much of it stdout holds
+	// depends on when the flusher and the pipe's copier last ran, so
+	// lines could be missing from the leak check below, all of them on
+	// a fast run. Once the bot has exited (SIGTERM: serve's LogWriter.Close
+	// flushes, and Wait returns when the pipe is drained) the log is whole,
+	// and so are the pushes it sent while draining its queue.
+	cl.procs[0].stop(t)
 	var pushed []string
 	for _, r := range cl.fake.Sent() {
 		if r.Seq > before && r.Seq <= fullSeq && r.FileName != "" {

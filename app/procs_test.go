@@ -134,7 +134,8 @@ type proc struct {
 	stdout *testkit.Buffer // the JSON log
 	stderr *testkit.Buffer // the banner, and anything else written there
 	done   chan struct{}
-	killed bool // by kill: no clean exit to check
+	once   sync.Once // stop checks the exit once
+	killed bool      // by kill: no clean exit to check
 }
 
 // kill ends the process with SIGKILL, as a crash or an OOM kill would,
@@ -187,8 +188,14 @@ func startProc(tb testing.TB, env map[string]string) *proc {
 	}
 }
 
-// stop sends SIGTERM and checks the process shuts down cleanly.
+// stop sends SIGTERM and checks the process shuts down cleanly. After it
+// returns, stdout and stderr hold everything the process wrote. A test may
+// call it before its clean-up does.
 func (p *proc) stop(tb testing.TB) {
+	p.once.Do(func() { p.stopNow(tb) })
+}
+
+func (p *proc) stopNow(tb testing.TB) {
 	select {
 	case <-p.done:
 	default:

@@ -9,6 +9,7 @@ import (
 
 	"songnuan/domain"
 	"songnuan/internal/campaigntest"
+	"songnuan/understand"
 )
 
 // noStore fails the test on any call: the paths that claim not to need the
@@ -26,6 +27,10 @@ func (s noStore) Household(context.Context, string, string) (domain.Household, e
 }
 func (s noStore) FindByHead(context.Context, string, string) ([]domain.Household, error) {
 	s.fail("FindByHead")
+	return nil, ErrUnavailable
+}
+func (s noStore) Heads(context.Context, string) ([]HouseholdRef, error) {
+	s.fail("Heads")
 	return nil, ErrUnavailable
 }
 func (s noStore) NextCode(context.Context, string) (string, error) {
@@ -130,8 +135,8 @@ func TestNoStoreReplies(t *testing.T) {
 		{Incoming{From: "wang", MsgType: "text", Text: "标准"}, "低保 1人户700元，每多1人加100元"},
 		{Incoming{From: "wang", MsgType: "text", Text: "标准 低保 3人"}, "合计 900元"},
 		{Incoming{From: "wang", MsgType: "text", Text: "标准 特困"}, "合计 1460元"},
-		{Incoming{From: "wang", MsgType: "text", Text: "你好"}, "发送“帮助”查看全部命令"},
-		{Incoming{From: "wang", MsgType: "text", Text: "张三家去过了，发了九百"}, "走访 张三 发放900元"},
+		{Incoming{From: "wang", MsgType: "text", Text: "你好"}, "登记 张三 低保 3人"},
+		{Incoming{From: "wang", MsgType: "text", Text: "最后期限是几号"}, "当前阶段"},
 		{Incoming{From: "stranger", MsgType: "text", Text: "登记 甲一 低保 3人"}, "userid"},
 		{Incoming{From: "wang", MsgType: "image", MediaID: "m1"}, "只能接收文字消息和户名单文件"},
 		{Incoming{From: "wang", MsgType: "voice", MediaID: "m1"}, "例如"},
@@ -232,5 +237,32 @@ func TestChangeNeedsMsgID(t *testing.T) {
 	}
 	if _, err := b.Handle(context.Background(), Incoming{From: "wang", MsgType: "file", FileName: "a.csv"}); err == nil {
 		t.Error("file without MsgId: no error")
+	}
+}
+
+// TestHelpSaysWhatTheBotReads: every natural example 帮助 shows is read
+// as the command it stands beside.
+func TestHelpSaysWhatTheBotReads(t *testing.T) {
+	b := newTestBot(t, noStore{t})
+	intent := map[string]understand.Intent{
+		"register": understand.Register, "visit": understand.Visit, "undo": understand.Undo, "query": understand.Query,
+		"standards": understand.Standard, "todo": understand.Todo, "progress": understand.Progress, "schedule": understand.Schedule,
+		"report": understand.Report, "donation": understand.Donate, "rescue": understand.Rescue,
+	}
+	heads := []understand.Head{{Name: "张三", Code: "1", Due: 900}}
+	n := 0
+	for _, r := range b.routes {
+		if r.says == "" {
+			continue
+		}
+		n++
+		text := strings.Trim(r.says, "“”")
+		got := b.interp.Read(understand.Input{Text: text, Role: understand.Worker, Committee: "甘泉一村", Heads: heads, Today: time.Date(2024, 1, 15, 10, 0, 0, 0, campaignZone)})
+		if got.Intent != intent[r.name] || got.Mode != understand.Inferred {
+			t.Errorf("帮助 says %s for %s, read as %s %s %q", r.says, r.name, got.Mode, got.Intent, got.Command)
+		}
+	}
+	if n < 10 {
+		t.Errorf("帮助 has %d natural examples, want one beside each everyday command", n)
 	}
 }

@@ -50,7 +50,7 @@ func parseProgress(args string) (progressArgs, error) {
 			a.View = viewFund
 		default:
 			if a.Committee != "" || !validHead(tok) {
-				return a, domain.Userf("看不懂" + shown(tok) + "。" + fmtProgress)
+				return a, inferable("看不懂" + shown(tok) + "。" + fmtProgress)
 			}
 			a.Committee = tok
 		}
@@ -320,23 +320,13 @@ func (b *Bot) moneyNotes(need, over, donations, streetDonations int64) string {
 // overdueSummary names each overdue task with how many committees have it
 // overdue, in deadline order.
 func (b *Bot) overdueSummary(rows []progressRow) string {
-	count := map[string]int{}
-	var order []schedule.Task
-	for _, r := range rows {
-		for _, t := range r.overdue {
-			if count[t.ID] == 0 {
-				order = append(order, t)
-			}
-			count[t.ID]++
-		}
-	}
-	if len(order) == 0 {
+	counts := overdueCounts(rows)
+	if len(counts) == 0 {
 		return "暂无逾期事项"
 	}
-	slices.SortStableFunc(order, func(x, y schedule.Task) int { return x.Due.Compare(y.Due) })
-	parts := make([]string, len(order))
-	for i, t := range order {
-		parts[i] = fmt.Sprintf("%s（%d个居委）", shortTaskName(t), count[t.ID])
+	parts := make([]string, len(counts))
+	for i, t := range counts {
+		parts[i] = fmt.Sprintf("%s（%d个居委）", t.Name, t.Committees)
 	}
 	return "逾期：" + strings.Join(parts, "、")
 }

@@ -50,7 +50,7 @@ func (b *Bot) query(ctx context.Context, m *msg) (Reply, error) {
 		} else if m.staff.Role != domain.RoleWorker {
 			where = committees[0]
 		}
-		return Reply{}, domain.Userf(where + "没有户主叫" + q.Head + "的户。请核对姓名，或按编号查询，例如：查询 编号12")
+		return Reply{}, inferable(where + "没有户主叫" + q.Head + "的户。请核对姓名，或按编号查询，例如：查询 编号12")
 	case 1:
 		return Reply{Text: householdDetail(&found[0])}, nil
 	}

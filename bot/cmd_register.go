@@ -27,6 +27,11 @@ func (b *Bot) register(ctx context.Context, m *msg) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	if !m.confirmed && a.Code == "" && a.Head != "" {
+		if rep, ok, err := b.lookAlike(ctx, m, committee, a.Head); ok || err != nil {
+			return rep, err
+		}
+	}
 	out, err := b.registerIn(ctx, m.staff, committee, a, m.opID(), m.in.MsgID, false)
 	if err != nil {
 		return Reply{}, err

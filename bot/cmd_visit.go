@@ -59,7 +59,9 @@ func (b *Bot) resolve(ctx context.Context, committee, head, code, example string
 	}
 	switch len(hs) {
 	case 0:
-		return nil, domain.Userf("本居委没有户主叫" + head + "的户。请先登记，例如：登记 " + head + " 低保 3人")
+		// the name may be a slip for a head's: read again before advising
+		// a registration that would make a second household
+		return nil, inferable("本居委没有户主叫" + head + "的户。请先登记，例如：登记 " + head + " 低保 3人")
 	case 1:
 		return &hs[0], nil
 	}

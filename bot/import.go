@@ -341,27 +341,36 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 	if err != nil {
 		return Reply{}, fmt.Errorf("fetch media: %w", err)
 	}
+	r, _, err := b.importFile(ctx, m.staff, m.in.FileName, data)
+	return r, err
+}
+
+// importFile reads and imports a household list, as a file message or
+// the workbench's upload brings it; the reply carries the problem rows as
+// a file when they do not fit a message.
+func (b *Bot) importFile(ctx context.Context, actor domain.Staff, fileName string, data []byte) (Reply, ImportReport, error) {
 	sum := sha256.Sum256(data)
-	rows, err := b.readSheet(m.in.FileName, data)
+	rows, err := b.readSheet(fileName, data)
+	var ue *domain.UserError
 	if errors.As(err, &ue) {
-		return Reply{Text: ue.Message}, nil
+		return Reply{Text: ue.Message}, ImportReport{}, nil
 	}
 	if err != nil {
-		return Reply{}, fmt.Errorf("read sheet: %w", err)
+		return Reply{}, ImportReport{}, fmt.Errorf("read sheet: %w", err)
 	}
-	rep, err := b.Import(ctx, m.staff, m.in.FileName, rows, hex.EncodeToString(sum[:12]))
+	rep, err := b.Import(ctx, actor, fileName, rows, hex.EncodeToString(sum[:12]))
 	if errors.As(err, &ue) {
-		return Reply{Text: ue.Message}, nil
+		return Reply{Text: ue.Message}, ImportReport{}, nil
 	}
 	if err != nil {
 		// Rows may have gone in: "not recorded, try again" would be
 		// wrong, and a retry by WeCom might fail the same way unseen.
-		b.log.ErrorContext(ctx, "import cut short", "user", m.staff.UserID, "imported", rep.Imported(), "err", err)
-		return Reply{Text: rep.CutShortText()}, nil
+		b.log.ErrorContext(ctx, "import cut short", "user", actor.UserID, "imported", rep.Imported(), "err", err)
+		return Reply{Text: rep.CutShortText()}, rep, nil
 	}
 	r := Reply{Text: rep.Text()}
 	if len(rep.Refused) > 10 || slices.ContainsFunc(rep.Refused, func(p RowProblem) bool { return utf8.RuneCountInString(p.Reason) > maxReasonRunes }) {
 		r.File = &domain.File{Name: "导入问题-" + strings.TrimSuffix(rep.File, filepath.Ext(rep.File)) + ".csv", Data: rep.ProblemsCSV()}
 	}
-	return r, nil
+	return r, rep, nil
 }

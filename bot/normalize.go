@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"songnuan/understand"
 )
 
 // Normalize puts chat input in the one form the router and parsers match:
@@ -167,77 +169,10 @@ func convertNumerals(rs []rune, protected []bool) []rune {
 	return out
 }
 
-var cnDigit = map[rune]int64{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
-var cnUnit = map[rune]int64{'十': 10, '百': 100, '千': 1000}
-
-// parseCNNumber reads 三, 十五, 二十, 一百零五, 一千五百, the spoken 一千五
-// (1500) and 三万, and digit strings such as 二〇二四.
-func parseCNNumber(rs []rune) (int64, bool) {
-	if len(rs) == 0 {
-		return 0, false
-	}
-	hasUnit := false
-	for _, r := range rs {
-		if _, ok := cnUnit[r]; ok || r == '万' {
-			hasUnit = true
-		}
-	}
-	if !hasUnit {
-		var v int64
-		for _, r := range rs {
-			v = v*10 + cnDigit[r]
-		}
-		return v, len(rs) <= 9
-	}
-	var total, section, digit int64
-	lastUnit := int64(0)
-	pendingDigit := false
-	for _, r := range rs {
-		switch {
-		case r == '万':
-			if pendingDigit {
-				section += digit
-			}
-			if section == 0 {
-				return 0, false
-			}
-			total += section * 10000
-			section, digit, pendingDigit = 0, 0, false
-			lastUnit = 10000
-		case cnUnit[r] > 0:
-			u := cnUnit[r]
-			if !pendingDigit {
-				if u != 10 || section != 0 {
-					return 0, false
-				}
-				digit = 1 // 十五 = 15
-			}
-			section += digit * u
-			digit, pendingDigit = 0, false
-			lastUnit = u
-		case r == '零' || r == '〇':
-			if pendingDigit {
-				return 0, false
-			}
-		default:
-			if pendingDigit {
-				return 0, false // 二三 in a number with units
-			}
-			digit, pendingDigit = cnDigit[r], true
-		}
-	}
-	if pendingDigit {
-		prev := rs[len(rs)-2]
-		if lastUnit >= 100 && prev != '零' && prev != '〇' && !isCNDigitRune(prev) {
-			// spoken 一千五 = 1500, 三百五 = 350, 一万五 = 15000
-			digit *= lastUnit / 10
-		}
-		section += digit
-	}
-	return total + section, true
-}
-
-func isCNDigitRune(r rune) bool { _, ok := cnDigit[r]; return ok }
+// parseCNNumber reads a run of Chinese numerals; package understand
+// holds the one reader of them (三, 十五, 一百零五, the spoken 一千五 = 1500,
+// 三万二千, 二〇二四).
+func parseCNNumber(rs []rune) (int64, bool) { return understand.ParseNumeral(rs) }
 
 var (
 	reSizeHu   = regexp.MustCompile(`(\d+)人户`)

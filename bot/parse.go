@@ -11,6 +11,7 @@ import (
 	"songnuan/domain"
 	"songnuan/policy"
 	"songnuan/redact"
+	"songnuan/understand"
 )
 
 // Formats shown with every parse error, so the user sees what to type.
@@ -205,6 +206,7 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 		return nil
 	}
 	for _, tok := range toks {
+		tok = understand.Clean(tok) // 零\u200b宽户 is 零宽户, from chat or a sheet
 		if key, k, v, ok := splitKV(tok); ok {
 			if v == "" {
 				return a, domain.Userf("“" + k + ":”后面没有内容。" + fmtRegister)
@@ -216,6 +218,9 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 			case keyPhone:
 				a.Phone, err = ValidatePhone(v)
 			case keyAddress:
+				if utf8.RuneCountInString(v) > understand.MaxAddressRunes {
+					return a, domain.Userf(fmt.Sprintf("地址最多%d个字，请写到门牌号，例如：地址:甘泉路88弄3号601室。", understand.MaxAddressRunes))
+				}
 				a.Address = v
 			case keyCommittee:
 				a.Committee = v
@@ -284,13 +289,16 @@ func (b *Bot) parseRegisterTokens(toks []string) (regArgs, error) {
 				continue
 			}
 			if a.Head == "" && validHead(tok) {
+				if understand.SentenceLike(tok) {
+					return a, domain.Userf("“" + redact.Text(tok) + "”不像户主姓名，请只写姓名。" + fmtRegister)
+				}
 				a.Head = tok
 				continue
 			}
 			if a.Head == "" {
-				return a, domain.Userf("户主姓名" + shown(tok) + "不对：应是1到20个字的姓名。" + fmtRegister)
+				return a, inferable("户主姓名" + shown(tok) + "不对：应是1到20个字的姓名。" + fmtRegister)
 			}
-			return a, domain.Userf("看不懂" + shown(tok) + "：不是已知的补助类别（发送“标准”查看），也不是人数。" + fmtRegister)
+			return a, inferable("看不懂" + shown(tok) + "：不是已知的补助类别（发送“标准”查看），也不是人数。" + fmtRegister)
 		}
 	}
 	if a.Head == "" && a.Code == "" {
@@ -415,7 +423,7 @@ func (b *Bot) parseVisit(verb, args string) (visitArgs, error) {
 		case v.Head == "" && v.Code == "" && validHead(tok):
 			v.Head = tok
 		default:
-			return v, domain.Userf("看不懂" + shown(tok) + "。" + fmtVisit)
+			return v, inferable("看不懂" + shown(tok) + "。" + fmtVisit)
 		}
 	}
 	if v.Head == "" && v.Code == "" {
@@ -519,7 +527,7 @@ func (b *Bot) parseStandards(args string) (stdArgs, error) {
 		}
 		cs, ok := b.scanCats(tok)
 		if !ok || len(cs) != 1 || a.Cat != nil {
-			return a, domain.Userf(shown(tok) + "不是已知的补助类别。" + fmtStandard)
+			return a, inferable(shown(tok) + "不是已知的补助类别。" + fmtStandard)
 		}
 		c := cs[0].Cat
 		a.Cat = &c
@@ -565,7 +573,7 @@ func parseQuery(args string, needTarget bool) (queryArgs, error) {
 		case q.Head == "" && q.Code == "" && validHead(tok):
 			q.Head = tok
 		default:
-			return q, domain.Userf("看不懂" + shown(tok) + "。" + fmtQuery)
+			return q, inferable("看不懂" + shown(tok) + "。" + fmtQuery)
 		}
 	}
 	if needTarget && q.Head == "" && q.Code == "" {

@@ -26,7 +26,7 @@ func TestStoreFreeRepliesGolden(t *testing.T) {
 	for _, c := range []struct{ user, text string }{
 		{"wang", "帮助"}, {"li", "帮助"}, {"admin", "帮助"},
 		{"wang", "标准"}, {"wang", "标准 低保 3人"}, {"wang", "标准 特困"}, {"wang", "标准 妇联"}, {"wang", "标准 其他困难"},
-		{"wang", "标准 打麻将"}, {"wang", "登记"}, {"wang", "你好"}, {"li", "你好"},
+		{"wang", "标准 打麻将"}, {"wang", "你好"}, {"li", "你好"},
 		{"wang", "走访 甲一"}, {"wang", "登记 甲一 低保 3人 电话:12345"},
 		{"wang", "走访 甲一 发放900元 日期:2月30日"},
 	} {

@@ -130,6 +130,9 @@ type HouseholdStore interface {
 	Household(ctx context.Context, committee, code string) (domain.Household, error)
 	// FindByHead returns the committee's households whose head is head.
 	FindByHead(ctx context.Context, committee, head string) ([]domain.Household, error)
+	// Heads lists every household of the committee by code and head,
+	// ordered by code, without loading the households.
+	Heads(ctx context.Context, committee string) ([]HouseholdRef, error)
 	// NextCode reserves a new household code in the committee.
 	NextCode(ctx context.Context, committee string) (string, error)
 	// Apply applies a change atomically (see Change).

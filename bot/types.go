@@ -16,7 +16,12 @@ type Incoming struct {
 	MediaID  string // for file/image/voice/video
 	FileName string // for file messages
 	Event    string // for events
+	EventKey string // for events: a menu click's key
 	At       time.Time
+	// Form marks a command built by a form (the workbench pages), not
+	// typed: it runs as written, is never read as free text and never
+	// waits for a 是.
+	Form bool
 }
 
 // Reply is what the bot answers. Text alone, short enough, goes back
@@ -25,6 +30,9 @@ type Reply struct {
 	Text     string
 	Markdown string
 	File     *domain.File
+	// Refused is set when the answer is the user's mistake to fix
+	// (wrong format, no such household, not allowed): nothing changed.
+	Refused bool
 }
 
 // MediaFetcher downloads a file a user sent (WeCom media/get). A file

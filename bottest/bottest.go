@@ -68,6 +68,8 @@ type Options struct {
 	// NoExport leaves bot.Config.Exporter unset; by default it is the
 	// program's (sheet.Exporter) over the test store.
 	NoExport bool
+	// WorkbenchURL is bot.Config.WorkbenchURL; default none.
+	WorkbenchURL string
 }
 
 // New returns a bot for tb; its keys are deleted when tb ends.
@@ -110,6 +112,8 @@ func NewWith(tb testing.TB, o Options) *Bot {
 		Logger:    slog.New(slog.DiscardHandler),
 		Schedule:  o.Schedule,
 		Rescue:    o.Rescue,
+
+		WorkbenchURL: o.WorkbenchURL,
 	}
 	if !o.NoExport {
 		cfg.Exporter = sheet.Exporter(o.Store, sealer, b.Now)
@@ -145,6 +149,28 @@ func (b *Bot) Say(tb testing.TB, user, text string) string {
 // a message again.
 func (b *Bot) Deliver(user, msgID, text string) (bot.Reply, error) {
 	return b.Handle(context.Background(), bot.Incoming{MsgID: msgID, From: user, MsgType: "text", Text: text, At: b.Now()})
+}
+
+// DeliverAtOnce delivers one message n times concurrently, as WeCom does
+// when the bot is slow to answer, and returns each delivery's reply text;
+// a system error fails the test.
+func (b *Bot) DeliverAtOnce(tb testing.TB, user, msgID, text string, n int) []string {
+	tb.Helper()
+	var wg sync.WaitGroup
+	replies := make([]string, n)
+	for i := range replies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := b.Deliver(user, msgID, text)
+			if err != nil {
+				tb.Errorf("delivery %d of %q: %v", i, text, err)
+			}
+			replies[i] = r.Text
+		}()
+	}
+	wg.Wait()
+	return replies
 }
 
 // SendFile sends a file message whose content the media fetcher serves.

@@ -359,20 +359,7 @@ func TestExportOff(t *testing.T) {
 func TestDonationRedeliveryCountedOnce(t *testing.T) {
 	bt := bottest.New(t)
 	msgID := bt.NextMsgID()
-	var wg sync.WaitGroup
-	replies := make([]string, 3)
-	for i := range replies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := bt.Deliver("wang", msgID, "捐款 一日捐 5000元")
-			if err != nil {
-				t.Error(err)
-			}
-			replies[i] = r.Text
-		}()
-	}
-	wg.Wait()
+	replies := bt.DeliverAtOnce(t, "wang", msgID, "捐款 一日捐 5000元", 3)
 	r, err := bt.Deliver("wang", msgID, "捐款 一日捐 5000元")
 	if err != nil {
 		t.Fatal(err)

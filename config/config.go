@@ -41,6 +41,9 @@ type Config struct {
 	// campaigns or environments can share one Redis.
 	KeyPrefix string
 	WeCom     WeCom
+	// PublicURL is where WeCom users reach the workbench pages
+	// (https://host, no path); empty means the request's scheme and host.
+	PublicURL string
 	// Now, when not zero, is where the campaign clock starts (see Clock).
 	Now      time.Time
 	Policy   string // path of a policy YAML; empty means the built-in policy
@@ -76,6 +79,9 @@ type WeCom struct {
 	AgentID        string // digits
 	Secret         string // app secret, for access tokens
 	APIBase        string // WeCom API root; tests and demo mode point it at a fake
+	// OAuthBase is where the pages' OAuth2 sign-in starts
+	// (open.weixin.qq.com); demo mode points it at the fake.
+	OAuthBase string
 }
 
 // Rescue says where 流浪 (rough sleeper) alerts go: app messages to users,
@@ -102,7 +108,7 @@ func Default() Config {
 	return Config{
 		HTTPAddr:           ":8080",
 		KeyPrefix:          "sn:",
-		WeCom:              WeCom{APIBase: "https://qyapi.weixin.qq.com"},
+		WeCom:              WeCom{APIBase: "https://qyapi.weixin.qq.com", OAuthBase: "https://open.weixin.qq.com"},
 		RateLimitPerMinute: 60,
 		MaxBodyBytes:       64 << 10,
 		DedupTTL:           24 * time.Hour,
@@ -217,6 +223,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("corp_id", c.WeCom.CorpID),
 		slog.String("agent_id", c.WeCom.AgentID),
 		slog.String("api_base", c.WeCom.APIBase),
+		slog.String("oauth_base", c.WeCom.OAuthBase),
+		slog.String("public_url", c.PublicURL),
 		slog.String("token", redacted(c.WeCom.Token)),
 		slog.String("encoding_aes_key", redacted(c.WeCom.EncodingAESKey)),
 		slog.String("secret", redacted(c.WeCom.Secret)),

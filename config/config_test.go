@@ -57,8 +57,8 @@ func load(t *testing.T, body string, env map[string]string) (Config, []where, *E
 	if !errors.As(err, &e) {
 		t.Fatalf("Load error is %T, want *Error: %v", err, err)
 	}
-	if e.File != path {
-		t.Errorf("Error.File = %q, want %q", e.File, path)
+	if e.Source != path {
+		t.Errorf("Error.Source = %q, want %q", e.Source, path)
 	}
 	var got []where
 	for _, p := range e.Problems {

@@ -47,7 +47,8 @@ func DemoStaff() []domain.Staff {
 }
 
 // ApplyDemo fills the demo settings into a config with no WeCom
-// credentials: the Demo* credentials, api_base at the fake WeCom API of a
+// credentials: the Demo* credentials, api_base (and oauth_base, unless set
+// elsewhere) at the fake WeCom API of a
 // bot listening on addr (pass the listener's real address when the port
 // was ":0"), the demo data key when none is set, and DemoStaff when no
 // staff are configured. It does nothing when real credentials are set, so
@@ -63,6 +64,9 @@ func (c *Config) ApplyDemo(addr string) {
 	c.WeCom.AgentID = DemoAgentID
 	c.WeCom.Secret = DemoSecret
 	c.WeCom.APIBase = DemoAPIBase(addr)
+	if c.WeCom.OAuthBase == "" || c.WeCom.OAuthBase == Default().WeCom.OAuthBase {
+		c.WeCom.OAuthBase = DemoAPIBase(addr) // its sign-in page offers the demo users
+	}
 	if c.DataKey == "" {
 		c.DataKey = DemoDataKey
 	}

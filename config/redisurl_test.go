@@ -88,9 +88,9 @@ func FuzzLoadFile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		c := Default()
-		l := &loader{src: map[string]source{}, failed: map[string]bool{}}
+		l := newLoader()
 		l.loadFile(&c, []byte(s))
-		for _, p := range l.problems {
+		for _, p := range l.Problems() {
 			if p.Msg == "" {
 				t.Errorf("problem without a message for %q: %+v", s, p)
 			}

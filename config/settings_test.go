@@ -52,9 +52,9 @@ func TestSettingExamplesLoad(t *testing.T) {
 			fmt.Fprintf(&doc, "%s%s: %s\n", strings.Repeat("  ", len(parts)-1), parts[len(parts)-1], s.Example)
 
 			c := Default()
-			l := &loader{src: map[string]source{}, failed: map[string]bool{}}
-			if !l.loadFile(&c, []byte(doc.String())) || len(l.problems) > 0 {
-				t.Errorf("file %q: %v", doc.String(), l.problems)
+			l := newLoader()
+			if !l.loadFile(&c, []byte(doc.String())) || len(l.Problems()) > 0 {
+				t.Errorf("file %q: %v", doc.String(), l.Problems())
 			}
 			if _, ok := l.src[s.Key]; !ok {
 				t.Errorf("file %q: %s not recorded", doc.String(), s.Key)
@@ -63,10 +63,10 @@ func TestSettingExamplesLoad(t *testing.T) {
 				return
 			}
 			fromEnv := Default()
-			l = &loader{src: map[string]source{}, failed: map[string]bool{}}
+			l = newLoader()
 			l.loadEnv(&fromEnv, envOf(map[string]string{s.Env: s.Example}))
-			if len(l.problems) > 0 {
-				t.Errorf("%s=%s: %v", s.Env, s.Example, l.problems)
+			if len(l.Problems()) > 0 {
+				t.Errorf("%s=%s: %v", s.Env, s.Example, l.Problems())
 			}
 			if fromEnv.LogValue().String() != c.LogValue().String() {
 				t.Errorf("%s=%s and the file give different configs:\n%v\n%v", s.Env, s.Example, fromEnv.LogValue(), c.LogValue())

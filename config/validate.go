@@ -8,75 +8,58 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"songnuan/domain"
+	"songnuan/internal/yamlcheck"
 )
 
-// Problem is one thing wrong with a config.
-type Problem struct {
-	Key  string // YAML key: "wecom.token", "staff[1].role"; "" for the file as a whole
-	Line int    // line in the file the value is on, 0 when it is not from the file
-	Env  string // variable the value came from, "" when it is not from the environment
-	Msg  string // what is wrong and how to fix it, with an example
+// Problem is one thing wrong with a config: Key is the YAML key
+// ("wecom.token", "staff[1].role"; "" for the file as a whole), Line the
+// file line its value is on (0 when it is not from the file), Env the
+// variable it came from ("" when it is not from the environment), Msg
+// what is wrong and how to fix it, with an example.
+type Problem = yamlcheck.Problem
+
+// Error lists every problem found in a config, file lines first, then the
+// rest (variables, missing settings) in the order they were found, so the
+// list reads alongside the file. Source is the YAML file, "" when there
+// was none. The bot refuses to start with one; test it with errors.As and
+// compare Problems.
+type Error = yamlcheck.Error
+
+// newError orders problems as Error says.
+func newError(file string, ps []Problem) *Error {
+	return yamlcheck.NewError(file, ps, layout)
 }
 
-// String reads "line 12: staff[1].role must be …" for a file value,
+// layout writes "config FILE: N problems" and then one problem a line:
+// "line 12: staff[1].role must be …" for a file value,
 // "WECOM_AGENT_ID (wecom.agent_id) must be …" for a variable.
-func (p Problem) String() string {
-	name := cmp.Or(p.Key, "the file")
-	switch {
-	case p.Env != "":
-		return fmt.Sprintf("%s (%s) %s", p.Env, name, p.Msg)
-	case p.Line > 0:
-		return fmt.Sprintf("line %d: %s %s", p.Line, name, p.Msg)
-	}
-	return name + " " + p.Msg
-}
-
-// Error lists every problem found in a config. The bot refuses to start
-// with one; test it with errors.As and compare Problems.
-type Error struct {
-	File     string // the YAML file, "" when there was none
-	Problems []Problem
-}
-
-// Error lists the problems one per line, file lines first.
-func (e *Error) Error() string {
+func layout(file string, ps []Problem) string {
 	var b strings.Builder
 	b.WriteString("config")
-	if e.File != "" {
-		b.WriteString(" " + e.File)
+	if file != "" {
+		b.WriteString(" " + file)
 	}
-	n := len(e.Problems)
-	fmt.Fprintf(&b, ": %d problem", n)
-	if n != 1 {
+	fmt.Fprintf(&b, ": %d problem", len(ps))
+	if len(ps) != 1 {
 		b.WriteString("s")
 	}
-	for _, p := range e.Problems {
-		b.WriteString("\n  ")
-		b.WriteString(p.String())
+	for _, p := range ps {
+		name := cmp.Or(p.Key, "the file")
+		switch {
+		case p.Env != "":
+			fmt.Fprintf(&b, "\n  %s (%s) %s", p.Env, name, p.Msg)
+		case p.Line > 0:
+			fmt.Fprintf(&b, "\n  line %d: %s %s", p.Line, name, p.Msg)
+		default:
+			fmt.Fprintf(&b, "\n  %s %s", name, p.Msg)
+		}
 	}
 	return b.String()
-}
-
-// newError orders problems by file line, then the rest (variables,
-// missing settings) in the order they were found, so the list reads
-// alongside the file.
-func newError(file string, ps []Problem) *Error {
-	ps = append([]Problem(nil), ps...)
-	sort.SliceStable(ps, func(i, j int) bool { return rank(ps[i]) < rank(ps[j]) })
-	return &Error{File: file, Problems: ps}
-}
-
-func rank(p Problem) int {
-	if p.Line > 0 {
-		return p.Line
-	}
-	return int(^uint(0) >> 1)
 }
 
 // Validate checks the whole config and returns an *Error naming every
@@ -197,6 +180,20 @@ func (v *validator) wecom() {
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		v.add("wecom.api_base", "must be an http(s) URL, e.g. api_base: https://qyapi.weixin.qq.com")
 	}
+	if !httpURL(w.OAuthBase, false) {
+		v.add("wecom.oauth_base", "must be an http(s) URL, e.g. oauth_base: https://open.weixin.qq.com")
+	}
+	if v.c.PublicURL != "" && !httpURL(v.c.PublicURL, true) {
+		v.add("public_url", "must be an http(s) address with no path, query or #, e.g. public_url: https://songnuan.example.gov.cn")
+	}
+}
+
+// httpURL reports whether s is an absolute http(s) URL without query or
+// fragment, and, when bare, without a path either.
+func httpURL(s string, bare bool) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.RawQuery == "" &&
+		u.Fragment == "" && !(bare && u.Path != "")
 }
 
 func isAre(n int) string {

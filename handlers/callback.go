@@ -128,7 +128,7 @@ func (h *Callback) Receive(c *gin.Context) {
 	}
 	in := bot.Incoming{
 		MsgID: msg.MsgID, From: msg.FromUserName, MsgType: msg.MsgType, Text: msg.Content,
-		MediaID: msg.MediaID, FileName: msg.FileName, Event: msg.Event, At: time.Unix(msg.CreateTime, 0),
+		MediaID: msg.MediaID, FileName: msg.FileName, Event: msg.Event, EventKey: msg.EventKey, At: time.Unix(msg.CreateTime, 0),
 	}
 	key := dedupKey(msg)
 	if in.MsgID == "" {

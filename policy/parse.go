@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,59 +9,36 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
 	"songnuan/domain"
+	"songnuan/internal/yamlcheck"
 )
 
-// Problem is one mistake in a policy file: where it is and, in
-// Chinese, what is wrong.
-type Problem struct {
-	Line int    // 1-based line in the file
-	Path string // e.g. items[3].fund; empty for the file as a whole
-	Msg  string // e.g. 不能为空
-}
+// Problem is one mistake in a policy file: its line, the path of the
+// key (items[3].fund; empty for the file as a whole) and, in Chinese, what
+// is wrong.
+type Problem = yamlcheck.Problem
 
-// Error lists every problem Parse found, ordered by line, so
-// an admin fixes the file in one pass instead of one error per upload.
-type Error struct {
-	Source   string
-	Problems []Problem
-}
-
-// Lines returns one "policy.yaml:12: items[3].fund: 不能为空" line per
-// problem.
-func (e *Error) Lines() []string {
-	out := make([]string, 0, len(e.Problems))
-	for _, p := range e.Problems {
-		if p.Path == "" {
-			out = append(out, fmt.Sprintf("%s:%d: %s", e.Source, p.Line, p.Msg))
-		} else {
-			out = append(out, fmt.Sprintf("%s:%d: %s: %s", e.Source, p.Line, p.Path, p.Msg))
-		}
-	}
-	return out
-}
-
-// Error returns the problem lines, one per line.
-func (e *Error) Error() string { return strings.Join(e.Lines(), "\n") }
+// Error lists every problem Parse found, ordered by line, so an admin
+// fixes the file in one pass instead of one error per upload. Its Lines
+// read "policy.yaml:12: items[3].fund: 不能为空", and so does Error, one
+// per line.
+type Error = yamlcheck.Error
 
 // Parse reads a policy file (YAML; see policy/default.yaml for
 // the format). source names the file in problem lines. On any problem it
 // returns a *Error listing all of them, unknown keys included.
 func Parse(data []byte, source string) (*Policy, error) {
-	ps := &policyParser{src: source}
+	ps := &policyParser{yamlcheck.New(yamlcheck.Chinese)}
 	p := ps.parse(data)
-	if len(ps.probs) > 0 {
-		slices.SortStableFunc(ps.probs, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
-		return nil, &Error{Source: source, Problems: ps.probs}
+	if err := ps.Err(source, nil); err != nil {
+		return nil, err
 	}
 	p.index()
 	return p, nil
 }
 
-type policyParser struct {
-	src   string
-	probs []Problem
-}
+type policyParser struct{ *yamlcheck.Checker }
 
 // policyItemPos and policyCatPos remember where things were written, for problems
 // found only when items and categories are checked against each other.
@@ -79,71 +55,27 @@ type policyCatPos struct {
 	aliases []int
 }
 
-func (ps *policyParser) problem(line int, path, format string, args ...any) {
-	ps.probs = append(ps.probs, Problem{Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
-}
-
-var policyYAMLLineRE = regexp.MustCompile(`line (\d+): `)
-
-// policyYAMLParserErrors are the messages of the YAML library's parser (as
-// opposed to its scanner). For these it reports the 0-based line of the
-// construct the mistake is in, so one is added to point at that line.
-var policyYAMLParserErrors = []string{
-	"did not find expected <stream-start>",
-	"did not find expected <document start>",
-	"found undefined tag handle",
-	"did not find expected node content",
-	"did not find expected '-' indicator",
-	"did not find expected key",
-	"did not find expected ',' or ']'",
-	"did not find expected ',' or '}'",
-	"found duplicate %YAML directive",
-	"found incompatible YAML document",
-	"found duplicate %TAG directive",
-}
-
-// policyYAMLHints put the usual YAML mistakes in words an admin can act on;
-// the library's own text follows in brackets.
-var policyYAMLHints = map[string]string{
-	"found a tab character":                 "缩进用了 Tab，请改用空格",
-	"mapping values are not allowed":        "冒号位置不对：缩进有误，或值里的冒号要加引号",
-	"did not find expected key":             "缩进不对齐",
-	"did not find expected '-' indicator":   "列表缩进不对齐",
-	"did not find expected ',' or ']'":      "方括号 [ ] 没有配对",
-	"found character that cannot start any": "有不能开头的字符，如 Tab、@ 或 `",
-}
+// The keys each mapping of the file may have.
+var (
+	policyKeys     = []string{"name", "version", "document", "items", "categories"}
+	policyItemKeys = []string{"id", "name", "short", "unit", "kind", "amount", "step", "min", "max", "budget", "fund", "dept", "note",
+		"band_group", "exclusive_group", "exclude_persons_of", "trigger", "visitor"}
+	policyCatKeys = []string{"key", "level", "items", "aliases"}
+)
 
 func (ps *policyParser) parse(data []byte) *Policy {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 1
-		msg := err.Error()
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		if m := policyYAMLLineRE.FindStringSubmatchIndex(msg); m != nil {
-			line, _ = strconv.Atoi(msg[m[2]:m[3]])
-			msg = msg[m[1]:]
-			if slices.Contains(policyYAMLParserErrors, msg) {
-				line++
-			}
-		}
-		for en, zh := range policyYAMLHints {
-			if strings.Contains(msg, en) {
-				msg = zh + "（" + msg + "）"
-				break
-			}
-		}
-		ps.problem(line, "", "YAML 格式错误：%s", msg)
+	root, ok := ps.Decode(data)
+	if !ok {
 		return nil
 	}
-	if len(doc.Content) == 0 {
-		ps.problem(1, "", "文件是空的，应有 name、version、items、categories")
+	if root == nil {
+		ps.Add(1, "", "文件是空的，应有 name、version、items、categories")
 		return nil
 	}
-	root := yamlDeref(doc.Content[0])
 	p := &Policy{}
 	var items, cats *yaml.Node
-	seen := ps.mapping(root, "", func(key string, v *yaml.Node, path string) bool {
-		switch key {
+	seen := ps.Mapping(root, "", policyKeys, func(k, v *yaml.Node, path string) {
+		switch k.Value {
 		case "name":
 			p.Name = ps.str(v, path)
 		case "version":
@@ -154,10 +86,7 @@ func (ps *policyParser) parse(data []byte) *Policy {
 			items = v
 		case "categories":
 			cats = v
-		default:
-			return false
 		}
-		return true
 	})
 	if seen == nil {
 		return nil
@@ -166,55 +95,17 @@ func (ps *policyParser) parse(data []byte) *Policy {
 	var ipos []policyItemPos
 	var cpos []policyCatPos
 	if items == nil {
-		ps.problem(root.Line, "items", "不能为空")
+		ps.Add(root.Line, "items", "不能为空")
 	} else {
 		p.Items, ipos = ps.items(items)
 	}
 	if cats == nil {
-		ps.problem(root.Line, "categories", "不能为空")
+		ps.Add(root.Line, "categories", "不能为空")
 	} else {
 		p.Categories, cpos = ps.categories(cats)
 	}
 	ps.crossCheck(p, ipos, cpos)
 	return p
-}
-
-func yamlDeref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-func policyPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// mapping walks a mapping node, giving each value to fn; fn returns false
-// for a key it does not know. It returns the keys present and their value
-// lines, or nil when n is not a mapping.
-func (ps *policyParser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.Node, path string) bool) map[string]int {
-	if n.Kind != yaml.MappingNode {
-		ps.problem(n.Line, path, "应为映射（key: value）")
-		return nil
-	}
-	seen := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := yamlDeref(n.Content[i]), yamlDeref(n.Content[i+1])
-		kp := policyPath(path, k.Value)
-		if first, dup := seen[k.Value]; dup {
-			ps.problem(k.Line, kp, "重复的字段（第%d行已有）", first)
-			continue
-		}
-		seen[k.Value] = v.Line
-		if !fn(k.Value, v, kp) {
-			ps.problem(k.Line, kp, "未知字段")
-		}
-	}
-	return seen
 }
 
 // required reports each key that is missing or empty.
@@ -232,13 +123,13 @@ func (ps *policyParser) required(n *yaml.Node, path string, seen map[string]int,
 		if !ok {
 			line = n.Line
 		}
-		ps.problem(line, policyPath(path, k), "不能为空")
+		ps.Add(line, yamlcheck.Join(path, k), "不能为空")
 	}
 }
 
 func (ps *policyParser) str(v *yaml.Node, path string) string {
 	if v.Kind != yaml.ScalarNode {
-		ps.problem(v.Line, path, "应为文字")
+		ps.Add(v.Line, path, "应为文字")
 		return ""
 	}
 	if v.ShortTag() == "!!null" {
@@ -254,24 +145,24 @@ func (ps *policyParser) integer(v *yaml.Node, path string) (int64, bool) {
 			return n, true
 		}
 	}
-	ps.problem(v.Line, path, "应为整数（元），例如 1000")
+	ps.Add(v.Line, path, "应为整数（元），例如 1000")
 	return 0, false
 }
 
 // strList reads a list of texts and the line of each.
 func (ps *policyParser) strList(v *yaml.Node, path string) ([]string, []int) {
 	if v.Kind != yaml.SequenceNode {
-		ps.problem(v.Line, path, `应为列表，例如 ["1", "2"]`)
+		ps.Add(v.Line, path, `应为列表，例如 ["1", "2"]`)
 		return nil, nil
 	}
 	var out []string
 	var lines []int
 	for i, e := range v.Content {
-		e = yamlDeref(e)
+		e = yamlcheck.Deref(e)
 		s := ps.str(e, fmt.Sprintf("%s[%d]", path, i))
 		if s == "" {
 			if e.Kind == yaml.ScalarNode {
-				ps.problem(e.Line, fmt.Sprintf("%s[%d]", path, i), "不能为空")
+				ps.Add(e.Line, fmt.Sprintf("%s[%d]", path, i), "不能为空")
 			}
 			continue
 		}
@@ -283,13 +174,13 @@ func (ps *policyParser) strList(v *yaml.Node, path string) ([]string, []int) {
 
 func (ps *policyParser) items(n *yaml.Node) ([]Item, []policyItemPos) {
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		ps.problem(n.Line, "items", "应为非空列表，每项一个补助标准")
+		ps.Add(n.Line, "items", "应为非空列表，每项一个补助标准")
 		return nil, nil
 	}
 	var items []Item
 	var pos []policyItemPos
 	for i, e := range n.Content {
-		it, ip, ok := ps.item(yamlDeref(e), fmt.Sprintf("items[%d]", i))
+		it, ip, ok := ps.item(yamlcheck.Deref(e), fmt.Sprintf("items[%d]", i))
 		if ok {
 			items = append(items, it)
 			pos = append(pos, ip)
@@ -317,8 +208,8 @@ func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bo
 	nums := map[string]*int64{"amount": &it.Amount, "step": &it.Step, "min": &it.Min, "max": &it.Max, "budget": &it.Budget}
 	numSet := map[string]bool{}
 	var unit, kind, trigger, visitor string
-	ip.fields = ps.mapping(n, path, func(key string, v *yaml.Node, p string) bool {
-		switch key {
+	ip.fields = ps.Mapping(n, path, policyItemKeys, func(k, v *yaml.Node, p string) {
+		switch k.Value {
 		case "id":
 			it.ID = ps.str(v, p)
 		case "name":
@@ -347,13 +238,10 @@ func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bo
 			visitor = ps.str(v, p)
 		case "amount", "step", "min", "max", "budget":
 			if x, ok := ps.integer(v, p); ok {
-				*nums[key] = x
-				numSet[key] = true
+				*nums[k.Value] = x
+				numSet[k.Value] = true
 			}
-		default:
-			return false
 		}
-		return true
 	})
 	if ip.fields == nil {
 		return it, ip, false
@@ -368,33 +256,33 @@ func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bo
 
 	it.Kind = ItemKind(kind)
 	if kind != "" && !slices.Contains(policyItemKinds, it.Kind) {
-		ps.problem(line("kind"), path+".kind", "应为 fixed、scale、average、range、discretionary 或 budget")
+		ps.Add(line("kind"), path+".kind", "应为 fixed、scale、average、range、discretionary 或 budget")
 	}
 	switch Unit(unit) {
 	case PerPerson, PerHousehold:
 		it.Unit = Unit(unit)
 	case "":
 		if it.Kind != ItemBudget {
-			ps.problem(line("unit"), path+".unit", "不能为空，应为 person 或 household")
+			ps.Add(line("unit"), path+".unit", "不能为空，应为 person 或 household")
 		}
 	default:
-		ps.problem(line("unit"), path+".unit", "应为 person 或 household")
+		ps.Add(line("unit"), path+".unit", "应为 person 或 household")
 	}
 
 	if allowed, ok := policyKindFields[it.Kind]; ok {
 		for _, f := range []string{"amount", "step", "min", "max", "budget"} {
 			if numSet[f] && !slices.Contains(allowed, f) {
-				ps.problem(line(f), path+"."+f, "%s 项目不用填 %s", it.Kind, f)
+				ps.Add(line(f), path+"."+f, "%s 项目不用填 %s", it.Kind, f)
 			}
 		}
 		need := func(f string, lowest int64, msg string) {
 			switch {
 			case !numSet[f]:
 				if _, written := ip.fields[f]; !written {
-					ps.problem(n.Line, path+"."+f, "%s 项目必须填 %s", it.Kind, f)
+					ps.Add(n.Line, path+"."+f, "%s 项目必须填 %s", it.Kind, f)
 				}
 			case *nums[f] < lowest:
-				ps.problem(line(f), path+"."+f, "%s", msg)
+				ps.Add(line(f), path+"."+f, "%s", msg)
 			}
 		}
 		switch it.Kind {
@@ -404,17 +292,17 @@ func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bo
 			need("amount", 1, "应大于0")
 			need("step", 0, "不能为负数")
 			if it.Unit == PerPerson {
-				ps.problem(line("unit"), path+".unit", "scale 项目按户人数计，应为 household")
+				ps.Add(line("unit"), path+".unit", "scale 项目按户人数计，应为 household")
 			}
 		case ItemRange:
 			need("min", 1, "应大于0")
 			need("max", 1, "应大于0")
 			if numSet["min"] && numSet["max"] && it.Max < it.Min {
-				ps.problem(line("max"), path+".max", "不能小于 min（%d）", it.Min)
+				ps.Add(line("max"), path+".max", "不能小于 min（%d）", it.Min)
 			}
 		case ItemBudget:
 			if numSet["budget"] && it.Budget < 0 {
-				ps.problem(line("budget"), path+".budget", "不能为负数")
+				ps.Add(line("budget"), path+".budget", "不能为负数")
 			}
 		}
 	}
@@ -423,7 +311,7 @@ func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bo
 	case "", TriggerRegister:
 		it.Trigger = TriggerRegister
 		if visitor != "" {
-			ps.problem(line("visitor"), path+".visitor", "只有 trigger: visit 的项目才填 visitor")
+			ps.Add(line("visitor"), path+".visitor", "只有 trigger: visit 的项目才填 visitor")
 		}
 	case TriggerVisit:
 		it.Trigger = TriggerVisit
@@ -431,37 +319,37 @@ func (ps *policyParser) item(n *yaml.Node, path string) (Item, policyItemPos, bo
 		case domain.VisitorDistrict, domain.VisitorStreet:
 			it.Visitor = domain.Visitor(visitor)
 		case "":
-			ps.problem(line("visitor"), path+".visitor", "trigger: visit 的项目必须填 visitor（%s 或 %s）", domain.VisitorDistrict, domain.VisitorStreet)
+			ps.Add(line("visitor"), path+".visitor", "trigger: visit 的项目必须填 visitor（%s 或 %s）", domain.VisitorDistrict, domain.VisitorStreet)
 		default:
-			ps.problem(line("visitor"), path+".visitor", "应为 %s 或 %s", domain.VisitorDistrict, domain.VisitorStreet)
+			ps.Add(line("visitor"), path+".visitor", "应为 %s 或 %s", domain.VisitorDistrict, domain.VisitorStreet)
 		}
 		if it.Kind != ItemFixed || it.Unit != PerHousehold {
-			ps.problem(line("trigger"), path+".trigger", "走访触发的项目应为 kind: fixed、unit: household")
+			ps.Add(line("trigger"), path+".trigger", "走访触发的项目应为 kind: fixed、unit: household")
 		}
 	default:
-		ps.problem(line("trigger"), path+".trigger", "应为 register 或 visit")
+		ps.Add(line("trigger"), path+".trigger", "应为 register 或 visit")
 	}
 	if it.BandGroup != "" && (it.Kind != ItemFixed || it.Unit != PerPerson || it.Trigger == TriggerVisit) {
-		ps.problem(line("band_group"), path+".band_group", "只用于登记触发、按人（person）的 fixed 项目")
+		ps.Add(line("band_group"), path+".band_group", "只用于登记触发、按人（person）的 fixed 项目")
 	}
 	return it, ip, true
 }
 
 func (ps *policyParser) categories(n *yaml.Node) ([]Category, []policyCatPos) {
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		ps.problem(n.Line, "categories", "应为非空列表，每项一个登记类别")
+		ps.Add(n.Line, "categories", "应为非空列表，每项一个登记类别")
 		return nil, nil
 	}
 	var cats []Category
 	var pos []policyCatPos
 	for i, e := range n.Content {
-		e = yamlDeref(e)
+		e = yamlcheck.Deref(e)
 		path := fmt.Sprintf("categories[%d]", i)
 		var c Category
 		cp := policyCatPos{line: e.Line}
 		var level string
-		seen := ps.mapping(e, path, func(key string, v *yaml.Node, p string) bool {
-			switch key {
+		seen := ps.Mapping(e, path, policyCatKeys, func(k, v *yaml.Node, p string) {
+			switch k.Value {
 			case "key":
 				c.Key = ps.str(v, p)
 				cp.key = v.Line
@@ -471,10 +359,7 @@ func (ps *policyParser) categories(n *yaml.Node) ([]Category, []policyCatPos) {
 				c.Items, cp.items = ps.strList(v, p)
 			case "aliases":
 				c.Aliases, cp.aliases = ps.strList(v, p)
-			default:
-				return false
 			}
-			return true
 		})
 		if seen == nil {
 			continue
@@ -485,13 +370,13 @@ func (ps *policyParser) categories(n *yaml.Node) ([]Category, []policyCatPos) {
 			c.Level = Unit(level)
 		case "":
 		default:
-			ps.problem(seen["level"], path+".level", "应为 person 或 household")
+			ps.Add(seen["level"], path+".level", "应为 person 或 household")
 		}
 		if len(c.Items) == 0 {
 			if _, written := seen["items"]; !written {
-				ps.problem(e.Line, path+".items", "不能为空，写这个类别触发的项目编号，例如 [\"2\", \"6\"]")
+				ps.Add(e.Line, path+".items", "不能为空，写这个类别触发的项目编号，例如 [\"2\", \"6\"]")
 			} else if len(cp.items) == 0 {
-				ps.problem(seen["items"], path+".items", "不能为空，写这个类别触发的项目编号，例如 [\"2\", \"6\"]")
+				ps.Add(seen["items"], path+".items", "不能为空，写这个类别触发的项目编号，例如 [\"2\", \"6\"]")
 			}
 		}
 		cats = append(cats, c)
@@ -509,14 +394,14 @@ func (ps *policyParser) crossCheck(p *Policy, ipos []policyItemPos, cpos []polic
 		path := fmt.Sprintf("items[%d]", i)
 		if it.ID != "" {
 			if first, dup := idAt[it.ID]; dup {
-				ps.problem(ipos[i].fields["id"], path+".id", "编号“%s”重复（第%d行已用）", it.ID, first)
+				ps.Add(ipos[i].fields["id"], path+".id", "编号“%s”重复（第%d行已用）", it.ID, first)
 			} else {
 				idAt[it.ID] = ipos[i].fields["id"]
 			}
 		}
 		if it.Visitor != "" {
 			if first, dup := visitorAt[it.Visitor]; dup {
-				ps.problem(ipos[i].fields["visitor"], path+".visitor", "%s 已有走访项目（第%d行）", it.Visitor, first)
+				ps.Add(ipos[i].fields["visitor"], path+".visitor", "%s 已有走访项目（第%d行）", it.Visitor, first)
 			} else {
 				visitorAt[it.Visitor] = ipos[i].fields["visitor"]
 			}
@@ -536,11 +421,11 @@ func (ps *policyParser) crossCheck(p *Policy, ipos []policyItemPos, cpos []polic
 			line := ipos[i].excl[j]
 			switch k, ok := itemAt(ref); {
 			case !ok:
-				ps.problem(line, path, "没有编号为“%s”的项目", ref)
+				ps.Add(line, path, "没有编号为“%s”的项目", ref)
 			case ref == it.ID:
-				ps.problem(line, path, "不能扣除自己")
+				ps.Add(line, path, "不能扣除自己")
 			case p.Items[k].Unit != PerPerson:
-				ps.problem(line, path, "项目“%s”不是按人计的，无法扣除人数", ref)
+				ps.Add(line, path, "项目“%s”不是按人计的，无法扣除人数", ref)
 			}
 		}
 	}
@@ -560,10 +445,10 @@ func (ps *policyParser) crossCheck(p *Policy, ipos []policyItemPos, cpos []polic
 				wpath = fmt.Sprintf("%s.aliases[%d]", path, wi-1)
 			}
 			if msg := policyWordProblem(w); msg != "" {
-				ps.problem(lines[wi], wpath, "“%s”%s", w, msg)
+				ps.Add(lines[wi], wpath, "“%s”%s", w, msg)
 			}
 			if first, dup := wordAt[w]; dup {
-				ps.problem(lines[wi], wpath, "“%s”已用于 %s，一个词只能指一个类别", w, first)
+				ps.Add(lines[wi], wpath, "“%s”已用于 %s，一个词只能指一个类别", w, first)
 			} else {
 				wordAt[w] = fmt.Sprintf("%s（第%d行）", path, lines[wi])
 			}
@@ -575,32 +460,32 @@ func (ps *policyParser) crossCheck(p *Policy, ipos []policyItemPos, cpos []polic
 			line := cpos[ci].items[ii]
 			k, ok := itemAt(id)
 			if !ok {
-				ps.problem(line, ipath, "没有编号为“%s”的项目", id)
+				ps.Add(line, ipath, "没有编号为“%s”的项目", id)
 				continue
 			}
 			if slices.Index(c.Items, id) < ii {
-				ps.problem(line, ipath, "项目“%s”写了两次", id)
+				ps.Add(line, ipath, "项目“%s”写了两次", id)
 				continue
 			}
 			it := p.Items[k]
 			if it.Trigger == TriggerVisit {
-				ps.problem(line, ipath, "项目“%s”由走访触发，不能由登记类别触发", id)
+				ps.Add(line, ipath, "项目“%s”由走访触发，不能由登记类别触发", id)
 				continue
 			}
 			if it.takesAmount() {
 				amountItems++
 				if amountItems == 2 {
-					ps.problem(line, ipath, "一个类别最多触发一个需要写金额的项目（average、range、discretionary、budget）")
+					ps.Add(line, ipath, "一个类别最多触发一个需要写金额的项目（average、range、discretionary、budget）")
 				}
 			}
 			if g := it.ExclusiveGroup; g != "" {
 				if other, dup := groups[g]; dup {
-					ps.problem(line, ipath, "项目“%s”和“%s”同属 exclusive_group %s，不能由同一类别触发", other, id, g)
+					ps.Add(line, ipath, "项目“%s”和“%s”同属 exclusive_group %s，不能由同一类别触发", other, id, g)
 				}
 				groups[g] = id
 			}
 			if first, dup := triggeredBy[id]; dup && (it.takesAmount() || it.Kind == ItemScale) {
-				ps.problem(line, ipath, "项目“%s”已由 categories[%d] 触发；%s 项目只能由一个类别触发，否则金额或人数无法归属", id, first, it.Kind)
+				ps.Add(line, ipath, "项目“%s”已由 categories[%d] 触发；%s 项目只能由一个类别触发，否则金额或人数无法归属", id, first, it.Kind)
 			}
 			if _, dup := triggeredBy[id]; !dup {
 				triggeredBy[id] = ci
@@ -612,7 +497,7 @@ func (ps *policyParser) crossCheck(p *Policy, ipos []policyItemPos, cpos []polic
 			continue
 		}
 		if _, ok := triggeredBy[it.ID]; !ok {
-			ps.problem(ipos[i].line, fmt.Sprintf("items[%d]", i), "没有类别触发项目“%s”：在某个类别的 items 里加上它，或删去这个项目", it.ID)
+			ps.Add(ipos[i].line, fmt.Sprintf("items[%d]", i), "没有类别触发项目“%s”：在某个类别的 items 里加上它，或删去这个项目", it.ID)
 		}
 	}
 }

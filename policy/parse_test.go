@@ -218,13 +218,13 @@ func TestParsePolicyErrors(t *testing.T) {
 			[]string{"p.yaml:@1: items[0].fund: 不能为空"}},
 		{"unknown key in an item",
 			strings.Replace(polBase, "    amount: 1000", "    amout: 1000 #@1", 1),
-			[]string{"p.yaml:4: items[0].amount: fixed 项目必须填 amount", "p.yaml:@1: items[0].amout: 未知字段"}},
+			[]string{"p.yaml:4: items[0].amount: fixed 项目必须填 amount", "p.yaml:@1: items[0].amout: 未知字段，是不是 amount？"}},
 		{"unknown key at the top",
 			polBase + "colour: red #@1\n",
-			[]string{"p.yaml:@1: colour: 未知字段"}},
+			[]string{"p.yaml:@1: colour: 未知字段，可用的键：name、version、document、items、categories"}},
 		{"unknown key in a category",
 			polBase + "    alias: [特困人员] #@1\n",
-			[]string{"p.yaml:@1: categories[0].alias: 未知字段"}},
+			[]string{"p.yaml:@1: categories[0].alias: 未知字段，是不是 aliases？"}},
 		{"unit",
 			strings.Replace(polBase, "unit: person", "unit: people #@1", 1),
 			[]string{"p.yaml:@1: items[0].unit: 应为 person 或 household"}},
@@ -320,7 +320,7 @@ func TestParsePolicyErrors(t *testing.T) {
 			[]string{"p.yaml:@1: items: 应为非空列表，每项一个补助标准", "p.yaml:@2: categories: 应为非空列表，每项一个登记类别"}},
 		{"not a mapping",
 			"- 1\n- 2\n",
-			[]string{"p.yaml:1: 应为映射（key: value）"}},
+			[]string{"p.yaml:1: 应为映射（key: value），可用的键：name、version、document、items、categories"}},
 		{"empty file",
 			"",
 			[]string{"p.yaml:1: 文件是空的，应有 name、version、items、categories"}},
@@ -336,6 +336,15 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"bad indentation in a list: the line the list starts",
 			"name: a\nitems:\n  - id: x #@1\n   name: y\n",
 			[]string{"p.yaml:@1: YAML 格式错误：列表缩进不对齐（did not find expected '-' indicator）"}},
+		{"a second document",
+			strings.Replace(polBase, "fund: 财政", `fund: "" #@1`, 1) + "--- #@2\nname: b\n",
+			[]string{"p.yaml:@1: items[0].fund: 不能为空", "p.yaml:@2: 文件里有第二个 YAML 文档：只留一个，删去 --- 那一行"}},
+		{"unclosed quote: the last line",
+			polBase + "document: \"x #@1\n",
+			[]string{"p.yaml:@1: YAML 格式错误：引号没有配对（found unexpected end of stream）"}},
+		{"a merge key",
+			strings.Replace(polBase, "    fund: 财政\n", "    <<: {fund: 财政} #@1\n", 1),
+			[]string{"p.yaml:4: items[0].fund: 不能为空", "p.yaml:@1: items[0].<<: 不支持合并键 <<，请把每个字段写全"}},
 		{"colon in a plain value",
 			"name: a\nversion: b: c #@1\n",
 			[]string{"p.yaml:@1: YAML 格式错误：冒号位置不对：缩进有误，或值里的冒号要加引号（mapping values are not allowed in this context）"}},
@@ -407,7 +416,7 @@ categories:
     aliases: [特困] #@5
 `
 	want := polExpect(t, file, []string{
-		"p.yaml:@1: colour: 未知字段",
+		"p.yaml:@1: colour: 未知字段，可用的键：name、version、document、items、categories",
 		"p.yaml:5: items[0].fund: 不能为空",
 		"p.yaml:@2: items[0].unit: 应为 person 或 household",
 		"p.yaml:@4: categories[0].items[1]: 没有编号为“3”的项目",
@@ -421,7 +430,7 @@ categories:
 	if got := pe.Lines(); !slices.Equal(got, want) {
 		t.Errorf("problems\n got %q\nwant %q", got, want)
 	}
-	if pe.Source != "p.yaml" || len(pe.Problems) != 5 || pe.Problems[1] != (policy.Problem{Line: 5, Path: "items[0].fund", Msg: "不能为空"}) {
+	if pe.Source != "p.yaml" || len(pe.Problems) != 5 || pe.Problems[1] != (policy.Problem{Line: 5, Key: "items[0].fund", Msg: "不能为空"}) {
 		t.Errorf("Error %+v", pe)
 	}
 }

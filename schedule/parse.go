@@ -9,40 +9,36 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
 	"songnuan/domain"
+	"songnuan/internal/yamlcheck"
 )
 
-// Problem is one mistake in a schedule file: where it is, which
-// key, and in Chinese what to write instead.
-type Problem struct {
-	Line    int
-	Key     string // path of the key, e.g. tasks[2].deadline
-	Message string
-}
+// Problem is one mistake in a schedule file: its line, the path of the
+// key (tasks[2].deadline) and, in Chinese, what to write instead.
+type Problem = yamlcheck.Problem
 
 // Error lists every problem found in a schedule file, by line, so
-// an admin can fix them all in one go.
-type Error struct {
-	Source   string
-	Problems []Problem
-}
+// an admin can fix them all in one go. Its text opens with the file and
+// the number of problems, then one "第12行 key：…" line each.
+type Error = yamlcheck.Error
 
-func (e *Error) Error() string {
-	lines := make([]string, 0, len(e.Problems)+1)
-	lines = append(lines, fmt.Sprintf("日程文件 %s 有%d处问题：", e.Source, len(e.Problems)))
-	for _, p := range e.Problems {
+// schedLayout writes a schedule's problems in Chinese, line by line.
+func schedLayout(source string, problems []Problem) string {
+	lines := make([]string, 0, len(problems)+1)
+	lines = append(lines, fmt.Sprintf("日程文件 %s 有%d处问题：", source, len(problems)))
+	for _, p := range problems {
 		key := ""
 		if p.Key != "" {
 			key = " " + p.Key + "："
 		}
-		lines = append(lines, fmt.Sprintf("第%d行%s%s", p.Line, key, p.Message))
+		lines = append(lines, fmt.Sprintf("第%d行%s%s", p.Line, key, p.Msg))
 	}
 	return strings.Join(lines, "\n")
 }
 
 var (
 	schedIDRe        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	schedYAMLLineRe  = regexp.MustCompile(`line (\d+)`)
 	schedClockRe     = regexp.MustCompile(`^([01]?[0-9]|2[0-3]):([0-5][0-9])$`)
 	schedRoleTargets = map[string][]domain.Role{
 		"workers": {domain.RoleWorker}, "worker": {domain.RoleWorker},
@@ -65,64 +61,29 @@ const (
 // does not exist, a template that does not compile — makes it return a
 // *Error listing every problem found with its line.
 func Parse(data []byte, source string) (*Schedule, error) {
-	p := &schedParser{seen: map[string]bool{}}
+	p := &schedParser{Checker: yamlcheck.New(yamlcheck.Chinese), seen: map[string]bool{}}
 	s := p.parse(data)
-	if len(p.problems) > 0 {
-		slices.SortStableFunc(p.problems, func(a, b Problem) int { return a.Line - b.Line })
-		return nil, &Error{Source: source, Problems: p.problems}
+	if err := p.Err(source, schedLayout); err != nil {
+		return nil, err
 	}
 	s.Source = source
 	return s, nil
 }
 
 type schedParser struct {
-	problems []Problem
-	loc      *time.Location
+	*yamlcheck.Checker
+	loc *time.Location
 	// seen holds the names and ids read so far, valid or not, so that a
 	// duplicate is found even next to a broken entry, and a reference to
 	// a broken entry is not reported a second time.
 	seen map[string]bool
 }
 
-func (p *schedParser) add(n *yaml.Node, key, format string, args ...any) {
-	line := 0
-	if n != nil {
-		line = n.Line
-	}
-	p.problems = append(p.problems, Problem{Line: line, Key: key, Message: fmt.Sprintf(format, args...)})
-}
-
-func schedResolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
 // fields checks that n is a mapping with only the known keys, each once,
 // and returns the value nodes by key.
 func (p *schedParser) fields(n *yaml.Node, key string, known ...string) map[string]*yaml.Node {
-	n = schedResolve(n)
 	out := map[string]*yaml.Node{}
-	if n.Kind != yaml.MappingNode {
-		p.add(n, key, "应是“键: 值”的列表，可用的键：%s", strings.Join(known, ", "))
-		return out
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		path := k.Value
-		if key != "" {
-			path = key + "." + k.Value
-		}
-		switch {
-		case !slices.Contains(known, k.Value):
-			p.add(k, path, "不认识的键“%s”，可用的键：%s", k.Value, strings.Join(known, ", "))
-		case out[k.Value] != nil:
-			p.add(k, path, "重复的键“%s”", k.Value)
-		default:
-			out[k.Value] = v
-		}
-	}
+	p.Mapping(n, key, known, func(k, v *yaml.Node, _ string) { out[k.Value] = v })
 	return out
 }
 
@@ -130,18 +91,18 @@ func (p *schedParser) fields(n *yaml.Node, key string, known ...string) map[stri
 func (p *schedParser) scalar(parent, n *yaml.Node, key string, required bool) (string, bool) {
 	if n == nil {
 		if required {
-			p.add(parent, key, "缺少 %s", schedLastKey(key))
+			p.At(parent, key, "缺少 %s", schedLastKey(key))
 		}
 		return "", false
 	}
-	n = schedResolve(n)
+	n = yamlcheck.Deref(n)
 	if n.Kind != yaml.ScalarNode {
-		p.add(n, key, "应是一个值，不是列表")
+		p.At(n, key, "应是一个值，不是列表")
 		return "", false
 	}
 	v := strings.TrimSpace(n.Value)
 	if v == "" && required {
-		p.add(n, key, "不能为空")
+		p.At(n, key, "不能为空")
 		return "", false
 	}
 	return v, true
@@ -149,7 +110,7 @@ func (p *schedParser) scalar(parent, n *yaml.Node, key string, required bool) (s
 
 // list returns a sequence of scalars; a single scalar counts as a list of one.
 func (p *schedParser) list(n *yaml.Node, key string) []string {
-	n = schedResolve(n)
+	n = yamlcheck.Deref(n)
 	if n == nil {
 		return nil
 	}
@@ -160,14 +121,14 @@ func (p *schedParser) list(n *yaml.Node, key string) []string {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.add(n, key, "应是列表，例如 [a, b]")
+		p.At(n, key, "应是列表，例如 [a, b]")
 		return nil
 	}
 	var out []string
 	for i, c := range n.Content {
-		c = schedResolve(c)
+		c = yamlcheck.Deref(c)
 		if c.Kind != yaml.ScalarNode || strings.TrimSpace(c.Value) == "" {
-			p.add(c, fmt.Sprintf("%s[%d]", key, i+1), "应是一个非空的值")
+			p.At(c, fmt.Sprintf("%s[%d]", key, i+1), "应是一个非空的值")
 			continue
 		}
 		out = append(out, strings.TrimSpace(c.Value))
@@ -183,32 +144,26 @@ func schedLastKey(key string) string {
 }
 
 func (p *schedParser) items(n *yaml.Node, key string) []*yaml.Node {
-	n = schedResolve(n)
+	n = yamlcheck.Deref(n)
 	if n == nil {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.add(n, key, "应是以“- ”开头的列表")
+		p.At(n, key, "应是以“- ”开头的列表")
 		return nil
 	}
 	return n.Content
 }
 
 func (p *schedParser) parse(data []byte) *Schedule {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 0
-		if m := schedYAMLLineRe.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-		}
-		p.problems = append(p.problems, Problem{Line: line, Message: "YAML 格式错误（检查缩进和冒号）：" + err.Error()})
+	root, ok := p.Decode(data)
+	if !ok {
 		return nil
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		p.problems = append(p.problems, Problem{Line: 1, Message: "文件是空的，至少要有 name、phases"})
+	if root == nil {
+		p.Add(1, "", "文件是空的，至少要有 name、phases")
 		return nil
 	}
-	root := doc.Content[0]
 	f := p.fields(root, "", "name", "timezone", "phases", "tasks", "announcements")
 	s := &Schedule{}
 	s.Name, _ = p.scalar(root, f["name"], "name", true)
@@ -219,20 +174,20 @@ func (p *schedParser) parse(data []byte) *Schedule {
 	}
 	loc, err := time.LoadLocation(s.TimeZone)
 	if err != nil {
-		p.add(f["timezone"], "timezone", "不认识的时区“%s”，例如 Asia/Shanghai", s.TimeZone)
+		p.At(f["timezone"], "timezone", "不认识的时区“%s”，例如 Asia/Shanghai", s.TimeZone)
 		loc, _ = time.LoadLocation(schedDefaultTZ)
 	}
 	s.Location, p.loc = loc, loc
 
 	if f["phases"] == nil {
-		p.add(root, "phases", "缺少 phases（至少一个阶段）")
+		p.At(root, "phases", "缺少 phases（至少一个阶段）")
 	}
 	for i, n := range p.items(f["phases"], "phases") {
 		key := fmt.Sprintf("phases[%d]", i+1)
 		ph, ok := p.phase(n, key, len(s.Phases)+1)
 		if ph.Name != "" {
 			if p.seen["phase:"+ph.Name] {
-				p.add(n, key+".name", "阶段名“%s”重复", ph.Name)
+				p.At(n, key+".name", "阶段名“%s”重复", ph.Name)
 				ok = false
 			}
 			p.seen["phase:"+ph.Name] = true
@@ -242,7 +197,7 @@ func (p *schedParser) parse(data []byte) *Schedule {
 		}
 		if k := len(s.Phases); k > 0 && !ph.Start.After(s.Phases[k-1].End) {
 			prev := s.Phases[k-1]
-			p.add(n, key+".start", "阶段“%s”应在上一阶段“%s”结束（%s）之后开始", ph.Name, prev.Name, prev.End.Format(time.DateOnly))
+			p.At(n, key+".start", "阶段“%s”应在上一阶段“%s”结束（%s）之后开始", ph.Name, prev.Name, prev.End.Format(time.DateOnly))
 			continue
 		}
 		s.Phases = append(s.Phases, ph)
@@ -253,7 +208,7 @@ func (p *schedParser) parse(data []byte) *Schedule {
 		t, ok := p.task(n, key)
 		if t.ID != "" {
 			if p.seen["task:"+t.ID] {
-				p.add(n, key+".id", "任务编号“%s”重复", t.ID)
+				p.At(n, key+".id", "任务编号“%s”重复", t.ID)
 				ok = false
 			}
 			p.seen["task:"+t.ID] = true
@@ -268,7 +223,7 @@ func (p *schedParser) parse(data []byte) *Schedule {
 		a, ok := p.announcement(s, n, key)
 		if a.ID != "" {
 			if p.seen["announcement:"+a.ID] {
-				p.add(n, key+".id", "公告编号“%s”重复", a.ID)
+				p.At(n, key+".id", "公告编号“%s”重复", a.ID)
 				ok = false
 			}
 			p.seen["announcement:"+a.ID] = true
@@ -282,13 +237,13 @@ func (p *schedParser) parse(data []byte) *Schedule {
 
 func (p *schedParser) phase(n *yaml.Node, key string, index int) (Phase, bool) {
 	f := p.fields(n, key, "name", "start", "end")
-	ph := Phase{Index: index, Line: schedResolve(n).Line}
+	ph := Phase{Index: index, Line: yamlcheck.Deref(n).Line}
 	var ok1, ok2, ok3 bool
 	ph.Name, ok1 = p.scalar(n, f["name"], key+".name", true)
 	ph.Start, ok2 = p.date(n, f["start"], key+".start")
 	ph.End, ok3 = p.date(n, f["end"], key+".end")
 	if ok2 && ok3 && ph.End.Before(ph.Start) {
-		p.add(f["end"], key+".end", "结束日期 %s 早于开始日期 %s", ph.End.Format(time.DateOnly), ph.Start.Format(time.DateOnly))
+		p.At(f["end"], key+".end", "结束日期 %s 早于开始日期 %s", ph.End.Format(time.DateOnly), ph.Start.Format(time.DateOnly))
 		return ph, false
 	}
 	return ph, ok1 && ok2 && ok3
@@ -301,7 +256,7 @@ func (p *schedParser) date(parent, n *yaml.Node, key string) (time.Time, bool) {
 	}
 	t, err := time.ParseInLocation(time.DateOnly, v, p.loc)
 	if err != nil {
-		p.add(n, key, "日期格式不对：“%s”，应写成 2024-01-20", v)
+		p.At(n, key, "日期格式不对：“%s”，应写成 2024-01-20", v)
 		return time.Time{}, false
 	}
 	return t, true
@@ -309,11 +264,11 @@ func (p *schedParser) date(parent, n *yaml.Node, key string) (time.Time, bool) {
 
 func (p *schedParser) task(n *yaml.Node, key string) (Task, bool) {
 	f := p.fields(n, key, "id", "what", "owner", "deadline", "scope", "measure")
-	t := Task{Line: schedResolve(n).Line}
+	t := Task{Line: yamlcheck.Deref(n).Line}
 	good := true
 	var ok bool
 	if t.ID, ok = p.scalar(n, f["id"], key+".id", true); ok && !schedIDRe.MatchString(t.ID) {
-		p.add(f["id"], key+".id", "任务编号“%s”不合格，%s", t.ID, schedIDHint)
+		p.At(f["id"], key+".id", "任务编号“%s”不合格，%s", t.ID, schedIDHint)
 		ok = false
 	}
 	good = good && ok
@@ -337,7 +292,7 @@ func (p *schedParser) task(n *yaml.Node, key string) (Task, bool) {
 		case ScopeCommittee, ScopeHousehold, ScopeStreet:
 			t.Scope = TaskScope(sc)
 		default:
-			p.add(f["scope"], key+".scope", "scope 只能是 committee（居委）、household（入户）或 street（街道），不是“%s”", sc)
+			p.At(f["scope"], key+".scope", "scope 只能是 committee（居委）、household（入户）或 street（街道），不是“%s”", sc)
 			good = false
 		}
 	} else {
@@ -349,11 +304,11 @@ func (p *schedParser) task(n *yaml.Node, key string) (Task, bool) {
 		case MeasureNone, MeasureVisits, MeasurePayments, MeasureReported:
 			t.Measure = TaskMeasure(m)
 		default:
-			p.add(f["measure"], key+".measure", "measure 只能是 visits（全部走访）、payments（全部发放）、reported（已上报）或 none，不是“%s”", m)
+			p.At(f["measure"], key+".measure", "measure 只能是 visits（全部走访）、payments（全部发放）、reported（已上报）或 none，不是“%s”", m)
 			good = false
 		}
 		if t.Scope != "" && t.Scope != ScopeCommittee && t.Measure != MeasureNone {
-			p.add(f["measure"], key+".measure", "只有 scope: committee 的任务能设 measure")
+			p.At(f["measure"], key+".measure", "只有 scope: committee 的任务能设 measure")
 			good = false
 		}
 	}
@@ -372,30 +327,30 @@ func (p *schedParser) deadline(n *yaml.Node, key, v string, t *Task) bool {
 			return true
 		}
 	}
-	p.add(n, key, "截止时间格式不对：“%s”，%s", v, schedDateHint)
+	p.At(n, key, "截止时间格式不对：“%s”，%s", v, schedDateHint)
 	return false
 }
 
 func (p *schedParser) announcement(s *Schedule, n *yaml.Node, key string) (Announcement, bool) {
 	f := p.fields(n, key, "id", "when", "to", "kind", "template", "only_if_open")
-	a := Announcement{Line: schedResolve(n).Line, Kind: domain.KindText, ClockMinutes: schedDefaultClock}
+	a := Announcement{Line: yamlcheck.Deref(n).Line, Kind: domain.KindText, ClockMinutes: schedDefaultClock}
 	good := true
 	var ok bool
 	if a.ID, ok = p.scalar(n, f["id"], key+".id", true); ok && !schedIDRe.MatchString(a.ID) {
-		p.add(f["id"], key+".id", "公告编号“%s”不合格，%s", a.ID, schedIDHint)
+		p.At(f["id"], key+".id", "公告编号“%s”不合格，%s", a.ID, schedIDHint)
 		ok = false
 	}
 	good = good && ok
 
 	if f["when"] == nil {
-		p.add(n, key+".when", "缺少 when，例如 when: {phase_start: 调查摸底} 或 when: {before_deadline: {task: visits, days: 3}} 或 when: {at: 2024-01-09T09:00:00+08:00}")
+		p.At(n, key+".when", "缺少 when，例如 when: {phase_start: 调查摸底} 或 when: {before_deadline: {task: visits, days: 3}} 或 when: {at: 2024-01-09T09:00:00+08:00}")
 		good = false
 	} else if !p.when(s, f["when"], key+".when", &a) {
 		good = false
 	}
 
 	if f["to"] == nil {
-		p.add(n, key+".to", "缺少 to，例如 to: {roles: [workers]}")
+		p.At(n, key+".to", "缺少 to，例如 to: {roles: [workers]}")
 		good = false
 	} else if !p.targets(f["to"], key+".to", &a.To) {
 		good = false
@@ -406,7 +361,7 @@ func (p *schedParser) announcement(s *Schedule, n *yaml.Node, key string) (Annou
 		case domain.KindText, domain.KindMarkdown:
 			a.Kind = domain.MessageKind(k)
 		default:
-			p.add(f["kind"], key+".kind", "kind 只能是 text 或 markdown，不是“%s”", k)
+			p.At(f["kind"], key+".kind", "kind 只能是 text 或 markdown，不是“%s”", k)
 			good = false
 		}
 	}
@@ -417,19 +372,19 @@ func (p *schedParser) announcement(s *Schedule, n *yaml.Node, key string) (Annou
 			a.OnlyIfOpen = true
 		case "false":
 		default:
-			p.add(f["only_if_open"], key+".only_if_open", "only_if_open 只能是 true 或 false，不是“%s”", v)
+			p.At(f["only_if_open"], key+".only_if_open", "only_if_open 只能是 true 或 false，不是“%s”", v)
 			good = false
 		}
 	}
 	if a.OnlyIfOpen {
 		to := a.To
 		if slices.ContainsFunc(to.Roles, func(r domain.Role) bool { return r != domain.RoleWorker }) || len(to.Parties)+len(to.Tags) > 0 || to.ChatID != "" || to.RobotKey != "" {
-			p.add(f["only_if_open"], key+".only_if_open", "only_if_open 按居委判断有没有未完成的事，只能发给 roles: [workers] 或 users")
+			p.At(f["only_if_open"], key+".only_if_open", "only_if_open 按居委判断有没有未完成的事，只能发给 roles: [workers] 或 users")
 			good = false
 		}
 		if a.When == WhenBeforeDeadline {
 			if t, ok := s.TaskByID(a.Task); ok && t.Scope != ScopeCommittee {
-				p.add(f["only_if_open"], key+".only_if_open", "任务“%s”不是居委任务，无法判断居委是否完成", t.ID)
+				p.At(f["only_if_open"], key+".only_if_open", "任务“%s”不是居委任务，无法判断居委是否完成", t.ID)
 				good = false
 			}
 		}
@@ -445,7 +400,7 @@ func (p *schedParser) announcement(s *Schedule, n *yaml.Node, key string) (Annou
 			}
 		}
 		if err != nil {
-			p.add(f["template"], key+".template", "模板有误：%v。可用 {{.Committee}} {{.Households}} {{.Unvisited}} {{.Short}} {{.DaysLeft}} {{.Deadline}} {{.Task}} {{.Phase}} {{.Open}} {{.Name}}", err)
+			p.At(f["template"], key+".template", "模板有误：%v。可用 {{.Committee}} {{.Households}} {{.Unvisited}} {{.Short}} {{.DaysLeft}} {{.Deadline}} {{.Task}} {{.Phase}} {{.Open}} {{.Name}}", err)
 			ok = false
 		}
 		a.tmpl = t
@@ -470,7 +425,7 @@ func (p *schedParser) when(s *Schedule, n *yaml.Node, key string, a *Announcemen
 		}
 	}
 	if len(kinds) != 1 {
-		p.add(n, key, "when 要有且只有 phase_start、before_deadline、at 其中一项（现有%d项）", len(kinds))
+		p.At(n, key, "when 要有且只有 phase_start、before_deadline、at 其中一项（现有%d项）", len(kinds))
 		return false
 	}
 	good := true
@@ -478,10 +433,10 @@ func (p *schedParser) when(s *Schedule, n *yaml.Node, key string, a *Announcemen
 		m := schedClockRe.FindStringSubmatch(v)
 		switch {
 		case kinds[0] == "at":
-			p.add(f["time"], key+".time", "at 已含时间，不要再写 time")
+			p.At(f["time"], key+".time", "at 已含时间，不要再写 time")
 			good = false
 		case m == nil:
-			p.add(f["time"], key+".time", "时间格式不对：“%s”，应写成 09:00", v)
+			p.At(f["time"], key+".time", "时间格式不对：“%s”，应写成 09:00", v)
 			good = false
 		default:
 			h, _ := strconv.Atoi(m[1])
@@ -505,7 +460,7 @@ func (p *schedParser) when(s *Schedule, n *yaml.Node, key string, a *Announcemen
 			for i, ph := range s.Phases {
 				names[i] = ph.Name
 			}
-			p.add(f["phase_start"], key+".phase_start", "没有叫“%s”的阶段，可选：%s", v, strings.Join(names, "、"))
+			p.At(f["phase_start"], key+".phase_start", "没有叫“%s”的阶段，可选：%s", v, strings.Join(names, "、"))
 			return false
 		}
 	case "before_deadline":
@@ -523,7 +478,7 @@ func (p *schedParser) when(s *Schedule, n *yaml.Node, key string, a *Announcemen
 		}
 		d, err := strconv.Atoi(days)
 		if err != nil || d < 0 || d > schedMaxDays {
-			p.add(bf["days"], bk+".days", "days 应是0到%d之间的整数（截止日前几天），不是“%s”", schedMaxDays, days)
+			p.At(bf["days"], bk+".days", "days 应是0到%d之间的整数（截止日前几天），不是“%s”", schedMaxDays, days)
 			return false
 		}
 		a.Days = d
@@ -536,11 +491,11 @@ func (p *schedParser) when(s *Schedule, n *yaml.Node, key string, a *Announcemen
 			for i, t := range s.Tasks {
 				ids[i] = t.ID
 			}
-			p.add(bf["task"], bk+".task", "没有编号为“%s”的任务，可选：%s", id, strings.Join(ids, ", "))
+			p.At(bf["task"], bk+".task", "没有编号为“%s”的任务，可选：%s", id, strings.Join(ids, ", "))
 			return false
 		}
 		if good && !s.atClock(t.Day.AddDate(0, 0, -d), a.ClockMinutes).Before(t.Due) {
-			p.add(bf["days"], bk+".days", "提醒时间不早于任务“%s”的截止时间，提醒就没有用了", id)
+			p.At(bf["days"], bk+".days", "提醒时间不早于任务“%s”的截止时间，提醒就没有用了", id)
 			return false
 		}
 	case "at":
@@ -554,7 +509,7 @@ func (p *schedParser) when(s *Schedule, n *yaml.Node, key string, a *Announcemen
 			t, err = time.ParseInLocation("2006-01-02 15:04", v, p.loc)
 		}
 		if err != nil {
-			p.add(f["at"], key+".at", "时间格式不对：“%s”，应写成 2024-01-09T09:00:00+08:00 或 2024-01-09 09:00", v)
+			p.At(f["at"], key+".at", "时间格式不对：“%s”，应写成 2024-01-09T09:00:00+08:00 或 2024-01-09 09:00", v)
 			return false
 		}
 		a.At = t
@@ -568,7 +523,7 @@ func (p *schedParser) targets(n *yaml.Node, key string, to *Targets) bool {
 	for i, r := range p.list(f["roles"], key+".roles") {
 		rs, ok := schedRoleTargets[r]
 		if !ok {
-			p.add(schedResolve(f["roles"]), fmt.Sprintf("%s.roles[%d]", key, i+1), "roles 只能是 workers（居委干部）、leaders（领导）、admins（管理员）或 all，不是“%s”", r)
+			p.At(yamlcheck.Deref(f["roles"]), fmt.Sprintf("%s.roles[%d]", key, i+1), "roles 只能是 workers（居委干部）、leaders（领导）、admins（管理员）或 all，不是“%s”", r)
 			good = false
 			continue
 		}
@@ -584,7 +539,7 @@ func (p *schedParser) targets(n *yaml.Node, key string, to *Targets) bool {
 	to.ChatID, _ = p.scalar(n, f["chat_id"], key+".chat_id", false)
 	to.RobotKey, _ = p.scalar(n, f["robot_key"], key+".robot_key", false)
 	if good && len(to.Roles)+len(to.Users)+len(to.Parties)+len(to.Tags) == 0 && to.ChatID == "" && to.RobotKey == "" {
-		p.add(n, key, "没有收件人：写 roles、users、parties、tags、chat_id 或 robot_key，例如 to: {roles: [workers]}")
+		p.At(n, key, "没有收件人：写 roles、users、parties、tags、chat_id 或 robot_key，例如 to: {roles: [workers]}")
 		good = false
 	}
 	return good

@@ -548,7 +548,7 @@ func TestParseScheduleErrors(t *testing.T) {
 	var got []at
 	for _, p := range se.Problems {
 		got = append(got, at{p.Line, p.Key})
-		if p.Message == "" {
+		if p.Msg == "" {
 			t.Errorf("line %d: empty message", p.Line)
 		}
 	}
@@ -585,7 +585,7 @@ func TestParseScheduleErrors(t *testing.T) {
 		t.Errorf("problems:\n got %v\nwant %v\n%v", got, want, err)
 	}
 	msg := err.Error()
-	for _, w := range []string{"bad.yaml", "第3行 colour", "“colour”", "2024-02-30", "Foo", "25:00"} {
+	for _, w := range []string{"bad.yaml", "第3行 colour：未知字段，可用的键：name、timezone", "第40行 tasks[4].color：未知字段，可用的键：id、what、owner", "2024-02-30", "Foo", "25:00"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("error text lacks %q", w)
 		}
@@ -599,6 +599,8 @@ func TestParseScheduleSyntaxAndShape(t *testing.T) {
 		key       string
 	}{
 		{"syntax", "name: x\nphases: [\n", 2, ""},
+		{"a second document", "name: x\nphases: []\n---\nname: y\n", 3, ""},
+		{"a key twice", "name: x\nname: y\nphases: []\n", 2, "name"},
 		{"empty", "", 1, ""},
 		{"no phases", "name: x\n", 1, "phases"},
 		{"no name", "phases:\n  - {name: a, start: 2024-01-01, end: 2024-01-02}\n", 1, "name"},

@@ -68,6 +68,26 @@ func (s *Store) FindByHead(ctx context.Context, committee, head string) ([]domai
 	return out, nil
 }
 
+// Heads lists every household of a committee by code and head, ordered by
+// code, from the heads index alone: one HGETALL, no household decoded. The
+// bot reads free-form messages against it (周阿姨 → 周建华).
+func (s *Store) Heads(ctx context.Context, committee string) ([]bot.HouseholdRef, error) {
+	m, err := s.client.HGetAll(ctx, s.k.heads(committee)).Result()
+	if err != nil {
+		return nil, fail("read heads of "+committee, err)
+	}
+	out := make([]bot.HouseholdRef, 0, len(m))
+	for head, codes := range m {
+		for _, code := range strings.Split(codes, ",") {
+			if code != "" {
+				out = append(out, bot.HouseholdRef{Code: code, Head: head})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b bot.HouseholdRef) int { return codeOrder(a.Code, b.Code) })
+	return out, nil
+}
+
 // NextCode reserves the committee's next household code ("1", "2", …) and
 // records the committee in the set AllCounters reads, in one round trip.
 func (s *Store) NextCode(ctx context.Context, committee string) (string, error) {
@@ -199,7 +219,10 @@ func (s *Store) Audit(ctx context.Context, committee string, limit int) ([]bot.A
 
 // sortByCode orders households as they were registered.
 func sortByCode(hs []domain.Household) {
-	slices.SortFunc(hs, func(a, b domain.Household) int {
-		return cmp.Or(cmp.Compare(codeScore(a.Code), codeScore(b.Code)), cmp.Compare(a.Code, b.Code))
-	})
+	slices.SortFunc(hs, func(a, b domain.Household) int { return codeOrder(a.Code, b.Code) })
+}
+
+// codeOrder orders household codes by number, then as text.
+func codeOrder(a, b string) int {
+	return cmp.Or(cmp.Compare(codeScore(a), codeScore(b)), cmp.Compare(a, b))
 }

@@ -1,6 +1,7 @@
 // Package fakeapi is a small in-memory WeCom server API for tests and for
 // the bot's demo mode: access tokens, app messages, app group chats, group
-// robots and temporary media, with WeCom-shaped JSON answers.
+// robots and temporary media, the OAuth2 sign-in of the app's pages and the
+// app menu, with WeCom-shaped JSON answers.
 //
 // It records every message sent so tests and the terminal chat can see
 // what the bot pushed, can be told to fail or to be slow, and keeps only
@@ -52,6 +53,7 @@ const (
 	CodeInvalidRobotKey   = 93000
 	CodeRobotRateLimited  = 45009
 	CodeInvalidJSON       = 47001
+	CodeInvalidCode       = 40029 // an OAuth code unknown, used or expired
 )
 
 var errMsgs = map[int]string{
@@ -65,6 +67,7 @@ var errMsgs = map[int]string{
 	CodeInvalidRobotKey:   "invalid webhook url",
 	CodeRobotRateLimited:  "api freq out of limit",
 	CodeInvalidJSON:       "data format error",
+	CodeInvalidCode:       "invalid code",
 }
 
 // Record is one message the fake accepted.
@@ -122,6 +125,8 @@ type Server struct {
 	delays   map[string]time.Duration // per path, on top of delay
 	calls    map[string]int
 	tokenTTL int
+
+	oauth oauthState // sign-in codes and the app menu (oauth.go)
 }
 
 // New returns an empty fake that issues tokens to any corpid and secret.
@@ -145,6 +150,7 @@ func New() *Server {
 	s.mux.HandleFunc("POST /cgi-bin/webhook/upload_media", s.robot(s.upload))
 	s.mux.HandleFunc("GET /cgi-bin/media/get", s.authed(s.mediaGet))
 	s.mux.HandleFunc("GET /_fake/sent", s.sentHandler)
+	s.addOAuth()
 	return s
 }
 
