@@ -68,7 +68,10 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	pusher   *handlers.Pusher
-	metrics  *handlers.Metrics
+	// imports holds a place for each list being read and imported, by a
+	// file message or an upload on a page (ImportSlots).
+	imports chan struct{}
+	metrics *handlers.Metrics
 
 	// reconciled is when the person index was last checked (unix ns);
 	// reconciling waits for a check in progress at Close.
@@ -224,13 +227,14 @@ func (a *App) open(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	a.imports = make(chan struct{}, ImportSlots)
 	a.pusher = handlers.NewPusher(handlers.PushOptions{Sender: a.WeCom, Outbox: st, Limiter: st.Limiter(nil),
 		Sealer: a.Sealer, Workers: 4, Log: a.Log, Metrics: a.metrics})
 	cb := &handlers.Callback{
 		Bot: a.Bot, Crypto: crypto, CorpID: cfg.WeCom.CorpID, Dedup: st, Pusher: a.pusher,
 		Metrics: a.metrics, Log: a.Log, MaxBody: cfg.MaxBodyBytes, DedupTTL: cfg.DedupTTL,
 		Budget: 4 * time.Second, Now: time.Now, RateLimit: cfg.RateLimitPerMinute,
-		Imports: make(chan struct{}, ImportSlots),
+		Imports: a.imports,
 	}
 	// Every instance runs one; the ledger's lease lets only one send, and
 	// the limiter counts on the real clock, as WeCom does.
