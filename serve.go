@@ -32,6 +32,7 @@ func serve(ctx context.Context, stderr io.Writer) error {
 		log.Warn(w)
 	}
 	gc := app.TuneGC()
+	app.LimitMemory()
 	a, err := app.New(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return err

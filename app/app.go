@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,6 +41,11 @@ const KeyPrefix = "sn:"
 // sees the request.
 const MaxHeaderBytes = 16 << 10
 
+// ImportSlots is how many household lists one instance reads and imports
+// at once; more wait their turn. Each costs up to about 100 MB at its
+// peak (BENCHMARKS.md), and two keep both cores busy.
+const ImportSlots = 2
+
 // DemoNow is where the demo's campaign clock starts when SONGNUAN_NOW is
 // unset: the visiting phase of the built-in 2024 schedule.
 var DemoNow = time.Date(2024, 1, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -61,7 +68,17 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	pusher   *handlers.Pusher
-	metrics  *handlers.Metrics
+	// imports holds a place for each list being read and imported, by a
+	// file message or an upload on a page (ImportSlots).
+	imports chan struct{}
+	metrics *handlers.Metrics
+
+	// reconciled is when the person index was last checked (unix ns);
+	// reconciling waits for a check in progress at Close.
+	reconciled    atomic.Int64
+	reconciling   sync.WaitGroup
+	reconcileCtx  context.Context
+	stopReconcile context.CancelFunc
 
 	// stopBroadcast ends the runner that Run started; broadcastDone is
 	// closed once it has released its lease.
@@ -93,6 +110,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 	}
 	a := &App{Config: cfg, Log: log, listener: ln, metrics: handlers.NewMetrics()}
+	a.reconcileCtx, a.stopReconcile = context.WithCancel(context.Background())
 	if cfg.Demo() {
 		a.Config.ApplyDemo(ln.Addr().String())
 		if a.Config.Now.IsZero() && a.Config.Schedule == "" {
@@ -212,18 +230,21 @@ func (a *App) open(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	a.pusher = handlers.NewPusher(a.WeCom, 4, a.Log, a.metrics)
+	a.imports = make(chan struct{}, ImportSlots)
+	a.pusher = handlers.NewPusher(handlers.PushOptions{Sender: a.WeCom, Outbox: st, Limiter: st.Limiter(nil),
+		Sealer: a.Sealer, Workers: 4, Log: a.Log, Metrics: a.metrics})
 	cb := &handlers.Callback{
 		Bot: a.Bot, Crypto: crypto, CorpID: cfg.WeCom.CorpID, Dedup: st, Pusher: a.pusher,
 		Metrics: a.metrics, Log: a.Log, MaxBody: cfg.MaxBodyBytes, DedupTTL: cfg.DedupTTL,
 		Budget: 4 * time.Second, Now: time.Now, RateLimit: cfg.RateLimitPerMinute,
+		Imports: a.imports,
 	}
 	// Every instance runs one; the ledger's lease lets only one send, and
 	// the limiter counts on the real clock, as WeCom does.
 	a.Broadcast = &broadcast.Runner{
 		Schedule: a.Schedule, Sender: a.WeCom, Ledger: st.Ledger(), Limiter: st.Limiter(nil), Clock: a.clock,
 		Recipients: broadcast.FromDirectory(cfg.Directory()), Counters: st.Counters, Admins: cfg.NotifyAdmins(),
-		Logger: a.Log, Sweep: a.Bot.SweepRescueAlerts,
+		Logger: a.Log, Sweep: a.sweep,
 	}
 	engine := handlers.Engine(cb, st.Ping)
 	if err := a.mountWorkbench(engine); err != nil {
@@ -235,6 +256,42 @@ func (a *App) open(ctx context.Context, opts Options) error {
 	a.server = &http.Server{Handler: engine, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: MaxHeaderBytes}
 	return nil
+}
+
+// ReconcileEvery is how often the broadcast lease holder checks the
+// person index against the households (store.ReconcilePersons) and puts
+// right what a failed step left behind.
+const ReconcileEvery = time.Hour
+
+// sweep is what the broadcast lease holder does at the end of each tick:
+// the 流浪 alerts that reached nobody, and, every ReconcileEvery, the
+// person index check, in the background since a city takes a while.
+func (a *App) sweep(ctx context.Context, now time.Time) (int, error) {
+	if last := a.reconciled.Load(); time.Since(time.Unix(0, last)) >= ReconcileEvery &&
+		a.reconciled.CompareAndSwap(last, time.Now().UnixNano()) {
+		a.reconciling.Add(1)
+		go func() {
+			defer a.reconciling.Done()
+			a.ReconcilePersons(a.reconcileCtx)
+		}()
+	}
+	return a.Bot.SweepRescueAlerts(ctx, now)
+}
+
+// ReconcilePersons runs the person index check once and logs what it
+// put right.
+func (a *App) ReconcilePersons(ctx context.Context) {
+	d, err := a.Store.ReconcilePersons(ctx)
+	switch {
+	case err != nil:
+		a.Log.Warn("person index check failed; tried again next time", "err", err)
+	case d.Added+d.Removed+len(d.Clashes) > 0:
+		clashes := make([]string, len(d.Clashes))
+		for i, c := range d.Clashes {
+			clashes[i] = c.Committee + "/" + c.Code
+		}
+		a.Log.Warn("person index repaired", "added", d.Added, "removed", d.Removed, "registered_twice", clashes)
+	}
 }
 
 // prefixOf is the key prefix: the test's override, else the config's,
@@ -276,6 +333,10 @@ func (a *App) Close(ctx context.Context) error {
 	// The runner goes first: it sends through the fake API the server
 	// mounts in demo mode, and releases its lease in the store.
 	a.endBroadcast(ctx)
+	if a.stopReconcile != nil {
+		a.stopReconcile()
+	}
+	a.reconciling.Wait()
 	if a.server != nil {
 		if err := a.server.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)

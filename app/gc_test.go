@@ -8,6 +8,8 @@ import (
 func TestTuneGC(t *testing.T) {
 	old := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(old) })
+	oldLimit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(oldLimit) })
 
 	t.Setenv("GOGC", "")
 	if got := TuneGC(); got != GCPercent {
@@ -15,6 +17,12 @@ func TestTuneGC(t *testing.T) {
 	}
 	if got := debug.SetGCPercent(GCPercent); got != GCPercent {
 		t.Errorf("GOGC unset: the runtime has %d, want %d", got, GCPercent)
+	}
+
+	t.Setenv("GOMEMLIMIT", "")
+	LimitMemory()
+	if got := debug.SetMemoryLimit(-1); got != MemoryLimit {
+		t.Errorf("GOMEMLIMIT unset: the limit is %d, want %d", got, MemoryLimit)
 	}
 
 	t.Setenv("GOGC", "150")

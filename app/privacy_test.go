@@ -85,7 +85,9 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 		ids[1] = idWith(fmt.Sprintf("31010719580202%03d", seq)) // one that ends in X, typed as x below
 	}
 	badID := wrongCheck(idWith("31010719600101123"))
-	secrets := append(append([]string{badID}, ids...), phones...)
+	// Numbers typed inside free text: an address and the goods of a visit.
+	freeID, freePhone := idWith("31010719600707123"), "13600007777"
+	secrets := append(append([]string{badID, freeID, freePhone}, ids...), phones...)
 
 	var replies []string
 	n := 0
@@ -115,13 +117,16 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 	say("w1", "登记 乙六 低保 2人 身份证:"+strings.ToLower(ids[1])+" 电话:"+phones[1][:3]+"-"+phones[1][3:7]+"-"+phones[1][7:])
 	say("w3", "登记 丙七 低保 1人 身份证:"+ids[0]) // the same person in another committee
 	say("stranger", "登记 丁八 低保 1人 身份证:"+ids[2]+" 电话:"+phones[2])
+	say("w1", "登记 庚九 低保 1人 地址:甘泉路9号联系"+freePhone)
+	say("w1", "走访 庚九 发放700元 物品:米油转交身份证"+freeID)
+	say("w1", "查询 庚九")
 	say("w1", ids[3]+" "+phones[3])
 	say("w1", "身份证"+ids[3])
 
 	// A list sent in chat: good rows, a bad ID, a number Excel rounded.
 	csv := "户主,人数,类别,身份证,电话,地址,居委\n" +
 		"戊一,3,低保," + ids[4] + "," + phones[4] + ",甘泉路1号,甘泉一村\n" +
-		"戊二,2,低保," + ids[5] + "," + phones[5] + ",甘泉路2号,甘泉一村\n" +
+		"戊二,2,低保," + ids[5] + "," + phones[5] + ",甘泉路2号（" + freePhone + "）,甘泉一村\n" +
 		"戊三,1,低保," + wrongCheck(ids[6]) + "," + phones[6] + ",甘泉路3号,甘泉一村\n" +
 		"戊四,1,低保,3.10107195807E+17," + phones[7] + ",甘泉路4号,甘泉一村\n"
 	cl.fake.PutMedia("media-privacy-1", "名单.csv", []byte(csv))
@@ -157,7 +162,7 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 	before = lastSent(cl)
 	say("admin", "导出 完整")
 	full := waitFile(t, cl, "admin", before)
-	if !strings.Contains(full, ids[0]) || !strings.Contains(full, phones[0]) {
+	if !strings.Contains(full, ids[0]) || !strings.Contains(full, phones[0]) || !strings.Contains(full, freePhone) {
 		t.Fatalf("the full export lacks 甲五's numbers: the leak check below could not see them either")
 	}
 	fullSeq := lastSent(cl)
@@ -199,6 +204,13 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 			pushed = append(pushed, xlsxText(t, r.File))
 		}
 	}
+	// The process writes its log in batches (app.LogWriter): wait for the
+	// batch with the last messages.
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if strings.Count(cl.procs[0].stdout.String(), `"msg":"message"`) >= n {
+			break
+		}
+	}
 	sources := map[string]string{
 		"the JSON log":           cl.procs[0].stdout.String(),
 		"the process's stderr":   cl.procs[0].stderr.String(),
@@ -209,7 +221,7 @@ func TestNoIDOrPhoneNumberLeaks(t *testing.T) {
 		"redis":                  redisText(t, cl.store.Client(), cl.env["SONGNUAN_KEY_PREFIX"]),
 	}
 	if !strings.Contains(sources["the JSON log"], `"msg":"message"`) {
-		t.Fatalf("the log has no message lines; is it captured?\n%s", tail(sources["the JSON log"], 5))
+		t.Fatalf("the log has no message lines; is it captured?\n%s", tail(sources["the JSON log"], 40))
 	}
 	for where, text := range sources {
 		if found := leaks(text, secrets); len(found) > 0 {

@@ -135,6 +135,15 @@ type proc struct {
 	stderr *testkit.Buffer // the banner, and anything else written there
 	done   chan struct{}
 	once   sync.Once // stop checks the exit once
+	killed bool      // by kill: no clean exit to check
+}
+
+// kill ends the process with SIGKILL, as a crash or an OOM kill would,
+// and waits until it is gone.
+func (p *proc) kill() {
+	p.killed = true
+	_ = p.cmd.Process.Kill()
+	<-p.done
 }
 
 // startProc runs songnuan serve with env (and nothing else from the
@@ -198,6 +207,9 @@ func (p *proc) stopNow(tb testing.TB) {
 			<-p.done
 			tb.Errorf("songnuan on %s did not stop within 20 s of SIGTERM", p.addr)
 		}
+	}
+	if p.killed {
+		return
 	}
 	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
 		tb.Errorf("songnuan on %s exited with %d:\n%s", p.addr, code, tail(p.stderr.String(), 40))

@@ -1,12 +1,15 @@
 package app
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"songnuan/bot"
 	"songnuan/config"
 	"songnuan/domain"
 	"songnuan/web"
@@ -56,7 +59,7 @@ func (a *App) mountWorkbench(engine *gin.Engine) error {
 		contact += "（" + strings.Join(admins, "、") + "）"
 	}
 	srv, err := web.New(web.Config{
-		Source: web.BotSource{Bot: a.Bot}, Identity: a.WeCom,
+		Source: gatedSource{BotSource: web.BotSource{Bot: a.Bot}, slots: a.imports}, Identity: a.WeCom,
 		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, OAuthBase: cfg.WeCom.OAuthBase, PublicURL: cfg.PublicURL,
 		SessionKey: sessionKey(cfg.SealKey()), Contact: contact, Campaign: a.clock, Logger: a.Log,
 	})
@@ -91,4 +94,37 @@ func Menu(publicURL string) []wecom.MenuButton {
 			{Type: "click", Name: "帮助", Key: "help"},
 		}},
 	}
+}
+
+// gatedSource is the pages' source with uploads of lists counted against
+// the same import places as file messages, so the bound on memory holds
+// whichever way a list comes.
+type gatedSource struct {
+	web.BotSource
+	slots chan struct{}
+}
+
+// uploadWait is how long an upload waits for a place: under the server's
+// write timeout, so the page still gets an answer.
+const uploadWait = 20 * time.Second
+
+// msgUploadBusy answers an upload that found no place in time.
+const msgUploadBusy = "导入繁忙：前面还有名单在导入，请过1分钟再上传这个文件，已导入的不会重复。"
+
+// ImportFile imports an uploaded list once a place is free.
+func (g gatedSource) ImportFile(ctx context.Context, userID, fileName string, data []byte) (bot.Reply, bot.ImportReport, error) {
+	if g.slots == nil {
+		return g.BotSource.ImportFile(ctx, userID, fileName, data)
+	}
+	t := time.NewTimer(uploadWait)
+	defer t.Stop()
+	select {
+	case g.slots <- struct{}{}:
+	case <-t.C:
+		return bot.Reply{Text: msgUploadBusy}, bot.ImportReport{}, nil
+	case <-ctx.Done():
+		return bot.Reply{}, bot.ImportReport{}, ctx.Err()
+	}
+	defer func() { <-g.slots }()
+	return g.BotSource.ImportFile(ctx, userID, fileName, data)
 }

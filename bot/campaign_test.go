@@ -44,6 +44,14 @@ func (s noStore) MarkRescueAlerted(context.Context, string, time.Time) error {
 	s.fail("MarkRescueAlerted")
 	return ErrUnavailable
 }
+func (s noStore) MarkRescueTarget(context.Context, string, string, time.Time) error {
+	s.fail("MarkRescueTarget")
+	return ErrUnavailable
+}
+func (s noStore) RescueTargetsReached(context.Context, string, []string) (map[string]bool, error) {
+	s.fail("RescueTargetsReached")
+	return nil, ErrUnavailable
+}
 func (s noStore) CloseRescue(context.Context, string, string, time.Time) (RescueReport, bool, error) {
 	s.fail("CloseRescue")
 	return RescueReport{}, false, ErrUnavailable

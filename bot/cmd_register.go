@@ -389,7 +389,7 @@ func (b *Bot) buildHousehold(actor domain.Staff, committee string, a regArgs, be
 		h.PhoneSealed, h.PhoneMasked = b.sealer.Seal(a.Phone), redact.Phone(a.Phone)
 	}
 	if a.Address != "" {
-		h.Address = a.Address
+		h.Address, h.AddressSealed = b.freeText(h.AddressSealed, a.Address)
 	}
 	ent, err := b.entitle(h)
 	if err != nil {
@@ -403,6 +403,21 @@ func (b *Bot) buildHousehold(actor domain.Staff, committee string, a regArgs, be
 		h.Version = 1
 	}
 	return h, describeChanges(before, h), nil
+}
+
+// freeText is how a free-text field (an address, goods, a note) is kept:
+// shown with every ID and phone number in it masked, and, when it held
+// one, as typed under seal. sealed is the field's stored sealed value,
+// kept when it already holds text, so an unchanged field changes nothing.
+func (b *Bot) freeText(sealed, text string) (masked, sealedOut string) {
+	masked = redact.Text(text)
+	if masked == text {
+		return text, ""
+	}
+	if b.sealedIs(sealed, text) {
+		return masked, sealed
+	}
+	return masked, b.sealer.Seal(text)
 }
 
 // sealedIs reports whether sealed holds plain.
@@ -501,7 +516,7 @@ func sameHousehold(a, b *domain.Household) bool {
 		a.IDHash == b.IDHash && a.PhoneMasked == b.PhoneMasked && a.Address == b.Address &&
 		a.Entitlement.Total == b.Entitlement.Total && a.Entitlement.PolicyVersion == b.Entitlement.PolicyVersion &&
 		a.Entitlement.Policy == b.Entitlement.Policy && len(a.Entitlement.Items) == len(b.Entitlement.Items) &&
-		a.PhoneSealed == b.PhoneSealed
+		a.PhoneSealed == b.PhoneSealed && a.AddressSealed == b.AddressSealed
 }
 
 // describeChanges lists what a registration changed, in words, masked.
@@ -556,7 +571,7 @@ func describeChanges(before, after *domain.Household) []string {
 	if before.PhoneSealed != after.PhoneSealed && before.PhoneMasked+after.PhoneMasked != "" {
 		cs = append(cs, "电话 "+maskedOr(before.PhoneMasked)+"→"+after.PhoneMasked)
 	}
-	if before.Address != after.Address {
+	if before.Address != after.Address || before.AddressSealed != after.AddressSealed {
 		cs = append(cs, "地址 "+maskedOr(before.Address)+"→"+after.Address)
 	}
 	if before.Entitlement.PolicyVersion != after.Entitlement.PolicyVersion || before.Entitlement.Policy != after.Entitlement.Policy {

@@ -22,31 +22,9 @@ var reportAliases = map[string]string{"总结": "小结", "计划": "方案", "�
 // reporting one task at the same instant may both add 1; a task counts as
 // reported from 1 on, so that does no harm.)
 func (b *Bot) report(ctx context.Context, m *msg) (Reply, error) {
-	var named string
-	var words []string
-	for _, tok := range tokens(m.args[0]) {
-		if key, _, v, ok := splitKV(tok); ok && key == keyCommittee && v != "" {
-			named = v
-			continue
-		}
-		words = append(words, tok)
-	}
-	committee, err := b.changeScope(m.staff, named)
+	committee, st, _, err := b.reportTarget(ctx, m)
 	if err != nil {
 		return Reply{}, err
-	}
-	ctr, err := b.store.Counters(ctx, committee)
-	if err != nil {
-		return Reply{}, fmt.Errorf("read counters %s: %w", committee, err)
-	}
-	sts := b.committeeTasks(ctr)
-	i, err := findTask(sts, strings.Join(words, ""))
-	if err != nil {
-		return Reply{}, b.reportUsage(sts, err.Error(), m.staff.Role)
-	}
-	st := sts[i]
-	if st.Task.Measure != schedule.MeasureReported {
-		return Reply{}, domain.Userf(fmt.Sprintf("“%s”按登记和走访记录自动统计，不用上报。", st.Task.What) + b.reportExample(sts, m.staff.Role))
 	}
 	// The answer is kept under the message either way, so a re-delivery
 	// gets the first answer; a task already reported adds nothing.
@@ -66,6 +44,66 @@ func (b *Bot) report(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{}, fmt.Errorf("report %s in %s: %w", st.Task.ID, committee, err)
 	}
 	return Reply{Text: b.withDeadlines(ap.Result, ap.Counters)}, nil
+}
+
+// unreport handles 撤销上报 <任务>: a task reported by mistake goes back to
+// not reported, whoever reported it (and however many times). Keyed by
+// the message like 上报, so a re-delivery changes nothing more.
+func (b *Bot) unreport(ctx context.Context, m *msg) (Reply, error) {
+	committee, st, ctr, err := b.reportTarget(ctx, m)
+	if err != nil {
+		return Reply{}, err
+	}
+	counter := schedule.ReportedCounter(st.Task.ID)
+	text := fmt.Sprintf("已撤销上报：%s 的“%s”改回未上报（%s）。", committee, st.Task.What, m.staff.Name)
+	deltas := map[string]int64{counter: -ctr[counter]}
+	if ctr[counter] <= 0 {
+		text = fmt.Sprintf("%s还没有上报“%s”，不用撤销。", committee, st.Task.What)
+		deltas = nil
+	}
+	ap, err := b.store.AddCountersOnce(ctx, CounterChange{
+		OpID: m.opID(), Kind: ChangeUnreport, Actor: m.staff.UserID, At: b.now(), Committee: committee,
+		Deltas: deltas,
+		Result: text,
+		Audit:  fmt.Sprintf("%s(%s) 撤销上报 %s；MsgId=%s", m.staff.Name, m.staff.UserID, st.Task.ID, m.in.MsgID),
+	})
+	if err != nil {
+		return Reply{}, fmt.Errorf("unreport %s in %s: %w", st.Task.ID, committee, err)
+	}
+	return Reply{Text: b.withDeadlines(ap.Result, ap.Counters)}, nil
+}
+
+// reportTarget reads 上报's arguments: the committee the sender acts in,
+// the task they name (one measured by a report) as it stands, and the
+// committee's counters.
+func (b *Bot) reportTarget(ctx context.Context, m *msg) (string, schedule.TaskStatus, domain.Counters, error) {
+	var named string
+	var words []string
+	for _, tok := range tokens(m.args[0]) {
+		if key, _, v, ok := splitKV(tok); ok && key == keyCommittee && v != "" {
+			named = v
+			continue
+		}
+		words = append(words, tok)
+	}
+	committee, err := b.changeScope(m.staff, named)
+	if err != nil {
+		return "", schedule.TaskStatus{}, nil, err
+	}
+	ctr, err := b.store.Counters(ctx, committee)
+	if err != nil {
+		return "", schedule.TaskStatus{}, nil, fmt.Errorf("read counters %s: %w", committee, err)
+	}
+	sts := b.committeeTasks(ctr)
+	i, err := findTask(sts, strings.Join(words, ""))
+	if err != nil {
+		return "", schedule.TaskStatus{}, nil, b.reportUsage(sts, err.Error(), m.staff.Role)
+	}
+	st := sts[i]
+	if st.Task.Measure != schedule.MeasureReported {
+		return "", schedule.TaskStatus{}, nil, domain.Userf(fmt.Sprintf("“%s”按登记和走访记录自动统计，不用上报。", st.Task.What) + b.reportExample(sts, m.staff.Role))
+	}
+	return committee, st, ctr, nil
 }
 
 // findTask finds the task a worker names: by its number in the task list,

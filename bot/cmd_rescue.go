@@ -110,14 +110,15 @@ func (b *Bot) alertRescue(ctx context.Context, r RescueReport) (text string, rea
 	}
 	body := b.alertText(r)
 	var targets []domain.Message
+	var names []string // what each target is called in the store's record of who was reached
 	if len(b.rescue.ToUsers) > 0 {
-		targets = append(targets, domain.Message{ToUsers: slices.Clone(b.rescue.ToUsers)})
+		targets, names = append(targets, domain.Message{ToUsers: slices.Clone(b.rescue.ToUsers)}), append(names, "users")
 	}
 	if b.rescue.ChatID != "" {
-		targets = append(targets, domain.Message{ChatID: b.rescue.ChatID})
+		targets, names = append(targets, domain.Message{ChatID: b.rescue.ChatID}), append(names, "chat")
 	}
 	if b.rescue.RobotKey != "" {
-		targets = append(targets, domain.Message{RobotKey: b.rescue.RobotKey})
+		targets, names = append(targets, domain.Message{RobotKey: b.rescue.RobotKey}), append(names, "robot")
 	}
 	if len(targets) == 0 {
 		admins := b.admins()
@@ -132,19 +133,37 @@ func (b *Bot) alertRescue(ctx context.Context, r RescueReport) (text string, rea
 		b.markAlerted(ctx, r)
 		return recorded + "本机器人没有设置救助联系人，" + msgCallNow + "；已通知社区服务办管理员。", true
 	}
+	// A target an earlier try reached is not sent to again: a group robot
+	// has no duplicate check. When the record cannot be read, every
+	// target is tried (WeCom drops a repeat to members and chats).
+	had, err := b.store.RescueTargetsReached(ctx, r.ID, names)
+	if err != nil {
+		b.log.WarnContext(ctx, "read rescue alert targets", "report", r.ID, "err", err)
+	}
 	sent := 0
 	for i, t := range targets {
+		if had[names[i]] {
+			sent++
+			continue
+		}
 		t.Kind, t.Text, t.Idempotency = domain.KindText, body, fmt.Sprintf("rescue:%s:%d", r.ID, i)
 		if err := b.sender.Send(ctx, t); err != nil {
 			b.log.ErrorContext(ctx, "alert rescue group", "report", r.ID, "target", i, "err", err)
 			continue
 		}
 		sent++
+		if err := b.store.MarkRescueTarget(ctx, r.ID, names[i], b.now()); err != nil {
+			b.log.WarnContext(ctx, "mark rescue alert target", "report", r.ID, "target", names[i], "err", err)
+		}
 	}
 	if sent == 0 {
 		return recorded + "通知救助组失败，" + msgCallNow + "，并告知社区服务办。", false
 	}
-	b.markAlerted(ctx, r)
+	// The report counts as heard once every target has it; until then
+	// the sweep (or a re-delivery) tries the others.
+	if sent == len(targets) {
+		b.markAlerted(ctx, r)
+	}
 	return recorded + "已通知救助组，请在安全的前提下留意现场；情况危急" + strings.TrimPrefix(msgCallNow, "请") + "。", true
 }
 

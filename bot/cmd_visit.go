@@ -78,7 +78,8 @@ func (b *Bot) visitOnce(ctx context.Context, m *msg, h *domain.Household, a visi
 		}
 	}
 	v := domain.Visit{At: b.now(), Date: date, By: m.staff.UserID, ByName: m.staff.Name,
-		Visitor: a.Visitor, Paid: a.Paid, Goods: a.Goods, MsgID: m.in.MsgID}
+		Visitor: a.Visitor, Paid: a.Paid, MsgID: m.in.MsgID}
+	v.Goods, v.GoodsSealed = b.freeText("", a.Goods)
 	due, paid := h.Entitlement.Total, paidTotal(h)
 	if first := firstVisit(h, a.Visitor); first != nil {
 		switch {

@@ -135,6 +135,12 @@ func (b *Bot) Import(ctx context.Context, actor domain.Staff, fileName string, r
 		}
 	}
 	if err := b.registerJobs(ctx, actor, jobs, fileHash); err != nil {
+		// The rows that went in stay in: say how many.
+		for _, j := range jobs {
+			if j.done && j.err == nil {
+				rep.count(j.out.Kind)
+			}
+		}
 		return rep, fmt.Errorf("import %s: %w", rep.File, err)
 	}
 	seen := map[string]int{} // committee/code → first line
@@ -150,17 +156,33 @@ func (b *Bot) Import(ctx context.Context, actor domain.Staff, fileName string, r
 		switch {
 		case errors.As(j.err, &ue):
 			rep.Refused = append(rep.Refused, RowProblem{Line: j.line, Reason: rowReason(ue.Message)})
-		case j.out.Kind == regCreated:
-			rep.Created++
-		case j.out.Kind == regUpdated:
-			rep.Updated++
 		default:
-			rep.Unchanged++
+			rep.count(j.out.Kind)
 		}
 	}
 	b.log.InfoContext(ctx, "import done", "user", actor.UserID, "file_hash", fileHash, "rows", rep.Rows,
 		"created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged, "refused", len(rep.Refused))
 	return rep, nil
+}
+
+// count adds a row that went in.
+func (r *ImportReport) count(k regKind) {
+	switch k {
+	case regCreated:
+		r.Created++
+	case regUpdated:
+		r.Updated++
+	default:
+		r.Unchanged++
+	}
+}
+
+// CutShortText answers an import the store stopped part way: the rows
+// that went in are kept, and the file's rows carry operation ids, so
+// sending it again adds only the rest.
+func (r ImportReport) CutShortText() string {
+	return fmt.Sprintf("导入 %s 中断（系统故障）：共%d行，已导入%d行（新增%d户，更新%d户，没有变化%d户），其余未导入。\n"+
+		"请稍后重发整个文件，已导入的不会重复。", r.File, r.Rows, r.Imported(), r.Created, r.Updated, r.Unchanged)
 }
 
 // importJob is one row on its way in.
@@ -170,6 +192,7 @@ type importJob struct {
 	args      regArgs
 	out       regOutcome
 	err       error // a *domain.UserError for the row; a system error stops the import
+	done      bool  // registered, or refused for the user to fix
 }
 
 // importWorkers is how many rows are registered at once: each row waits on
@@ -195,7 +218,9 @@ func (b *Bot) registerJobs(ctx context.Context, actor domain.Staff, jobs []impor
 					cancel(fmt.Errorf("line %d: %w", j.line, err))
 					continue
 				}
-				j.out, j.err = out, err
+				// Only the kind and code are needed: the reply text and the
+				// counters of 50,000 rows would be kept to the end for nothing.
+				j.out, j.err, j.done = regOutcome{Kind: out.Kind, Code: out.Code}, err, true
 			}
 		})
 	}
@@ -309,6 +334,10 @@ func (b *Bot) handleFile(ctx context.Context, m *msg) (Reply, error) {
 		return Reply{Text: "暂时不能导入文件，请联系社区服务办。也可以逐户发送，例如：登记 张三 低保 3人"}, nil
 	}
 	data, err := b.media.FetchMedia(ctx, m.in.MediaID)
+	var ue *domain.UserError
+	if errors.As(err, &ue) {
+		return Reply{Text: ue.Message}, nil
+	}
 	if err != nil {
 		return Reply{}, fmt.Errorf("fetch media: %w", err)
 	}
@@ -334,7 +363,10 @@ func (b *Bot) importFile(ctx context.Context, actor domain.Staff, fileName strin
 		return Reply{Text: ue.Message}, ImportReport{}, nil
 	}
 	if err != nil {
-		return Reply{}, ImportReport{}, err
+		// Rows may have gone in: "not recorded, try again" would be
+		// wrong, and a retry by WeCom might fail the same way unseen.
+		b.log.ErrorContext(ctx, "import cut short", "user", actor.UserID, "imported", rep.Imported(), "err", err)
+		return Reply{Text: rep.CutShortText()}, rep, nil
 	}
 	r := Reply{Text: rep.Text()}
 	if len(rep.Refused) > 10 || slices.ContainsFunc(rep.Refused, func(p RowProblem) bool { return utf8.RuneCountInString(p.Reason) > maxReasonRunes }) {

@@ -99,6 +99,10 @@ func (b *Bot) commands() []route {
 		named("report"), storeBacked, says("“方案报上去了”"), help("上报已完成的事项（方案、名单、小结）", "上报 2", "上报 2 居委:甘泉一村", "上报", "报", "方案", "名单", "小结", "总结"))
 	r.add(`^(?:捐款|捐赠)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.donation,
 		named("donation"), storeBacked, says("“一日捐收了5000元”"), help("记录捐款", "捐款 一日捐 5000元", "捐款 一日捐 5000元 居委:甘泉一村", "捐", "一日捐", "募捐"))
+	r.add(`^(?:撤销上报|取消上报)(?:\s+(.+))?$`, workers|admins, b.unreport,
+		named("unreport"), storeBacked, help("报错了事项时撤销上报", "撤销上报 2", "撤销上报 2 居委:甘泉一村", "撤销上报", "报错"))
+	r.add(`^(?:更正捐款|修改捐款)(?:\s*:\s*|\s+)(.+)$`, workers|admins, b.correctDonation,
+		named("correct_donation"), storeBacked, help("把某来源的捐款改成正确的累计金额", "更正捐款 一日捐 4500元", "更正捐款 一日捐 4500元 居委:甘泉一村", "更正", "改捐款", "记错"))
 	r.add(`^流浪(?:\s*:\s*|\s+)(.+)$`, everyone, b.rescueReport,
 		named("rescue"), storeBacked, says("“公园门口有人露宿”"), help("发现流浪人员，立即通知救助", "流浪 甘泉公园东门 老人衣着单薄", "", "流浪", "乞讨", "露宿", "救助"))
 	r.add(`^导出(?:\s+(.+))?$`, leaders|admins, b.export,

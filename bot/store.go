@@ -14,16 +14,18 @@ type ChangeKind string
 // Change kinds. The first five change a household (Store.Apply); the
 // others add to counters (Store.AddCountersOnce) or only to the audit.
 const (
-	ChangeRegister  ChangeKind = "register"
-	ChangeUpdate    ChangeKind = "update"
-	ChangeImport    ChangeKind = "import"
-	ChangeVisit     ChangeKind = "visit"
-	ChangeUndo      ChangeKind = "undo"
-	ChangeDonation  ChangeKind = "donation"
-	ChangeReport    ChangeKind = "report"
-	ChangeRescue    ChangeKind = "rescue"
-	ChangeBroadcast ChangeKind = "broadcast"
-	ChangeExport    ChangeKind = "export"
+	ChangeRegister    ChangeKind = "register"
+	ChangeUpdate      ChangeKind = "update"
+	ChangeImport      ChangeKind = "import"
+	ChangeVisit       ChangeKind = "visit"
+	ChangeUndo        ChangeKind = "undo"
+	ChangeDonation    ChangeKind = "donation"
+	ChangeReport      ChangeKind = "report"
+	ChangeUnreport    ChangeKind = "unreport"
+	ChangeDonationFix ChangeKind = "donation_fix"
+	ChangeRescue      ChangeKind = "rescue"
+	ChangeBroadcast   ChangeKind = "broadcast"
+	ChangeExport      ChangeKind = "export"
 )
 
 // TodoDelta is what a change does to the committee's not-yet-visited set.
@@ -255,6 +257,12 @@ type RescueStore interface {
 	// at, so that a re-delivery of the report does not alert again; the
 	// first time is kept. ErrNotFound when there is no such report.
 	MarkRescueAlerted(ctx context.Context, id string, at time.Time) error
+	// MarkRescueTarget records that report id's alert reached target (a
+	// name the bot gives each kind of target), so a retry skips it.
+	MarkRescueTarget(ctx context.Context, id, target string, at time.Time) error
+	// RescueTargetsReached returns which of targets report id's alert
+	// reached (MarkRescueTarget).
+	RescueTargetsReached(ctx context.Context, id string, targets []string) (map[string]bool, error)
 	// CloseRescue closes report id, by userID at at, and returns it with
 	// closed true; a report closed before is returned as it stands with
 	// closed false. ErrNotFound when there is no such report.

@@ -35,7 +35,8 @@ type Reply struct {
 	Refused bool
 }
 
-// MediaFetcher downloads a file a user sent (WeCom media/get).
+// MediaFetcher downloads a file a user sent (WeCom media/get). A file
+// refused for what it is (too large) is a *UserError, answered as such.
 type MediaFetcher interface {
 	FetchMedia(ctx context.Context, mediaID string) ([]byte, error)
 }

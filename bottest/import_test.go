@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"songnuan/bot"
@@ -138,5 +139,51 @@ var benchRows = 10000
 func init() {
 	if n := os.Getenv("BENCH_ROWS"); n != "" {
 		benchRows, _ = strconv.Atoi(n)
+	}
+}
+
+// failAfterStore lets the first ok changes through and then fails every
+// change as if Redis had gone away mid-import.
+type failAfterStore struct {
+	bot.Store
+	ok atomic.Int64
+}
+
+func (f *failAfterStore) Apply(ctx context.Context, c bot.Change) (bot.Applied, error) {
+	if f.ok.Add(-1) < 0 {
+		return bot.Applied{}, bot.ErrUnavailable
+	}
+	return f.Store.Apply(ctx, c)
+}
+
+// TestImportCutShortByTheStoreSaysWhatWentIn: a store failure in the
+// middle of an import leaves the rows before it stored. The reply says how
+// many went in and that sending the file again is safe, rather than
+// claiming nothing was recorded; sending it again then adds the rest once.
+func TestImportCutShortByTheStoreSaysWhatWentIn(t *testing.T) {
+	fs := &failAfterStore{}
+	fs.ok.Store(1 << 40)
+	bt := bottest.NewWith(t, bottest.Options{Wrap: func(s bot.Store) bot.Store { fs.Store = s; return fs }})
+	var b strings.Builder
+	b.WriteString(importHeader)
+	const rows = 40
+	for i := range rows {
+		fmt.Fprintf(&b, "庚%d,2,低保,%s,,,甘泉一村\n", i, makeID(300+i))
+	}
+	fs.ok.Store(12)
+	r := bt.SendFile(t, "admin", "名单.csv", []byte(b.String()))
+	in := bt.Counters(t, "甘泉一村")[domain.CtrHouseholds]
+	if in == 0 || in >= rows {
+		t.Fatalf("%d households stored before the failure; the test wants a cut in the middle", in)
+	}
+	mustContain(t, r.Text, fmt.Sprintf("已导入%d行", in), "重发")
+	if strings.Contains(r.Text, "未作记录") {
+		t.Errorf("reply says nothing was recorded though %d rows were:\n%s", in, r.Text)
+	}
+	fs.ok.Store(1 << 40)
+	r = bt.SendFile(t, "admin", "名单.csv", []byte(b.String()))
+	mustContain(t, r.Text, fmt.Sprintf("新增%d户", rows-in), fmt.Sprintf("没有变化%d户", in))
+	if got := bt.Counters(t, "甘泉一村")[domain.CtrHouseholds]; got != rows {
+		t.Errorf("%d households after sending the file again, want %d", got, rows)
 	}
 }

@@ -17,7 +17,12 @@ type Household struct {
 	IDMasked    string `json:"idm,omitempty"` // 310107********1234
 	PhoneSealed string `json:"phs,omitempty"`
 	PhoneMasked string `json:"phm,omitempty"` // 138****5678
-	Address     string `json:"addr,omitempty"`
+	// Address is shown and exported as is: an ID or phone number typed
+	// in it is masked here, and the address as typed is kept sealed in
+	// AddressSealed (empty when it held no such number). Every free-text
+	// field is kept this way.
+	Address       string `json:"addr,omitempty"`
+	AddressSealed string `json:"adds,omitempty"`
 
 	Entitlement Entitlement `json:"ent"`
 	Visits      []Visit     `json:"visits,omitempty"`
@@ -73,13 +78,14 @@ const (
 
 // Visit is one recorded visit or payment.
 type Visit struct {
-	At      time.Time `json:"at"`      // campaign time of the report
-	Date    string    `json:"date"`    // visit date as reported, YYYY-MM-DD
-	By      string    `json:"by"`      // userid of the reporter
-	ByName  string    `json:"byn"`     // reporter's name
-	Visitor Visitor   `json:"visitor"` // 居委 / 区领导 / 街镇领导
-	Paid    int64     `json:"paid"`    // yuan paid in this visit
-	Goods   string    `json:"goods,omitempty"`
-	TopUp   bool      `json:"topup,omitempty"` // a later payment making up a shortfall
-	MsgID   string    `json:"msg,omitempty"`
+	At          time.Time `json:"at"`              // campaign time of the report
+	Date        string    `json:"date"`            // visit date as reported, YYYY-MM-DD
+	By          string    `json:"by"`              // userid of the reporter
+	ByName      string    `json:"byn"`             // reporter's name
+	Visitor     Visitor   `json:"visitor"`         // 居委 / 区领导 / 街镇领导
+	Paid        int64     `json:"paid"`            // yuan paid in this visit
+	Goods       string    `json:"goods,omitempty"` // masked; as typed in GoodsSealed (see Household.Address)
+	GoodsSealed string    `json:"gds,omitempty"`
+	TopUp       bool      `json:"topup,omitempty"` // a later payment making up a shortfall
+	MsgID       string    `json:"msg,omitempty"`
 }

@@ -31,6 +31,7 @@ type Dedup interface {
 	SaveReply(ctx context.Context, key, reply string, ttl time.Duration) error
 	SaveReplyOnceLimited(ctx context.Context, key, reply string, ttl time.Duration, user string, perMinute int) (string, bool, error)
 	ReleaseClaim(ctx context.Context, key, owner string) error
+	RenewClaim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
 	WaitReply(ctx context.Context, key string) (string, bool, error)
 }
 
@@ -54,12 +55,34 @@ type Callback struct {
 	// are refused with a reply saying so. Zero means no limit. Events do
 	// not count.
 	RateLimit int
+	// Imports bounds how many files (household lists) this instance reads
+	// and imports at once, each a few tens of MB at its peak; its capacity
+	// is the bound, nil means none. A file over it waits its turn, and the
+	// sender is told so at once.
+	Imports chan struct{}
 }
+
+// msgImportQueued tells a worker their file waits for others to finish.
+const msgImportQueued = "已收到文件。前面还有名单在导入，您的文件已排队，导入完成后会发送结果，不必重发。"
+
+// msgImportBusy answers a file that waited its turn for too long.
+const msgImportBusy = "导入繁忙，您的文件排队超过5分钟，未导入。请过几分钟重发该文件，已导入的不会重复。"
+
+// importWait bounds how long a file waits for its turn.
+const importWait = 5 * time.Minute
 
 // pendingTTL bounds a claim whose handler died: WeCom's re-delivery
 // after it expires is handled afresh (the bot's own per-message
-// idempotency still prevents a second effect).
-const pendingTTL = 30 * time.Second
+// idempotency still prevents a second effect). The delivery that handles
+// a message renews its claim every renewEvery while it works, so the
+// claim outlives a live handler however slow, but a killed process's
+// claim lapses within pendingTTL: WeCom re-delivers about every 5 s, three
+// times in all, and the next re-delivery (or one already waiting for the
+// reply) then handles the message.
+const (
+	pendingTTL = 3 * time.Second
+	renewEvery = time.Second
+)
 
 // Verify answers WeCom's GET URL check with the bare decrypted echostr.
 func (h *Callback) Verify(c *gin.Context) {
@@ -233,6 +256,13 @@ type result struct {
 func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, msg wecom.Message, ts, nonce string) string {
 	done := make(chan result, 1)
 	go func() {
+		if in.MsgType == "file" && h.Imports != nil {
+			if !h.importTurn(in, key) {
+				done <- result{reply: bot.Reply{Text: msgImportBusy}}
+				return
+			}
+			defer func() { <-h.Imports }()
+		}
 		// Detached from the request: WeCom may hang up, the work must finish.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), time.Minute)
 		defer cancel()
@@ -248,10 +278,13 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 		r, err := h.Bot.Handle(ctx, in)
 		done <- result{r, err}
 	}()
+	finished := make(chan struct{})
+	go h.hold(key, owner, finished)
 	timer := time.NewTimer(h.Budget)
 	defer timer.Stop()
 	select {
 	case res := <-done:
+		close(finished)
 		if res.err != nil {
 			return h.failed(c, key, owner, res.err)
 		}
@@ -259,6 +292,11 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 		stored := ""
 		if passive {
 			stored = res.reply.Text
+		} else {
+			// In the outbox before the reply is marked: a crash between
+			// the two leaves the claim to lapse, and the re-handled
+			// message's push is the same one, not a second.
+			h.Pusher.Push(in.From, res.reply, key)
 		}
 		if err := h.Dedup.SaveReply(context.WithoutCancel(c.Request.Context()), key, stored, h.DedupTTL); err != nil {
 			h.Log.Error("save reply", "msg_id", in.MsgID, "err", err)
@@ -267,26 +305,71 @@ func (h *Callback) handle(c *gin.Context, in bot.Incoming, key, owner string, ms
 			h.reply(c, msg, stored, ts, nonce)
 			return "ok"
 		}
-		h.Pusher.Push(in.From, res.reply, key)
 		c.Status(http.StatusOK)
 		return "pushed"
 	case <-timer.C:
 		c.Status(http.StatusOK)
 		go func() {
 			res := <-done
+			close(finished)
 			ctx := context.Background()
 			if res.err != nil {
 				h.Log.Error("late handling failed", "msg_id", in.MsgID, "err", res.err)
 				h.release(key, owner, true)
-				h.Pusher.Push(in.From, bot.Reply{Text: "刚才的消息没有处理成功，未作记录，请稍后重发。"}, key)
+				h.Pusher.Push(in.From, bot.Reply{Text: "刚才的消息没有处理成功，未作记录，请稍后重发。"}, key+":failed")
 				return
 			}
+			h.Pusher.Push(in.From, res.reply, key)
 			if err := h.Dedup.SaveReply(ctx, key, "", h.DedupTTL); err != nil {
 				h.Log.Error("save reply", "msg_id", in.MsgID, "err", err)
 			}
-			h.Pusher.Push(in.From, res.reply, key)
 		}()
 		return "late"
+	}
+}
+
+// importTurn waits for a free import slot, telling the sender at once
+// when there is none; false means it waited importWait in vain.
+func (h *Callback) importTurn(in bot.Incoming, key string) bool {
+	select {
+	case h.Imports <- struct{}{}:
+		return true
+	default:
+	}
+	h.Pusher.Push(in.From, bot.Reply{Text: msgImportQueued}, key+":queued")
+	t := time.NewTimer(importWait)
+	defer t.Stop()
+	select {
+	case h.Imports <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// hold renews owner's claim on key until finished is closed. A renewal
+// that fails (Redis unreachable for a moment) is tried again at the next
+// tick; a claim found lost is left lost: another delivery may be handling
+// the message, and the bot's operation ids keep that to one effect.
+func (h *Callback) hold(key, owner string, finished <-chan struct{}) {
+	t := time.NewTicker(renewEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-finished:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), renewEvery)
+		held, err := h.Dedup.RenewClaim(ctx, key, owner, pendingTTL)
+		cancel()
+		switch {
+		case err != nil:
+			h.Log.Warn("renew claim", "key", key, "err", err)
+		case !held:
+			h.Log.Warn("claim lost while handling; a re-delivery may handle the message too", "key", key)
+			return
+		}
 	}
 }
 

@@ -104,7 +104,7 @@ func newHarness(t *testing.T, fb *fakeBot, now func() time.Time) *harness {
 	rec := &recorder{}
 	log := slog.New(slog.DiscardHandler)
 	m := handlers.NewMetrics()
-	p := handlers.NewPusher(rec, 2, log, m)
+	p := handlers.NewPusher(handlers.PushOptions{Sender: rec, Outbox: st, Limiter: st.Limiter(nil), Workers: 2, Log: log, Metrics: m})
 	cb := &handlers.Callback{
 		Bot: fb, Crypto: c, CorpID: vecCorpID, Dedup: st, Pusher: p, Metrics: m, Log: log,
 		MaxBody: 64 << 10, DedupTTL: 24 * time.Hour, Budget: time.Second, Now: now,

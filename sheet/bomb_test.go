@@ -171,3 +171,29 @@ func TestBombExpands(t *testing.T) {
 		t.Fatalf("the bomb expands to %d bytes, %v; want 3 MiB", n, err)
 	}
 }
+
+// TestOnePartJustUnderTheOldCapCostsNoMemory: a 66 KB file whose one part
+// expands to 63 MiB, under the cap for the whole file, used to be read
+// whole into memory (and a styles part parsed, at several times its
+// size). Each part now has a cap of its own, checked while it streams
+// through: the file is refused having allocated next to nothing.
+func TestOnePartJustUnderTheOldCapCostsNoMemory(t *testing.T) {
+	contentTypes := zipPart{name: "[Content_Types].xml", data: []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`)}
+	for _, part := range []string{"xl/styles.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"} {
+		t.Run(part, func(t *testing.T) {
+			data := zipOf(t, []zipPart{contentTypes, {name: part, bomb: newBomb(t, 63)}})
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			rows, err := ReadRows("名单.xlsx", data)
+			runtime.ReadMemStats(&after)
+			if rows != nil {
+				t.Fatalf("read %d rows from a %d-byte file with a 63 MiB part", len(rows), len(data))
+			}
+			wantUserError(t, err, "重新保存")
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+				t.Errorf("reading a %d-byte file with one 63 MiB part allocated %d MiB, want under 8", len(data), grew>>20)
+			}
+		})
+	}
+}

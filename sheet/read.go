@@ -26,7 +26,7 @@ var (
 	msgOldXLS    = "这是旧版 .xls 文件（或设了密码的表格）：请在 Excel 中“另存为” .xlsx 后再发送，表头：" + strings.Join(Columns, "、")
 	msgBroken    = "文件打不开，可能已损坏：请在 Excel 中重新保存为 .xlsx 或 .csv 后再发送，表头：" + strings.Join(Columns, "、")
 	msgNoHeader  = "前10行里没有找到表头“户主”：请把第一行表头写成 " + strings.Join(Columns, "、") + "（户主也可写作 姓名、户主姓名、申请人）"
-	msgTooBig    = "文件超过 20MB：请按居委拆成几个文件分别发送，每个不超过 5 万行"
+	msgTooBig    = domain.MsgFileTooLarge
 	msgTooMany   = "超过 5 万行：请按居委拆成几个文件分别发送，每个不超过 5 万行"
 )
 

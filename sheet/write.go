@@ -412,7 +412,8 @@ func committeeGrid(c CommitteeData, in Statistics, st styles) (*grid, error) {
 	slices.SortStableFunc(hs, func(a, b *domain.Household) int { return compareCodes(a.Code, b.Code) })
 	var persons, due, paid int64
 	for _, h := range hs {
-		id, phone := h.IDMasked, h.PhoneMasked
+		id, phone, addr := h.IDMasked, h.PhoneMasked, h.Address
+		visits := h.Visits
 		if in.FullPII {
 			var err error
 			if id, err = unseal(in.Unseal, h.IDSealed, id); err != nil {
@@ -421,14 +422,23 @@ func committeeGrid(c CommitteeData, in Statistics, st styles) (*grid, error) {
 			if phone, err = unseal(in.Unseal, h.PhoneSealed, phone); err != nil {
 				return nil, fmt.Errorf("unseal phone number of household %s: %w", h.Code, err)
 			}
+			if addr, err = unseal(in.Unseal, h.AddressSealed, addr); err != nil {
+				return nil, fmt.Errorf("unseal address of household %s: %w", h.Code, err)
+			}
+			visits = slices.Clone(visits)
+			for i := range visits {
+				if visits[i].Goods, err = unseal(in.Unseal, visits[i].GoodsSealed, visits[i].Goods); err != nil {
+					return nil, fmt.Errorf("unseal goods of household %s: %w", h.Code, err)
+				}
+			}
 		}
 		var p int64
 		for _, v := range h.Visits {
 			p += v.Paid
 		}
 		d := h.Entitlement.Total
-		dates, by, kinds, goods := visitColumns(h.Visits)
-		g.add(true, h.Code, h.Head, h.Size, categoryText(h.Categories), id, phone, h.Address,
+		dates, by, kinds, goods := visitColumns(visits)
+		g.add(true, h.Code, h.Head, h.Size, categoryText(h.Categories), id, phone, addr,
 			itemsText(h.Entitlement.Items),
 			excelize.Cell{StyleID: st.money, Value: d}, excelize.Cell{StyleID: st.money, Value: p},
 			excelize.Cell{StyleID: st.money, Value: d - p},

@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bytes"
 	"strconv"
 
@@ -9,28 +10,39 @@ import (
 	"songnuan/domain"
 )
 
-// unzipLimit bounds what a 20 MiB upload may expand to, so a zip bomb is
-// refused by excelize instead of filling memory or the temp directory.
-// excelize reads the parts one after another and checks the running total
-// against it, so a hostile file can still make the bot hold about this
-// much: a list at MaxRows with every column expands to about 20 MiB.
-const unzipLimit = 64 << 20
-
 // readXLSX reads the first sheet of a workbook that has a header row.
+// Worksheets and shared strings are streamed (from temporary files when
+// large), row by row; see unzip.go for the caps on each part.
 func readXLSX(data []byte) ([]bot.ImportRow, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipLimit})
+	if err := checkUnzip(data); err != nil {
+		return nil, err
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, domain.Userf(msgBroken)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit: unzipLimit, UnzipXMLSizeLimit: xlsxXMLInMemory,
+	})
 	if err != nil {
 		// Whatever excelize objects to (bad zip, missing parts, over the
 		// unzip limit), the worker's remedy is the same: save it again.
 		return nil, domain.Userf(msgBroken)
 	}
 	defer func() { _ = f.Close() }()
+	var parts map[string]string // sheet name → part, read when first needed
 	for _, name := range f.GetSheetList() {
-		rows, found, err := readSheet(f, name)
+		rows, pending, found, err := readSheet(f, name)
 		if err != nil {
 			return nil, err
 		}
 		if found {
+			if len(pending) > 0 {
+				if parts == nil {
+					parts = sheetParts(zr)
+				}
+				numericIDs(rows, pending, numberCells(zr, parts[name], pending))
+			}
 			return rows, nil
 		}
 	}
@@ -38,22 +50,24 @@ func readXLSX(data []byte) ([]bot.ImportRow, error) {
 }
 
 // readSheet reads one worksheet; found is false when none of its first
-// rows is a header, so the caller tries the next sheet.
-func readSheet(f *excelize.File, name string) (rows []bot.ImportRow, found bool, err error) {
+// rows is a header, so the caller tries the next sheet. pending holds the
+// references of ID cells whose type decides how they read (see
+// numericIDs), by line.
+func readSheet(f *excelize.File, name string) (rows []bot.ImportRow, pending map[string]bool, found bool, err error) {
 	it, err := f.Rows(name)
 	if err != nil {
-		return nil, false, domain.Userf(msgBroken)
+		return nil, nil, false, domain.Userf(msgBroken)
 	}
 	defer func() { _ = it.Close() }()
 	var sink *rowSink
 	for line := 1; it.Next(); line++ {
 		cells, err := it.Columns()
 		if err != nil {
-			return nil, false, domain.Userf(msgBroken)
+			return nil, nil, false, domain.Userf(msgBroken)
 		}
 		if sink == nil {
 			if line > headerScan {
-				return nil, false, nil
+				return nil, nil, false, nil
 			}
 			if h, ok := matchHeader(cells); ok {
 				sink = &rowSink{hdr: h}
@@ -65,50 +79,54 @@ func readSheet(f *excelize.File, name string) (rows []bot.ImportRow, found bool,
 				return ""
 			}
 			v := cleanCell(cells[idx])
-			if canon == ColID {
-				v = idValue(f, name, idx, line, v)
+			if canon == ColID && maybeNumber(v) {
+				if ref, err := excelize.CoordinatesToCellName(idx+1, line); err == nil {
+					if pending == nil {
+						pending = map[string]bool{}
+					}
+					pending[ref] = true
+				}
 			}
 			return v
 		})
 		if err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 	}
 	if err := it.Error(); err != nil {
-		return nil, false, domain.Userf(msgBroken)
+		return nil, nil, false, domain.Userf(msgBroken)
 	}
 	if sink == nil {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
-	return sink.rows, true, nil
+	return sink.rows, pending, true, nil
 }
 
-// idValue returns an ID cell so that one Excel stored as a number is
-// always in scientific notation (see ReadRows).
+// numericIDs rewrites the ID cells that are numbers in scientific
+// notation, so that one Excel stored as a number always reads that way
+// (see ReadRows).
 //
 // excelize already renders a number of more than 15 significant digits as
 // 3.10107199001011E+17. A number cell still shows plain digits only when it
 // has at most 15 significant digits followed by zeros, so the cell's type
-// is looked up just for such values: a text cell holding a real ID number
-// (last digits not all zero, or ending in X) is never looked up, which
-// keeps a large list from being parsed a second time.
-func idValue(f *excelize.File, sheet string, col, row int, v string) string {
-	if !maybeNumber(v) {
-		return v
+// is looked up just for such values (pending): a text cell holding a real
+// ID number (last digits not all zero, or ending in X) is never looked up.
+// The lookup streams the worksheet once more for those cells only.
+func numericIDs(rows []bot.ImportRow, pending, number map[string]bool) {
+	lines := map[int]bool{} // lines whose ID cell is a number
+	for ref := range pending {
+		if _, line, err := excelize.CellNameToCoordinates(ref); err == nil && number[ref] {
+			lines[line] = true
+		}
 	}
-	ref, err := excelize.CoordinatesToCellName(col+1, row)
-	if err != nil {
-		return v
+	for i := range rows {
+		if !lines[rows[i].Line] {
+			continue
+		}
+		if x, err := strconv.ParseFloat(rows[i].Fields[ColID], 64); err == nil {
+			rows[i].Fields[ColID] = strconv.FormatFloat(x, 'E', -1, 64)
+		}
 	}
-	typ, err := f.GetCellType(sheet, ref)
-	if err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
-		return v
-	}
-	x, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return v
-	}
-	return strconv.FormatFloat(x, 'E', -1, 64)
 }
 
 // maybeNumber reports whether v could be how excelize shows a number cell

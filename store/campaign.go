@@ -218,6 +218,39 @@ func (s *Store) MarkRescueAlerted(ctx context.Context, id string, at time.Time) 
 	return nil
 }
 
+// rescueTargetField is where rescueAlerted keeps when report id's alert
+// reached target; report numbers are digits, so it never clashes with a
+// report's own mark.
+func rescueTargetField(id, target string) string { return id + "#" + target }
+
+// MarkRescueTarget records that report id's alert reached target, once.
+func (s *Store) MarkRescueTarget(ctx context.Context, id, target string, at time.Time) error {
+	if err := s.client.HSetNX(ctx, s.k.rescueAlerted(), rescueTargetField(id, target), at.Format(time.RFC3339Nano)).Err(); err != nil {
+		return fail("mark rescue report "+id+" reached "+target, err)
+	}
+	return nil
+}
+
+// RescueTargetsReached returns which of targets report id's alert reached.
+func (s *Store) RescueTargetsReached(ctx context.Context, id string, targets []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(targets) == 0 {
+		return out, nil
+	}
+	fields := make([]string, len(targets))
+	for i, t := range targets {
+		fields[i] = rescueTargetField(id, t)
+	}
+	vals, err := s.client.HMGet(ctx, s.k.rescueAlerted(), fields...).Result()
+	if err != nil {
+		return nil, fail("read targets of rescue report "+id, err)
+	}
+	for i, v := range vals {
+		out[targets[i]] = v != nil
+	}
+	return out, nil
+}
+
 // closeRescueScript closes an open report once.
 //
 // KEYS: 1 reports, 2 closed, 3 open set. ARGV: 1 number, 2 closing JSON.

@@ -165,6 +165,27 @@ var releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`)
 
+// renewScript extends a message's pending mark only while it is still the
+// owner's: a reply, or another delivery's claim, is left alone.
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`)
+
+// RenewClaim extends owner's pending claim on key to ttl from now, and
+// reports whether it still held it. A delivery renews its claim while it
+// works, so that the claim can be short: when the process dies, its claim
+// lapses within ttl and a re-delivery of WeCom's handles the message.
+func (s *Store) RenewClaim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
+	if err := checkTTL("renew claim", ttl); err != nil {
+		return false, err
+	}
+	n, err := renewScript.Run(ctx, s.client, []string{s.k.message(key)}, markPending+owner, ttl.Milliseconds()).Int()
+	if err != nil {
+		return false, fail("renew claim", err)
+	}
+	return n == 1, nil
+}
+
 // ReleaseClaim forgets a pending claim whose handling failed, so WeCom's
 // re-delivery is handled afresh instead of waiting for a reply that will
 // never come. owner is the one the claim was made with ("" for

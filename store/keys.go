@@ -166,3 +166,12 @@ func (k keys) rescueSeq() string { return k.rescue() + "seq" }
 // rescueOp marks the message a report was made from, so a re-delivery
 // finds the report instead of opening (and alerting) a second one.
 func (k keys) rescueOp(opID string) string { return k.rescue() + "op:" + opID }
+
+// The outbox's keys share the hash tag {outbox}, so a message's
+// once-only mark and its stream entry are written in one script.
+
+// outbox is the stream of messages waiting to be sent (see outbox.go).
+func (k keys) outbox() string { return k.prefix + "{outbox}:stream" }
+
+// outboxSeen marks a message id already put in the outbox.
+func (k keys) outboxSeen(id string) string { return k.prefix + "{outbox}:seen:" + id }

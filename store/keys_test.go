@@ -51,6 +51,15 @@ func TestCommitteeKeysShareASlot(t *testing.T) {
 	}
 }
 
+// TestOutboxKeysShareASlot: the outbox's once-only mark and its stream
+// are written in one script, so they share a hash tag.
+func TestOutboxKeysShareASlot(t *testing.T) {
+	k := keys{prefix: "songnuan:"}
+	if a, b := hashTag(k.outbox()), hashTag(k.outboxSeen("m:1:a")); a != "outbox" || a != b {
+		t.Errorf("outbox keys hash on %q and %q, want both on outbox", a, b)
+	}
+}
+
 // TestPersonsSpreadOverBuckets: the person index uses every bucket, so
 // each stays small enough for Redis's compact hash encoding.
 func TestPersonsSpreadOverBuckets(t *testing.T) {

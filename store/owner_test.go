@@ -77,3 +77,33 @@ func TestOwnedClaimIsPendingToReaders(t *testing.T) {
 		t.Errorf("SaveReplyOnce on an owned claim = %q, %v", got, err)
 	}
 }
+
+// TestRenewClaim: only the owner's pending claim is renewed; another
+// owner's claim, or a reply saved meanwhile, is left as it is.
+func TestRenewClaim(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	a, b := bot.NewOwner(), bot.NewOwner()
+	if st, _, _, err := s.ClaimMessageLimited(ctx, "m:1", a, time.Second, "", 0); err != nil || st != bot.Claimed {
+		t.Fatalf("claim: %v %v", st, err)
+	}
+	if held, err := s.RenewClaim(ctx, "m:1", a, time.Minute); err != nil || !held {
+		t.Errorf("owner renews: %v %v, want held", held, err)
+	}
+	// The key as store/keys.go builds it.
+	if ttl := s.Client().PTTL(ctx, s.Prefix()+"msg:m:1").Val(); ttl < 30*time.Second {
+		t.Errorf("claim's TTL after renewal %v, want about a minute", ttl)
+	}
+	if held, err := s.RenewClaim(ctx, "m:1", b, time.Minute); err != nil || held {
+		t.Errorf("another owner renews: %v %v, want not held", held, err)
+	}
+	if err := s.SaveReply(ctx, "m:1", "已记录", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := s.RenewClaim(ctx, "m:1", a, time.Second); err != nil || held {
+		t.Errorf("renew after the reply: %v %v, want not held", held, err)
+	}
+	if st, reply, err := s.ClaimMessage(ctx, "m:1", time.Second); err != nil || st != bot.ClaimDone || reply != "已记录" {
+		t.Errorf("after a late renewal: %v %q %v, want the reply kept", st, reply, err)
+	}
+}

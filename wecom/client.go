@@ -47,8 +47,23 @@ const (
 )
 
 // ErrMediaTooLarge is returned by FetchMedia for a file over MaxMediaBytes
-// and by UploadFile for data over it.
-var ErrMediaTooLarge = errors.New("wecom: file larger than 20 MiB")
+// and by UploadFile for data over it. It is also a *domain.UserError with the
+// reply that tells the user to split the file: a file too large is not a
+// system failure, and WeCom's re-deliveries would only meet it again.
+var ErrMediaTooLarge error = tooLarge{}
+
+type tooLarge struct{}
+
+func (tooLarge) Error() string { return "wecom: file larger than 20 MiB" }
+
+// As makes a too-large file a domain.UserError for the bot's reply.
+func (tooLarge) As(target any) bool {
+	if ue, ok := target.(**domain.UserError); ok {
+		*ue = &domain.UserError{Message: domain.MsgFileTooLarge}
+		return true
+	}
+	return false
+}
 
 // APIError is WeCom answering errcode != 0 (with HTTP 200). Test with
 // errors.As; Code is WeCom's errcode.

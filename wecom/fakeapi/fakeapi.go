@@ -16,6 +16,7 @@
 package fakeapi
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -121,6 +122,7 @@ type Server struct {
 	kept     int      // file bytes held by records and media
 	fails    map[string]*failure
 	delay    time.Duration
+	delays   map[string]time.Duration // per path, on top of delay
 	calls    map[string]int
 	tokenTTL int
 
@@ -135,6 +137,7 @@ func New() *Server {
 		tokens:   map[string]bool{},
 		media:    map[string]media{},
 		fails:    map[string]*failure{},
+		delays:   map[string]time.Duration{},
 		calls:    map[string]int{},
 		tokenTTL: 7200,
 		limit:    MaxRecords,
@@ -171,6 +174,15 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.delay = d
+}
+
+// SetPathDelay delays the answers to path (e.g. "/cgi-bin/media/get") by d,
+// on top of SetDelay's, so one call can be slow while others are not; 0
+// turns it off.
+func (s *Server) SetPathDelay(path string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[path] = d
 }
 
 // ExpireTokens makes every token issued so far answer 42001, as WeCom
@@ -229,9 +241,16 @@ func (s *Server) SentTo(user string, since int64) []Record {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls[r.URL.Path]++
-	delay := s.delay
+	delay := s.delay + s.delays[r.URL.Path]
 	s.mu.Unlock()
 	if delay > 0 && !strings.HasPrefix(r.URL.Path, "/_fake/") {
+		// Read the body first: only then does the server notice a client
+		// that hangs up (or is killed) during the delay.
+		body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
