@@ -69,6 +69,12 @@ func (s *streetStore) OpenRescues(context.Context, int) ([]RescueReport, int, er
 	return nil, 0, nil
 }
 
+// RememberAsked keeps nothing: 进度 is remembered for follow-ups, which
+// this test does not ask.
+func (s *streetStore) RememberAsked(context.Context, string, string, time.Duration) error {
+	return nil
+}
+
 func (s *streetStore) Rollup(_ context.Context, roster []string, top int) (Rollup, error) {
 	s.rollupReads++
 	r := Rollup{Sum: domain.Counters{}, Street: s.all[StreetCommittee]}
