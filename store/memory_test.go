@@ -112,7 +112,13 @@ func (c campaign) run(tb testing.TB, s *store.Store) {
 		used[w.Committee+head] = true
 		text := fmt.Sprintf("登记 %s %s 身份证:%s 电话:1%d%09d 地址:%s%d弄%d号%d室", head, cats[rng.IntN(len(cats))],
 			realisticID(rng), 3+rng.IntN(7), rng.IntN(1e9), roads[rng.IntN(len(roads))], 1+rng.IntN(800), 1+rng.IntN(60), 101+rng.IntN(600))
-		if r := say(w, text); !strings.Contains(r, "合计") {
+		r := say(w, text)
+		if strings.HasSuffix(r, "回复“是”确认，回复其他内容取消") {
+			// a head one character off another's (黎军, 黎根) is asked
+			// about first; the worker answers 是, as for a real neighbour
+			r = say(w, "是")
+		}
+		if !strings.Contains(r, "合计") {
 			tb.Fatalf("%s: %s", text, r)
 		}
 		regs = append(regs, reg{w, head})
