@@ -31,6 +31,7 @@ func commandStore(t *testing.T, what string) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		_ = st.Flush(ctx)
 		storetest.DeletePrefix(ctx, st.Client(), prefix)
 		st.Close()
 	})

@@ -1,13 +1,11 @@
 package app_test
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -20,7 +18,6 @@ import (
 	"time"
 
 	"songnuan/internal/testkit"
-	"songnuan/store"
 	"songnuan/store/storetest"
 )
 
@@ -37,43 +34,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	if code == 0 {
-		code = leftovers()
+		code = storetest.CheckLeftovers()
 	}
 	os.Exit(code)
-}
-
-// leftovers fails the run when keys remain on REDIS_URL under a prefix
-// these tests used: something wrote after its test's clean-up, as a bot
-// still running when its keys were deleted would. It deletes them, since
-// the Redis is shared.
-func leftovers() int {
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		return 0
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	st, err := store.Open(ctx, store.Options{URL: url, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "look for keys left behind: %v\n", err)
-		return 1
-	}
-	defer st.Close()
-	keys, err := storetest.Leftovers(ctx, st.Client())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "look for keys left behind: %v\n", err)
-		return 1
-	}
-	if len(keys) == 0 {
-		return 0
-	}
-	fmt.Fprintf(os.Stderr, "FAIL: the tests left %d keys behind, written after their clean-up or never cleaned up (now deleted):\n  %s\n", len(keys), strings.Join(keys, "\n  "))
-	for _, k := range keys {
-		if err := st.Client().Unlink(ctx, k).Err(); err != nil {
-			fmt.Fprintf(os.Stderr, "delete %s: %v\n", k, err)
-		}
-	}
-	return 1
 }
 
 var (

@@ -137,6 +137,13 @@ func (b *batcher) flushLater() {
 	_ = b.do(ctx, func(redis.Pipeliner) {}) // the batch takes them; a failure loses them, as later says
 }
 
+// Flush sends the writes that later keeps waiting, now, and returns once
+// they are in Redis: for a caller about to read or delete what they
+// touched, such as a test deleting its keys before it closes the store.
+func (s *Store) Flush(ctx context.Context) error {
+	return s.batch.do(ctx, func(redis.Pipeliner) {})
+}
+
 // takeLater returns later's commands not yet sent and forgets them.
 func (b *batcher) takeLater() []func(redis.Pipeliner) {
 	b.lmu.Lock()
